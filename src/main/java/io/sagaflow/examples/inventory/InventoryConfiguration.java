@@ -1,0 +1,20 @@
+package io.sagaflow.examples.inventory;
+
+import io.sagaflow.participant.Participant;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The example inventory service: reached only over AMQP, through the participant kit. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+class InventoryConfiguration {
+
+    @Bean
+    Participant inventoryParticipant(Stock stock) {
+        return Participant.named("inventory")
+                .handle("inventory.reserve", stock::reserve)
+                .handle("inventory.release", stock::release)
+                .build();
+    }
+}

@@ -1,0 +1,20 @@
+package io.sagaflow.examples.shipping;
+
+import io.sagaflow.participant.Participant;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The example shipping service: reached only over AMQP, through the participant kit. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+class ShippingConfiguration {
+
+    @Bean
+    Participant shippingParticipant(Shipments shipments) {
+        return Participant.named("shipping")
+                .handle("shipping.schedule", shipments::schedule)
+                .handle("shipping.cancel", shipments::cancel)
+                .build();
+    }
+}

@@ -1,0 +1,7 @@
+package io.sagaflow.messaging;
+
+/** What a command asks of a participant: do the step, or undo it. */
+public enum Operation {
+    ACTION,
+    COMPENSATION
+}

@@ -1,0 +1,25 @@
+package io.sagaflow.messaging;
+
+/**
+ * Names of the exchanges and queues every Sagaflow role agrees on.
+ *
+ * <p>Commands go to a topic exchange with the command name as routing key ({@code inventory.reserve}),
+ * so a participant binds its queue to its own prefix ({@code inventory.*}). Replies go to a direct
+ * exchange, routed by the command's {@code reply_to}.
+ */
+public final class Topology {
+
+    public static final String COMMANDS_EXCHANGE = "sagaflow.commands";
+    public static final String REPLIES_EXCHANGE = "sagaflow.replies";
+
+    /** Routing key (and {@code reply_to} of every command) under which the orchestrator gets replies. */
+    public static final String ORCHESTRATOR_REPLY_KEY = "orchestrator";
+    public static final String ORCHESTRATOR_REPLIES_QUEUE = "sagaflow.orchestrator.replies";
+
+    private Topology() {
+    }
+
+    public static String participantQueue(String participant) {
+        return "sagaflow.participant." + participant;
+    }
+}

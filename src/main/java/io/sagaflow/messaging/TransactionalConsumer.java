@@ -1,0 +1,77 @@
+package io.sagaflow.messaging;
+
+import java.util.Objects;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageListener;
+import org.springframework.amqp.rabbit.retry.MessageRecoverer;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The one way Sagaflow consumes a message: inbox row and handler effects in one transaction, ack
+ * after commit (the container acks when this listener returns).
+ *
+ * <ul>
+ *   <li>duplicate message id: skipped (the inbox has it), acked;</li>
+ *   <li>{@link PoisonMessageException}, no message id, oversized body: parked with the reason, acked;</li>
+ *   <li>any other exception: rethrown, so the container's retry advice retries it with backoff and
+ *       finally hands it to the consumer's {@link MessageRecoverer}.</li>
+ * </ul>
+ */
+public final class TransactionalConsumer implements MessageListener {
+
+    /** What the consumer does with a message, inside the inbox transaction. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(InboundMessage message);
+    }
+
+    private final String consumer;
+    private final Handler handler;
+    private final TransactionTemplate transactions;
+    private final Inbox inbox;
+    private final ParkedMessages parked;
+    private final MeterRegistry meters;
+    private final int maxPayloadBytes;
+
+    public TransactionalConsumer(String consumer, Handler handler, TransactionTemplate transactions, Inbox inbox,
+                                 ParkedMessages parked, MeterRegistry meters, int maxPayloadBytes) {
+        this.consumer = Objects.requireNonNull(consumer);
+        this.handler = Objects.requireNonNull(handler);
+        this.transactions = transactions;
+        this.inbox = inbox;
+        this.parked = parked;
+        this.meters = meters;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    @Override
+    public void onMessage(Message amqpMessage) {
+        InboundMessage message = InboundMessage.of(amqpMessage);
+        if (amqpMessage.getBody().length > maxPayloadBytes) {
+            parked.park(consumer, message.withoutBody(), "payload of " + amqpMessage.getBody().length
+                    + " bytes exceeds the limit of " + maxPayloadBytes + " bytes");
+            return;
+        }
+        if (message.messageId() == null || message.messageId().isBlank()) {
+            parked.park(consumer, message, "missing message_id property");
+            return;
+        }
+        try {
+            transactions.executeWithoutResult(status -> {
+                if (inbox.recordFirstDelivery(consumer, message.messageId())) {
+                    handler.handle(message);
+                } else {
+                    meters.counter("sagaflow.inbox.duplicates", "consumer", consumer).increment();
+                }
+            });
+        } catch (PoisonMessageException poison) {
+            parked.park(consumer, message, poison.getMessage());
+        }
+    }
+
+    public String consumer() {
+        return consumer;
+    }
+}

@@ -1,0 +1,74 @@
+package io.sagaflow.outbox;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Writes outgoing messages into the local message table, in the caller's transaction. The message
+ * exists if and only if the caller's other changes commit; the relay publishes it afterwards.
+ */
+@Component
+public class Outbox {
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper objectMapper;
+    private final OutboxRelay relay;
+    private final OutboxProperties properties;
+    private final Clock clock;
+
+    Outbox(JdbcTemplate jdbc, ObjectMapper objectMapper, OutboxRelay relay, OutboxProperties properties, Clock clock) {
+        this.jdbc = jdbc;
+        this.objectMapper = objectMapper;
+        this.relay = relay;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void append(OutboxMessage message) {
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.update("""
+                INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
+                    correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
+                """, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
+                message.type(), message.correlationId(), message.replyTo(), toJson(message), message.payload(), now,
+                now);
+        if (properties.wakeUpAfterCommit()) {
+            wakeRelayAfterCommit();
+        }
+    }
+
+    /** One wake-up per transaction, however many messages it writes. */
+    private void wakeRelayAfterCommit() {
+        boolean registered = TransactionSynchronizationManager.getSynchronizations().stream()
+                .anyMatch(RelayWakeUp.class::isInstance);
+        if (!registered) {
+            TransactionSynchronizationManager.registerSynchronization(new RelayWakeUp(relay));
+        }
+    }
+
+    private record RelayWakeUp(OutboxRelay relay) implements TransactionSynchronization {
+        @Override
+        public void afterCommit() {
+            relay.wakeUp();
+        }
+    }
+
+    private String toJson(OutboxMessage message) {
+        try {
+            return objectMapper.writeValueAsString(message.headers());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("headers of message " + message.messageId() + " are not serializable", e);
+        }
+    }
+}

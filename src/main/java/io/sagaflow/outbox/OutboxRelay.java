@@ -1,0 +1,334 @@
+package io.sagaflow.outbox;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes committed outbox rows to the broker.
+ *
+ * <p>One relay thread per instance. It runs right after a writing transaction commits (wake-up)
+ * and at least every poll interval (sweep). Each round claims due rows with
+ * {@code FOR UPDATE SKIP LOCKED}, so instances sharing a database never publish the same row at
+ * the same time, publishes them all with correlated publisher confirms in flight together, and
+ * marks a row SENT only when the broker acked exactly that message. A nack, a return (unroutable)
+ * or a confirm timeout schedules a retry with exponential backoff and jitter; the last allowed
+ * attempt makes the row FAILED. A broker that cannot be reached at all costs no attempt: the rows
+ * just wait.
+ *
+ * <p>Only the oldest pending row of an ordering key (saga) is claimable, so a saga's messages leave
+ * in the order they were written even across retries and instances.
+ */
+@Component
+public class OutboxRelay implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final int MAX_ERROR_LENGTH = 2000;
+
+    private static final String CLAIM_DUE_ROWS = """
+            SELECT o.seq, o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
+                   o.headers, o.payload, o.attempts, o.created_at
+            FROM sagaflow.outbox_message o
+            WHERE o.status = 'PENDING' AND o.next_attempt_at <= ?
+              AND (o.ordering_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM sagaflow.outbox_message earlier
+                    WHERE earlier.ordering_key = o.ordering_key AND earlier.status = 'PENDING'
+                      AND earlier.seq < o.seq))
+            ORDER BY o.seq
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED
+            """;
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final RabbitTemplate rabbit;
+    private final ObjectMapper objectMapper;
+    private final OutboxProperties properties;
+    private final Clock clock;
+    private final Counter sentCounter;
+    private final Counter retriedCounter;
+    private final Counter failedCounter;
+    private final Timer commitToConfirm;
+
+    private final Object wakeUpSignal = new Object();
+    private boolean wakeUpRequested;
+    private volatile boolean running;
+    private Thread worker;
+
+    OutboxRelay(JdbcTemplate jdbc, TransactionTemplate transactions, RabbitTemplate rabbit, ObjectMapper objectMapper,
+                OutboxProperties properties, Clock clock, MeterRegistry meters) {
+        requirePublisherConfirmsAndReturns(rabbit);
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.rabbit = rabbit;
+        this.objectMapper = objectMapper;
+        this.properties = properties;
+        this.clock = clock;
+        this.sentCounter = meters.counter("sagaflow.outbox.sent");
+        this.retriedCounter = meters.counter("sagaflow.outbox.retried");
+        this.failedCounter = meters.counter("sagaflow.outbox.failed");
+        this.commitToConfirm = Timer.builder("sagaflow.outbox.commit-to-confirm")
+                .description("Time from writing an outbox row to the broker's ack")
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .register(meters);
+    }
+
+    /** Without correlated confirms a row could be marked SENT that the broker never took. */
+    private static void requirePublisherConfirmsAndReturns(RabbitTemplate rabbit) {
+        var connectionFactory = rabbit.getConnectionFactory();
+        if (!connectionFactory.isPublisherConfirms()) {
+            throw new IllegalStateException("The outbox relay needs correlated publisher confirms: set "
+                    + "spring.rabbitmq.publisher-confirm-type=correlated");
+        }
+        if (!connectionFactory.isPublisherReturns()) {
+            throw new IllegalStateException("The outbox relay needs publisher returns to detect unroutable "
+                    + "messages: set spring.rabbitmq.publisher-returns=true");
+        }
+        if (!Boolean.TRUE.equals(rabbit.isMandatoryFor(new Message(new byte[0])))) {
+            throw new IllegalStateException("The outbox relay publishes with the mandatory flag: set "
+                    + "spring.rabbitmq.template.mandatory=true");
+        }
+    }
+
+    /** Asks the relay to run a round now; cheap and safe to call from any thread, any number of times. */
+    public void wakeUp() {
+        synchronized (wakeUpSignal) {
+            wakeUpRequested = true;
+            wakeUpSignal.notifyAll();
+        }
+    }
+
+    /**
+     * Claims and publishes one batch of due rows.
+     *
+     * @return how many rows were claimed
+     */
+    public int relayOnce() {
+        Integer claimed = transactions.execute(status -> {
+            List<ClaimedRow> rows = jdbc.query(CLAIM_DUE_ROWS, (rs, n) -> new ClaimedRow(
+                    rs.getLong("seq"), rs.getString("message_id"), rs.getString("exchange"),
+                    rs.getString("routing_key"), rs.getString("message_type"), rs.getString("correlation_id"),
+                    rs.getString("reply_to"), rs.getString("headers"), rs.getString("payload"),
+                    rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant()),
+                    Timestamp.from(clock.instant()), properties.batchSize());
+            if (!rows.isEmpty()) {
+                publishAndRecord(rows);
+            }
+            return rows.size();
+        });
+        return claimed == null ? 0 : claimed;
+    }
+
+    private void publishAndRecord(List<ClaimedRow> rows) {
+        List<InFlight> inFlight = new ArrayList<>(rows.size());
+        for (ClaimedRow row : rows) {
+            CorrelationData correlation = new CorrelationData(row.messageId());
+            try {
+                rabbit.send(row.exchange(), row.routingKey(), toAmqpMessage(row), correlation);
+            } catch (AmqpException unreachable) {
+                // No connection: nothing was published from here on. The rows stay PENDING without
+                // losing an attempt; rows already in flight are still confirmed below.
+                log.warn("Broker unreachable, {} outbox rows wait: {}", rows.size() - inFlight.size(),
+                        unreachable.getMessage());
+                break;
+            }
+            inFlight.add(new InFlight(row, correlation));
+        }
+
+        long deadline = System.nanoTime() + properties.confirmTimeout().toNanos();
+        List<Object[]> sent = new ArrayList<>();
+        Instant now = clock.instant();
+        for (InFlight message : inFlight) {
+            String failure = awaitConfirm(message.correlation(), deadline);
+            if (failure == null) {
+                sent.add(new Object[] {Timestamp.from(now), message.row().seq()});
+                commitToConfirm.record(Duration.between(message.row().createdAt(), now));
+            } else {
+                recordFailedAttempt(message.row(), failure, now);
+            }
+        }
+        if (!sent.isEmpty()) {
+            jdbc.batchUpdate("UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ?", sent);
+            sentCounter.increment(sent.size());
+        }
+    }
+
+    /** @return {@code null} if the broker acked the message, else why not */
+    private String awaitConfirm(CorrelationData correlation, long deadlineNanos) {
+        try {
+            CorrelationData.Confirm confirm = correlation.getFuture()
+                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (correlation.getReturned() != null) {
+                var returned = correlation.getReturned();
+                return "returned as unroutable: " + returned.getReplyCode() + " " + returned.getReplyText()
+                        + " (exchange " + returned.getExchange() + ", routing key " + returned.getRoutingKey() + ")";
+            }
+            return confirm.isAck() ? null : "nacked by the broker: " + confirm.getReason();
+        } catch (TimeoutException e) {
+            return "no publisher confirm within " + properties.confirmTimeout();
+        } catch (ExecutionException e) {
+            return "confirm failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while waiting for the confirm";
+        }
+    }
+
+    private void recordFailedAttempt(ClaimedRow row, String error, Instant now) {
+        int attempts = row.attempts() + 1;
+        boolean lastAttempt = attempts >= properties.maxAttempts();
+        String bounded = error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error;
+        jdbc.update("""
+                UPDATE sagaflow.outbox_message
+                SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
+                WHERE seq = ?
+                """, attempts, bounded, Timestamp.from(now.plus(backoff(attempts))),
+                (lastAttempt ? OutboxStatus.FAILED : OutboxStatus.PENDING).name(), row.seq());
+        if (lastAttempt) {
+            failedCounter.increment();
+            log.error("Outbox message {} FAILED after {} attempts: {}", row.messageId(), attempts, bounded);
+        } else {
+            retriedCounter.increment();
+            log.warn("Outbox message {} attempt {} failed, retrying: {}", row.messageId(), attempts, bounded);
+        }
+    }
+
+    /** Exponential backoff with full jitter in the upper half, so instances do not retry in lockstep. */
+    Duration backoff(int attempts) {
+        long initial = properties.initialBackoff().toMillis();
+        long capped = Math.min(properties.maxBackoff().toMillis(), initial << Math.min(attempts - 1, 30));
+        long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+        return Duration.ofMillis(jittered);
+    }
+
+    private Message toAmqpMessage(ClaimedRow row) {
+        MessageProperties amqp = new MessageProperties();
+        amqp.setMessageId(row.messageId());
+        amqp.setType(row.type());
+        amqp.setCorrelationId(row.correlationId());
+        amqp.setReplyTo(row.replyTo());
+        amqp.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        amqp.setContentEncoding("UTF-8");
+        amqp.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        amqp.setTimestamp(java.util.Date.from(row.createdAt()));
+        readHeaders(row).forEach(amqp::setHeader);
+        return new Message(row.payload().getBytes(java.nio.charset.StandardCharsets.UTF_8), amqp);
+    }
+
+    private Map<String, String> readHeaders(ClaimedRow row) {
+        try {
+            return objectMapper.readValue(row.headers(), new TypeReference<Map<String, String>>() { });
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("outbox row " + row.messageId() + " has unreadable headers", e);
+        }
+    }
+
+    private void runUntilStopped() {
+        while (running) {
+            try {
+                int claimed = relayOnce();
+                if (claimed >= properties.batchSize()) {
+                    continue; // more may be due right now
+                }
+                if (claimed > 0) {
+                    wakeUp(); // a saga's next message becomes claimable once this one is SENT
+                }
+            } catch (RuntimeException e) {
+                // Database unreachable or similar: the rows are safe in the table; try again later.
+                log.warn("Outbox relay round failed, next try in {}: {}", properties.pollInterval(), e.toString());
+                waitForWakeUpOrTimeout(true);
+                continue;
+            }
+            waitForWakeUpOrTimeout(false);
+        }
+    }
+
+    private void waitForWakeUpOrTimeout(boolean ignoreWakeUps) {
+        synchronized (wakeUpSignal) {
+            long until = System.nanoTime() + properties.pollInterval().toNanos();
+            while (running && (ignoreWakeUps || !wakeUpRequested)) {
+                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+                if (remainingMillis <= 0) {
+                    break;
+                }
+                try {
+                    wakeUpSignal.wait(remainingMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            wakeUpRequested = false;
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        worker = new Thread(this::runUntilStopped, "outbox-relay");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        wakeUp();
+        if (worker != null) {
+            try {
+                worker.join(properties.confirmTimeout().toMillis() + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            worker = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stop after the listener containers (default phase), so replies their last messages wrote still leave. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 1;
+    }
+
+    private record ClaimedRow(long seq, String messageId, String exchange, String routingKey, String type,
+                              String correlationId, String replyTo, String headers, String payload, int attempts,
+                              Instant createdAt) {
+    }
+
+    private record InFlight(ClaimedRow row, CorrelationData correlation) {
+    }
+}

@@ -1,0 +1,42 @@
+package io.sagaflow.participant;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.PoisonMessageException;
+import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.messaging.TransactionalConsumer;
+
+/**
+ * One participant's consumer, inside the inbox transaction: parse the command, pass it through the
+ * barrier to its handler, and write the answer to the outbox. Everything commits together.
+ */
+final class CommandDispatcher implements TransactionalConsumer.Handler {
+
+    private final Participant participant;
+    private final Barrier barrier;
+    private final Replies replies;
+    private final ObjectMapper objectMapper;
+
+    CommandDispatcher(Participant participant, Barrier barrier, Replies replies, ObjectMapper objectMapper) {
+        this.participant = participant;
+        this.barrier = barrier;
+        this.replies = replies;
+        this.objectMapper = objectMapper;
+    }
+
+    @Override
+    public void handle(InboundMessage message) {
+        Command command = Command.from(message, objectMapper);
+        CommandHandler handler = participant.handlerFor(command.type())
+                .orElseThrow(() -> new PoisonMessageException("participant " + participant.name()
+                        + " has no handler for " + command.type()));
+        ReplyBody reply = barrier.guard(participant.name(), command, () -> {
+            try {
+                return handler.handle(command);
+            } catch (InvalidCommandException invalid) {
+                return ReplyBody.businessFailure(invalid.getMessage());
+            }
+        });
+        replies.send(command, reply);
+    }
+}

@@ -1,0 +1,74 @@
+package io.sagaflow.saga;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.PoisonMessageException;
+import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.messaging.TransactionalConsumer;
+import org.camunda.bpm.engine.RuntimeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Matches a participant's reply to the waiting step that sent the command (by the command id in
+ * {@code correlation_id}) and signals that execution, inside the consumer's inbox transaction.
+ * A reply for a command that no longer waits (answered before, re-sent, aborted) is recorded as
+ * stale and ignored: it can never complete a later wait.
+ */
+@Component
+class ReplyCorrelator implements TransactionalConsumer.Handler {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyCorrelator.class);
+
+    private final SagaSteps steps;
+    private final RuntimeService runtime;
+    private final ObjectMapper objectMapper;
+    private final MeterRegistry meters;
+
+    ReplyCorrelator(SagaSteps steps, RuntimeService runtime, ObjectMapper objectMapper, MeterRegistry meters) {
+        this.steps = steps;
+        this.runtime = runtime;
+        this.objectMapper = objectMapper;
+        this.meters = meters;
+    }
+
+    @Override
+    public void handle(InboundMessage reply) {
+        String commandId = reply.correlationId();
+        if (commandId == null || commandId.isBlank()) {
+            throw new PoisonMessageException("reply without correlation_id");
+        }
+        ReplyBody body = parse(reply);
+        SagaSteps.SentCommand command = steps.find(commandId)
+                .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
+        boolean stillWaiting = command.status() == StepStatus.WAITING
+                && runtime.createExecutionQuery().executionId(command.executionId())
+                        .activityId(command.activityId()).count() == 1;
+        if (!stillWaiting || !steps.recordAnswer(commandId, statusOf(body), body.reason())) {
+            meters.counter("sagaflow.replies.stale").increment();
+            log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
+                    command.command(), command.sagaId(), command.step(), command.attempt(), command.status());
+            return;
+        }
+        runtime.signal(command.executionId(), body.outcome().name(), body, null);
+    }
+
+    private ReplyBody parse(InboundMessage reply) {
+        try {
+            return objectMapper.readValue(reply.body(), ReplyBody.class);
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            throw new PoisonMessageException("reply body is not a valid reply: " + e.getMessage(), e);
+        }
+    }
+
+    private static StepStatus statusOf(ReplyBody body) {
+        return switch (body.outcome()) {
+            case SUCCESS -> StepStatus.SUCCEEDED;
+            case BUSINESS_FAILURE -> StepStatus.REJECTED;
+            case TECHNICAL_FAILURE -> StepStatus.FAILED;
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package io.sagaflow.saga;
+
+import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.messaging.Topology;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.DirectExchange;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The orchestrator's reply queue and its consumer. Replies may be consumed by any instance. */
+@Configuration(proxyBeanMethods = false)
+class SagaMessagingConfiguration {
+
+    private static final String CONSUMER = "orchestrator";
+
+    @Bean
+    Declarables orchestratorTopology() {
+        Queue replies = QueueBuilder.durable(Topology.ORCHESTRATOR_REPLIES_QUEUE).build();
+        Binding binding = BindingBuilder.bind(replies)
+                .to(new DirectExchange(Topology.REPLIES_EXCHANGE)).with(Topology.ORCHESTRATOR_REPLY_KEY);
+        return new Declarables(replies, binding);
+    }
+
+    @Bean
+    SimpleMessageListenerContainer replyListener(ListenerContainers containers, ReplyCorrelator correlator) {
+        return containers.create(CONSUMER, Topology.ORCHESTRATOR_REPLIES_QUEUE, correlator,
+                containers.parkingRecoverer(CONSUMER));
+    }
+}

@@ -1,0 +1,13 @@
+package io.sagaflow.saga;
+
+/** What {@code GET /api/sagas/{id}} reports. */
+public enum SagaStatus {
+    /** Steps are executing or waiting for replies. */
+    RUNNING,
+    /** Every step succeeded. */
+    COMPLETED,
+    /** A step was rejected (or the saga aborted) and the completed steps were compensated. */
+    COMPENSATED,
+    /** Waiting in an incident for an operator, or terminated without compensation. */
+    FAILED
+}

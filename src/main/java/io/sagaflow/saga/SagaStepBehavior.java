@@ -1,0 +1,148 @@
+package io.sagaflow.saga;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.Operation;
+import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.messaging.SagaHeaders;
+import io.sagaflow.messaging.Topology;
+import io.sagaflow.outbox.Outbox;
+import io.sagaflow.outbox.OutboxMessage;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
+import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
+import org.camunda.bpm.engine.impl.pvm.PvmActivity;
+import org.camunda.bpm.engine.impl.pvm.delegate.ActivityExecution;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.springframework.stereotype.Component;
+
+/**
+ * The behaviour of every saga step and compensation handler ({@code ${sagaStep}}).
+ *
+ * <p>On entry it records the command and writes it to the outbox, in the engine's transaction, and
+ * leaves the execution waiting in the activity. The reply signals the execution:
+ * SUCCESS leaves the activity (result fields become variables), BUSINESS_FAILURE raises the BPMN
+ * error {@value SagaModel#STEP_REJECTED_ERROR} (the model compensates), TECHNICAL_FAILURE raises an
+ * incident on the activity. It never talks to the broker itself: that would be a dual write.
+ */
+@Component(SagaModel.STEP_BEAN)
+class SagaStepBehavior extends AbstractBpmnActivityBehavior {
+
+    private final Outbox outbox;
+    private final SagaSteps steps;
+    private final ObjectMapper objectMapper;
+
+    SagaStepBehavior(Outbox outbox, SagaSteps steps, ObjectMapper objectMapper) {
+        this.outbox = outbox;
+        this.steps = steps;
+        this.objectMapper = objectMapper;
+    }
+
+    @Override
+    public void execute(ActivityExecution execution) {
+        ActivityImpl activity = (ActivityImpl) execution.getActivity();
+        String command = requiredInput(execution, SagaModel.INPUT_COMMAND);
+        Operation op = activity.isCompensationHandler() ? Operation.COMPENSATION : Operation.ACTION;
+        String step = op == Operation.ACTION ? activity.getId() : compensatedStep(activity);
+        String sagaId = execution.getProcessInstanceId();
+        int attempt = steps.nextAttempt(sagaId, activity.getId());
+        String commandId = OutboxMessage.newMessageId();
+
+        steps.recordSent(new SagaSteps.SentCommand(commandId, sagaId, execution.getId(), activity.getId(), step, op,
+                command, attempt, StepStatus.WAITING, null));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(SagaHeaders.SAGA_ID, sagaId);
+        headers.put(SagaHeaders.BUSINESS_KEY, String.valueOf(execution.getProcessBusinessKey()));
+        headers.put(SagaHeaders.PROCESS_KEY, ((ExecutionEntity) execution).getProcessDefinition().getKey());
+        headers.put(SagaHeaders.STEP, step);
+        headers.put(SagaHeaders.OP, op.name());
+        headers.put(SagaHeaders.ATTEMPT, Integer.toString(attempt));
+        outbox.append(new OutboxMessage(commandId, sagaId, Topology.COMMANDS_EXCHANGE, command, command, commandId,
+                Topology.ORCHESTRATOR_REPLY_KEY, headers, payload(execution)));
+        // No leave(): the execution waits here until the reply signals it.
+    }
+
+    @Override
+    public void signal(ActivityExecution execution, String signalName, Object signalData) throws Exception {
+        if (!(signalData instanceof ReplyBody reply)) {
+            super.signal(execution, signalName, signalData); // the engine's own signals (compensation done)
+            return;
+        }
+        switch (reply.outcome()) {
+            case SUCCESS -> {
+                copyResults(execution, reply);
+                leave(execution);
+            }
+            case BUSINESS_FAILURE -> {
+                if (((ActivityImpl) execution.getActivity()).isCompensationHandler()) {
+                    // A compensation may not be refused: an operator has to look at it.
+                    execution.createIncident(SagaModel.STEP_FAILED_INCIDENT, execution.getActivityInstanceId(),
+                            "compensation refused: " + reply.reason());
+                } else {
+                    throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
+                }
+            }
+            case TECHNICAL_FAILURE -> execution.createIncident(SagaModel.STEP_FAILED_INCIDENT,
+                    execution.getActivityInstanceId(), reply.reason());
+        }
+    }
+
+    /** The forward step whose compensation boundary event points at this handler. */
+    private static String compensatedStep(ActivityImpl handler) {
+        for (PvmActivity candidate : handler.getFlowScope().getActivities()) {
+            if (candidate instanceof ActivityImpl activity && activity.findCompensationHandler() == handler) {
+                return activity.getId();
+            }
+        }
+        throw new IllegalStateException("compensation handler " + handler.getId()
+                + " is not associated with a compensation boundary event");
+    }
+
+    private String payload(ActivityExecution execution) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        for (String name : names(execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES))) {
+            payload.put(name, execution.getVariable(name));
+        }
+        try {
+            return objectMapper.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("payload variables of " + execution.getCurrentActivityId()
+                    + " cannot be written as JSON", e);
+        }
+    }
+
+    private static void copyResults(ActivityExecution execution, ReplyBody reply) {
+        for (String mapping : names(execution.getVariable(SagaModel.INPUT_RESULT_VARIABLES))) {
+            String[] fieldAndVariable = mapping.split(":", 2);
+            String field = fieldAndVariable[0].trim();
+            String variable = fieldAndVariable.length == 2 ? fieldAndVariable[1].trim() : field;
+            if (reply.result().containsKey(field)) {
+                execution.getProcessInstance().setVariable(variable, reply.result().get(field));
+            }
+        }
+    }
+
+    private static List<String> names(Object commaSeparated) {
+        if (commaSeparated == null) {
+            return List.of();
+        }
+        return Arrays.stream(commaSeparated.toString().split(","))
+                .map(String::trim)
+                .filter(name -> !name.isEmpty())
+                .toList();
+    }
+
+    private static String requiredInput(ActivityExecution execution, String name) {
+        Object value = execution.getVariable(name);
+        if (value == null || value.toString().isBlank()) {
+            throw new IllegalStateException("saga step " + execution.getCurrentActivityId()
+                    + " has no input parameter '" + name + "'");
+        }
+        return value.toString();
+    }
+}

@@ -1,0 +1,151 @@
+package io.sagaflow.saga;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.Operation;
+import io.sagaflow.web.ApiException;
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.RepositoryService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.repository.ProcessDefinition;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.model.bpmn.instance.Process;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Starts sagas from API input and reports their state. Any deployed process is a saga type. */
+@Service
+public class Sagas {
+
+    /** Activity types of BPMN compensation throws: passing one means the saga compensated. */
+    private static final List<String> COMPENSATION_THROW_TYPES =
+            List.of("intermediateCompensationThrowEvent", "compensationEndEvent");
+
+    private final RepositoryService repository;
+    private final RuntimeService runtime;
+    private final HistoryService history;
+    private final SagaSteps steps;
+    private final ObjectMapper objectMapper;
+    private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
+
+    Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
+          ObjectMapper objectMapper) {
+        this.repository = repository;
+        this.runtime = runtime;
+        this.history = history;
+        this.steps = steps;
+        this.objectMapper = objectMapper;
+    }
+
+    /** A started saga: its id (the process instance id) and business key. */
+    public record StartedSaga(String sagaId, String businessKey) {
+    }
+
+    /**
+     * Starts the latest version of {@code processKey}. The business key is the value of the
+     * process's business-key variable (see {@link SagaModel#BUSINESS_KEY_VARIABLE_PROPERTY}) if the
+     * model names one, else the input's {@code businessKey}, else a generated id.
+     */
+    @Transactional
+    public StartedSaga start(String processKey, Map<String, Object> input) {
+        ProcessDefinition definition = repository.createProcessDefinitionQuery()
+                .processDefinitionKey(processKey).latestVersion().singleResult();
+        if (definition == null) {
+            throw ApiException.notFound("no saga type '" + processKey + "' is deployed");
+        }
+        Map<String, Object> variables = toVariables(input);
+        String keyVariable = businessKeyVariable(definition);
+        Object suppliedKey = keyVariable != null ? variables.get(keyVariable) : variables.get("businessKey");
+        String businessKey = suppliedKey != null ? suppliedKey.toString() : UUID.randomUUID().toString();
+        if (keyVariable != null) {
+            variables.put(keyVariable, businessKey);
+        }
+        ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey, variables);
+        return new StartedSaga(instance.getId(), businessKey);
+    }
+
+    @Transactional(readOnly = true)
+    public SagaView find(String sagaId) {
+        HistoricProcessInstance instance = history.createHistoricProcessInstanceQuery()
+                .processInstanceId(sagaId).singleResult();
+        if (instance == null) {
+            throw ApiException.notFound("no saga with id '" + sagaId + "'");
+        }
+        List<SagaSteps.SentCommand> answered = steps.answered(sagaId);
+        return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
+                statusOf(instance), succeededSteps(answered, Operation.ACTION),
+                succeededSteps(answered, Operation.COMPENSATION));
+    }
+
+    private SagaStatus statusOf(HistoricProcessInstance instance) {
+        String sagaId = instance.getId();
+        return switch (instance.getState()) {
+            case HistoricProcessInstance.STATE_ACTIVE, HistoricProcessInstance.STATE_SUSPENDED ->
+                    runtime.createIncidentQuery().processInstanceId(sagaId).count() > 0
+                            ? SagaStatus.FAILED : SagaStatus.RUNNING;
+            case HistoricProcessInstance.STATE_COMPLETED -> passedCompensationThrow(sagaId)
+                    ? SagaStatus.COMPENSATED : SagaStatus.COMPLETED;
+            default -> SagaStatus.FAILED;
+        };
+    }
+
+    private boolean passedCompensationThrow(String sagaId) {
+        return COMPENSATION_THROW_TYPES.stream().anyMatch(type -> history.createHistoricActivityInstanceQuery()
+                .processInstanceId(sagaId).activityType(type).count() > 0);
+    }
+
+    private static List<String> succeededSteps(List<SagaSteps.SentCommand> answered, Operation op) {
+        return answered.stream()
+                .filter(command -> command.op() == op && command.status() == StepStatus.SUCCEEDED)
+                .map(SagaSteps.SentCommand::step)
+                .toList();
+    }
+
+    private String businessKeyVariable(ProcessDefinition definition) {
+        String variable = businessKeyVariableByDefinition.computeIfAbsent(definition.getId(), id -> {
+            Process process = repository.getBpmnModelInstance(id).getModelElementById(definition.getKey());
+            if (process == null || process.getExtensionElements() == null) {
+                return "";
+            }
+            return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
+                    .stream()
+                    .flatMap(properties -> properties.getCamundaProperties().stream())
+                    .filter(property -> SagaModel.BUSINESS_KEY_VARIABLE_PROPERTY.equals(property.getCamundaName()))
+                    .map(CamundaProperty::getCamundaValue)
+                    .findFirst().orElse("");
+        });
+        return variable.isEmpty() ? null : variable;
+    }
+
+    /**
+     * JSON scalars become typed process variables; arrays and objects are kept as JSON text, so
+     * commands carry them unchanged and no Java serialization is involved.
+     */
+    private Map<String, Object> toVariables(Map<String, Object> input) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        input.forEach((name, value) -> {
+            if (name == null || name.isBlank()) {
+                throw ApiException.invalidField(String.valueOf(name), "variable names must not be blank");
+            }
+            variables.put(name, value instanceof Map<?, ?> || value instanceof List<?> ? toJson(name, value) : value);
+        });
+        return variables;
+    }
+
+    private String toJson(String name, Object value) {
+        try {
+            return objectMapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalidField(name, "cannot be stored: " + e.getOriginalMessage());
+        }
+    }
+}
