@@ -9,10 +9,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.ReplyBody;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
-import io.sagaflow.outbox.Outbox;
-import io.sagaflow.outbox.OutboxMessage;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
@@ -33,37 +29,22 @@ import org.springframework.stereotype.Component;
 @Component(SagaModel.STEP_BEAN)
 class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
-    private final Outbox outbox;
-    private final SagaSteps steps;
+    private final StepCommands commands;
     private final ObjectMapper objectMapper;
 
-    SagaStepBehavior(Outbox outbox, SagaSteps steps, ObjectMapper objectMapper) {
-        this.outbox = outbox;
-        this.steps = steps;
+    SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper) {
+        this.commands = commands;
         this.objectMapper = objectMapper;
     }
 
     @Override
     public void execute(ActivityExecution execution) {
         ActivityImpl activity = (ActivityImpl) execution.getActivity();
-        String command = requiredInput(execution, SagaModel.INPUT_COMMAND);
         Operation op = activity.isCompensationHandler() ? Operation.COMPENSATION : Operation.ACTION;
-        String step = op == Operation.ACTION ? activity.getId() : compensatedStep(activity);
-        String sagaId = execution.getProcessInstanceId();
-        int attempt = steps.nextAttempt(sagaId, activity.getId());
-        String commandId = OutboxMessage.newMessageId();
-
-        steps.recordSent(new SagaSteps.SentCommand(commandId, sagaId, execution.getId(), activity.getId(), step, op,
-                command, attempt, StepStatus.WAITING, null));
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(SagaHeaders.SAGA_ID, sagaId);
-        headers.put(SagaHeaders.BUSINESS_KEY, String.valueOf(execution.getProcessBusinessKey()));
-        headers.put(SagaHeaders.PROCESS_KEY, ((ExecutionEntity) execution).getProcessDefinition().getKey());
-        headers.put(SagaHeaders.STEP, step);
-        headers.put(SagaHeaders.OP, op.name());
-        headers.put(SagaHeaders.ATTEMPT, Integer.toString(attempt));
-        outbox.append(new OutboxMessage(commandId, sagaId, Topology.COMMANDS_EXCHANGE, command, command, commandId,
-                Topology.ORCHESTRATOR_REPLY_KEY, headers, payload(execution)));
+        commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
+                ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
+                op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
+                requiredInput(execution, SagaModel.INPUT_COMMAND), payload(execution)));
         // No leave(): the execution waits here until the reply signals it.
     }
 
