@@ -1,0 +1,81 @@
+package io.sagaflow.saga;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@link StepCommands} port of the process tests: instead of a saga_step row and an outbox
+ * message, every command is recorded with the id it was given. A test finds the command an activity
+ * is waiting on ({@link #waitingAt(String)}), answers it by signalling its execution and marks it
+ * {@link #answered(String) answered}, exactly as the reply correlator does with a participant's reply.
+ */
+final class RecordingStepCommands implements StepCommands {
+
+    /** A command as the port received it, with the command id it returned. */
+    record Sent(String commandId, StepCommand command) {
+    }
+
+    private final AtomicInteger sequence = new AtomicInteger();
+    private final List<Sent> sent = new CopyOnWriteArrayList<>();
+    private final Set<String> answered = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String send(StepCommand command) {
+        String commandId = "command-" + sequence.incrementAndGet();
+        sent.add(new Sent(commandId, command));
+        return commandId;
+    }
+
+    /** Every command sent, in order. */
+    List<Sent> sent() {
+        return List.copyOf(sent);
+    }
+
+    /** Every command sent, in order, without ids. */
+    List<StepCommand> commands() {
+        return sent.stream().map(Sent::command).toList();
+    }
+
+    /** The command names ({@code inventory.reserve}, ...) in the order they were sent. */
+    List<String> commandNames() {
+        return sent.stream().map(s -> s.command().command()).toList();
+    }
+
+    /** Every command the activity sent, answered or not. */
+    List<Sent> sentBy(String activityId) {
+        return sent.stream().filter(s -> s.command().activityId().equals(activityId)).toList();
+    }
+
+    /**
+     * The one unanswered command of the activity.
+     *
+     * @throws AssertionError if the activity sent no unanswered command, or more than one
+     */
+    Sent waitingAt(String activityId) {
+        List<Sent> waiting = new ArrayList<>();
+        for (Sent s : sent) {
+            if (s.command().activityId().equals(activityId) && !answered.contains(s.commandId())) {
+                waiting.add(s);
+            }
+        }
+        if (waiting.size() != 1) {
+            throw new AssertionError("expected exactly one unanswered command of " + activityId + " but found "
+                    + waiting + "; all sent: " + sent);
+        }
+        return waiting.get(0);
+    }
+
+    /** Marks the command answered: a reply to it was delivered. */
+    void answered(String commandId) {
+        if (sent.stream().noneMatch(s -> s.commandId().equals(commandId))) {
+            throw new AssertionError("no command " + commandId + " was sent");
+        }
+        if (!answered.add(commandId)) {
+            throw new AssertionError("command " + commandId + " was answered before");
+        }
+    }
+}
