@@ -2,6 +2,7 @@ package io.sagaflow.outbox;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,14 +36,20 @@ public class Outbox {
 
     @Transactional(propagation = Propagation.MANDATORY)
     public void append(OutboxMessage message) {
+        append(message, clock.instant());
+    }
+
+    /** Writes a message that the relay publishes no earlier than {@code notBefore}. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void append(OutboxMessage message, Instant notBefore) {
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.update("""
                 INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
                     correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
                 """, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
-                message.type(), message.correlationId(), message.replyTo(), toJson(message), message.payload(), now,
-                now);
+                message.type(), message.correlationId(), message.replyTo(), toJson(message), message.payload(),
+                Timestamp.from(notBefore), now);
         if (properties.wakeUpAfterCommit()) {
             wakeRelayAfterCommit();
         }

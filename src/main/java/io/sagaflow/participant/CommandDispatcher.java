@@ -37,6 +37,6 @@ final class CommandDispatcher implements TransactionalConsumer.Handler {
                 return ReplyBody.businessFailure(invalid.getMessage());
             }
         });
-        replies.send(command, reply);
+        replies.send(participant.name(), command, reply, participant.replyDelay(command));
     }
 }

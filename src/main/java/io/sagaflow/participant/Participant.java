@@ -1,5 +1,6 @@
 package io.sagaflow.participant;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,12 +25,20 @@ import io.sagaflow.messaging.Topology;
  */
 public final class Participant {
 
+    /** How long to hold back the reply to a command (a demo and test aid; normally zero). */
+    @FunctionalInterface
+    public interface ReplyDelay {
+        Duration of(Command command);
+    }
+
     private final String name;
     private final Map<String, CommandHandler> handlers;
+    private final ReplyDelay replyDelay;
 
-    private Participant(String name, Map<String, CommandHandler> handlers) {
+    private Participant(String name, Map<String, CommandHandler> handlers, ReplyDelay replyDelay) {
         this.name = name;
         this.handlers = Map.copyOf(handlers);
+        this.replyDelay = replyDelay;
     }
 
     public static Builder named(String name) {
@@ -52,15 +61,20 @@ public final class Participant {
         return Optional.ofNullable(handlers.get(commandType));
     }
 
+    Duration replyDelay(Command command) {
+        return replyDelay.of(command);
+    }
+
     public static final class Builder {
 
         private final String name;
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
+        private ReplyDelay replyDelay = command -> Duration.ZERO;
 
         private Builder(String name) {
-            if (name == null || !name.matches("[a-z][a-z0-9-]*")) {
-                throw new IllegalArgumentException("participant name must be lower-case letters, digits, dashes: "
-                        + name);
+            if (name == null || !name.matches("[a-z][a-z0-9-]{0,25}")) {
+                throw new IllegalArgumentException("participant name must be 1 to 26 lower-case letters, digits, "
+                        + "dashes: " + name);
             }
             this.name = name;
         }
@@ -73,11 +87,17 @@ public final class Participant {
             return this;
         }
 
+        /** The reply is written with the effect, but published only after the delay. */
+        public Builder delayReplies(ReplyDelay replyDelay) {
+            this.replyDelay = Objects.requireNonNull(replyDelay, "replyDelay");
+            return this;
+        }
+
         public Participant build() {
             if (handlers.isEmpty()) {
                 throw new IllegalStateException("participant " + name + " handles no command");
             }
-            return new Participant(name, handlers);
+            return new Participant(name, handlers, replyDelay);
         }
     }
 }

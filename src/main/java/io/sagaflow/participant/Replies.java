@@ -1,5 +1,7 @@
 package io.sagaflow.participant;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,13 +20,19 @@ class Replies {
 
     private final Outbox outbox;
     private final ObjectMapper objectMapper;
+    private final Clock clock;
 
-    Replies(Outbox outbox, ObjectMapper objectMapper) {
+    Replies(Outbox outbox, ObjectMapper objectMapper, Clock clock) {
         this.outbox = outbox;
         this.objectMapper = objectMapper;
+        this.clock = clock;
     }
 
-    void send(Command command, ReplyBody reply) {
+    void send(String participant, Command command, ReplyBody reply) {
+        send(participant, command, reply, Duration.ZERO);
+    }
+
+    void send(String participant, Command command, ReplyBody reply, Duration delay) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(SagaHeaders.SAGA_ID, command.sagaId());
         if (command.businessKey() != null) {
@@ -34,8 +42,11 @@ class Replies {
         headers.put(SagaHeaders.OP, command.op().name());
         headers.put(SagaHeaders.ATTEMPT, Integer.toString(command.attempt()));
         headers.put(SagaHeaders.OUTCOME, reply.outcome().name());
-        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), command.sagaId(), Topology.REPLIES_EXCHANGE,
-                command.replyTo(), command.type() + ".reply", command.messageId(), null, headers, toJson(reply)));
+        // Ordered per participant and saga: a held-back reply must not hold up the orchestrator's messages.
+        String orderingKey = participant + "/" + command.sagaId();
+        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), orderingKey, Topology.REPLIES_EXCHANGE,
+                command.replyTo(), command.type() + ".reply", command.messageId(), null, headers, toJson(reply)),
+                clock.instant().plus(delay));
     }
 
     private String toJson(ReplyBody reply) {

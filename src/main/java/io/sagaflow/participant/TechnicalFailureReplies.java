@@ -53,7 +53,7 @@ class TechnicalFailureReplies {
                     command.sagaId(), reason);
             transactions.executeWithoutResult(status -> {
                 if (inbox.recordFirstDelivery(participant.name(), command.messageId())) {
-                    replies.send(command, ReplyBody.technicalFailure(reason));
+                    replies.send(participant.name(), command, ReplyBody.technicalFailure(reason));
                 }
             });
         };

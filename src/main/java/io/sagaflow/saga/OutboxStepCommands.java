@@ -1,8 +1,13 @@
 package io.sagaflow.saga;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.Outbox;
@@ -14,35 +19,97 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Sends a step's command the only safe way: a saga_step row and an outbox row in the engine's
  * transaction, published by the relay after commit. Never the broker directly (dual write).
+ *
+ * <p>Compensations go in reverse completion order: a compensation whose turn has not come is
+ * QUEUED and sent when the compensation before it succeeded ({@link #releaseQueuedCompensations}).
  */
 @Component
 class OutboxStepCommands implements StepCommands {
 
     private final Outbox outbox;
     private final SagaSteps steps;
+    private final SagaProperties properties;
+    private final Clock clock;
 
-    OutboxStepCommands(Outbox outbox, SagaSteps steps) {
+    OutboxStepCommands(Outbox outbox, SagaSteps steps, SagaProperties properties, Clock clock) {
         this.outbox = outbox;
         this.steps = steps;
+        this.properties = properties;
+        this.clock = clock;
     }
 
     @Override
     @Transactional(propagation = Propagation.MANDATORY)
     public String send(StepCommand command) {
-        String commandId = OutboxMessage.newMessageId();
-        int attempt = steps.nextAttempt(command.sagaId(), command.activityId());
-        steps.recordSent(new SagaSteps.SentCommand(commandId, command.sagaId(), command.executionId(),
-                command.activityId(), command.step(), command.op(), command.command(), attempt, StepStatus.WAITING,
-                null));
+        requireWithinSizeLimit(command.activityId(), command.payload());
+        requireWithinSizeLimit(command.activityId(), command.compensationPayload());
+        boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.parallelCompensation()
+                && !steps.isCompensationTurn(command.sagaId(), command.step());
+        Duration deadline = command.deadline() != null ? command.deadline() : properties.defaultDeadline();
+        SagaSteps.SentCommand sent = new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command.sagaId(),
+                command.executionId(), command.activityId(), command.step(), command.op(), command.command(),
+                steps.nextAttempt(command.sagaId(), command.activityId(), command.op()),
+                waitForTurn ? StepStatus.QUEUED : StepStatus.WAITING, null, command.payload(), command.businessKey(),
+                command.processKey(), command.compensationCommand(), command.compensationPayload(), deadline,
+                waitForTurn ? null : clock.instant().plus(deadline));
+        steps.record(sent, command.compensationCommand() != null);
+        if (!waitForTurn) {
+            publish(sent);
+        }
+        return sent.commandId();
+    }
+
+    /** Sends every queued compensation of the saga whose turn has come. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void releaseQueuedCompensations(String sagaId) {
+        for (SagaSteps.SentCommand queued : steps.queuedCompensations(sagaId)) {
+            Instant deadlineAt = clock.instant().plus(queued.deadline());
+            if (steps.isCompensationTurn(sagaId, queued.step()) && steps.release(queued.commandId(), deadlineAt)) {
+                publish(queued);
+            }
+        }
+    }
+
+    /**
+     * The outcome of a forward step is unknown (no reply within its deadline, or aborted while
+     * waiting): send its compensation now. The participant's barrier makes this safe whether the
+     * action ran, runs later (then it is refused as hanging) or never arrives. No execution waits
+     * for this command; its reply is only recorded.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void compensateUnknownOutcome(SagaSteps.SentCommand action) {
+        if (action.compensationCommand() == null) {
+            return;
+        }
+        SagaSteps.SentCommand compensation = new SagaSteps.SentCommand(OutboxMessage.newMessageId(),
+                action.sagaId(), null, action.activityId(), action.step(), Operation.COMPENSATION,
+                action.compensationCommand(),
+                steps.nextAttempt(action.sagaId(), action.activityId(), Operation.COMPENSATION), StepStatus.WAITING,
+                null, action.compensationPayload(), action.businessKey(), action.processKey(), null, null, null,
+                null);
+        steps.record(compensation, false);
+        publish(compensation);
+    }
+
+    private void publish(SagaSteps.SentCommand command) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(SagaHeaders.SAGA_ID, command.sagaId());
         headers.put(SagaHeaders.BUSINESS_KEY, String.valueOf(command.businessKey()));
-        headers.put(SagaHeaders.PROCESS_KEY, command.processKey());
+        headers.put(SagaHeaders.PROCESS_KEY, String.valueOf(command.processKey()));
         headers.put(SagaHeaders.STEP, command.step());
         headers.put(SagaHeaders.OP, command.op().name());
-        headers.put(SagaHeaders.ATTEMPT, Integer.toString(attempt));
-        outbox.append(new OutboxMessage(commandId, command.sagaId(), Topology.COMMANDS_EXCHANGE, command.command(),
-                command.command(), commandId, Topology.ORCHESTRATOR_REPLY_KEY, headers, command.payload()));
-        return commandId;
+        headers.put(SagaHeaders.ATTEMPT, Integer.toString(command.attempt()));
+        outbox.append(new OutboxMessage(command.commandId(), command.sagaId(), Topology.COMMANDS_EXCHANGE,
+                command.command(), command.command(), command.commandId(), Topology.ORCHESTRATOR_REPLY_KEY, headers,
+                command.payload()));
+    }
+
+    private void requireWithinSizeLimit(String activityId, String payload) {
+        if (payload != null && payload.getBytes(StandardCharsets.UTF_8).length > properties.maxPayloadBytes()) {
+            throw new IllegalStateException("payload of step " + activityId + " is "
+                    + payload.getBytes(StandardCharsets.UTF_8).length + " bytes, over the limit of "
+                    + properties.maxPayloadBytes() + " (sagaflow.saga.max-payload-bytes): map fewer or smaller "
+                    + "variables, pass ids instead of documents");
+        }
     }
 }

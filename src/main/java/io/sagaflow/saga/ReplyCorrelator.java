@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.Operation;
+import io.sagaflow.messaging.Outcome;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.messaging.TransactionalConsumer;
@@ -24,12 +26,15 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     private static final Logger log = LoggerFactory.getLogger(ReplyCorrelator.class);
 
     private final SagaSteps steps;
+    private final OutboxStepCommands commands;
     private final RuntimeService runtime;
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
 
-    ReplyCorrelator(SagaSteps steps, RuntimeService runtime, ObjectMapper objectMapper, MeterRegistry meters) {
+    ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime, ObjectMapper objectMapper,
+                    MeterRegistry meters) {
         this.steps = steps;
+        this.commands = commands;
         this.runtime = runtime;
         this.objectMapper = objectMapper;
         this.meters = meters;
@@ -44,16 +49,22 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         ReplyBody body = parse(reply);
         SagaSteps.SentCommand command = steps.find(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
-        boolean stillWaiting = command.status() == StepStatus.WAITING
-                && runtime.createExecutionQuery().executionId(command.executionId())
-                        .activityId(command.activityId()).count() == 1;
+        boolean detached = command.executionId() == null;
+        boolean stillWaiting = command.status() == StepStatus.WAITING && (detached
+                || runtime.createExecutionQuery().executionId(command.executionId())
+                        .activityId(command.activityId()).count() == 1);
         if (!stillWaiting || !steps.recordAnswer(commandId, statusOf(body), body.reason())) {
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
                     command.command(), command.sagaId(), command.step(), command.attempt(), command.status());
             return;
         }
-        runtime.signal(command.executionId(), body.outcome().name(), body, null);
+        if (!detached) {
+            runtime.signal(command.executionId(), body.outcome().name(), body, null);
+        }
+        if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
+            commands.releaseQueuedCompensations(command.sagaId());
+        }
     }
 
     private ReplyBody parse(InboundMessage reply) {

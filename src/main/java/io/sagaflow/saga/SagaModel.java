@@ -19,6 +19,9 @@ public final class SagaModel {
      */
     public static final String INPUT_RESULT_VARIABLES = "resultVariables";
 
+    /** Input parameter: ISO-8601 duration to wait for the reply (default {@code sagaflow.saga.default-deadline}). */
+    public static final String INPUT_DEADLINE = "deadline";
+
     /** Error code of the BPMN error a business failure reply raises. */
     public static final String STEP_REJECTED_ERROR = "SAGA_STEP_REJECTED";
 
@@ -28,8 +31,14 @@ public final class SagaModel {
      */
     public static final String BUSINESS_KEY_VARIABLE_PROPERTY = "sagaflow.businessKeyVariable";
 
-    /** Incident type of a step whose participant answered TECHNICAL_FAILURE. */
-    public static final String STEP_FAILED_INCIDENT = "sagaStepFailed";
+    /**
+     * Process extension property: {@code reverse} (default) sends compensations one after the other,
+     * the last completed step first; {@code parallel} sends them all at once.
+     */
+    public static final String COMPENSATION_ORDER_PROPERTY = "sagaflow.compensationOrder";
+
+    /** Process variable an abort sets; the next step rejects instead of sending its command. */
+    public static final String ABORT_REASON_VARIABLE = "abortReason";
 
     private SagaModel() {
     }

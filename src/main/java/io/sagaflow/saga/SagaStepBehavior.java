@@ -1,9 +1,12 @@
 package io.sagaflow.saga;
 
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,16 +18,24 @@ import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.pvm.PvmActivity;
 import org.camunda.bpm.engine.impl.pvm.delegate.ActivityExecution;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.model.bpmn.instance.BaseElement;
+import org.camunda.bpm.model.bpmn.instance.Process;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputOutput;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.stereotype.Component;
 
 /**
  * The behaviour of every saga step and compensation handler ({@code ${sagaStep}}).
  *
- * <p>On entry it records the command and writes it to the outbox, in the engine's transaction, and
- * leaves the execution waiting in the activity. The reply signals the execution:
- * SUCCESS leaves the activity (result fields become variables), BUSINESS_FAILURE raises the BPMN
- * error {@value SagaModel#STEP_REJECTED_ERROR} (the model compensates), TECHNICAL_FAILURE raises an
- * incident on the activity. It never talks to the broker itself: that would be a dual write.
+ * <p>On entry it hands the command to {@link StepCommands} (saga_step + outbox, in the engine's
+ * transaction) and leaves the execution waiting in the activity. The reply signals the execution:
+ * SUCCESS leaves the activity (result fields become variables); BUSINESS_FAILURE of a forward step
+ * raises the BPMN error {@value SagaModel#STEP_REJECTED_ERROR} (the model compensates); a
+ * TECHNICAL_FAILURE, or any failure of a compensation, raises a retryable incident on the activity
+ * ({@link StepRetryJobs}): Cockpit's Retry sends the command again. It never talks to the broker
+ * itself: that would be a dual write.
  */
 @Component(SagaModel.STEP_BEAN)
 class SagaStepBehavior extends AbstractBpmnActivityBehavior {
@@ -41,10 +52,22 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     public void execute(ActivityExecution execution) {
         ActivityImpl activity = (ActivityImpl) execution.getActivity();
         Operation op = activity.isCompensationHandler() ? Operation.COMPENSATION : Operation.ACTION;
+        Object abortReason = execution.getVariable(SagaModel.ABORT_REASON_VARIABLE);
+        if (op == Operation.ACTION && abortReason != null) {
+            throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, "aborted by an operator: " + abortReason);
+        }
+        Optional<Map<String, String>> handlerInputs = op == Operation.ACTION
+                ? Optional.ofNullable(activity.findCompensationHandler()).map(handler -> inputs(execution, handler))
+                : Optional.empty();
         commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
                 ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
                 op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
-                requiredInput(execution, SagaModel.INPUT_COMMAND), payload(execution)));
+                requiredInput(execution, SagaModel.INPUT_COMMAND),
+                payload(execution, execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES)),
+                deadline(execution),
+                handlerInputs.map(in -> in.get(SagaModel.INPUT_COMMAND)).orElse(null),
+                handlerInputs.map(in -> payload(execution, in.get(SagaModel.INPUT_PAYLOAD_VARIABLES))).orElse(null),
+                "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
         // No leave(): the execution waits here until the reply signals it.
     }
 
@@ -54,22 +77,21 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
             super.signal(execution, signalName, signalData); // the engine's own signals (compensation done)
             return;
         }
+        boolean compensation = ((ActivityImpl) execution.getActivity()).isCompensationHandler();
         switch (reply.outcome()) {
             case SUCCESS -> {
                 copyResults(execution, reply);
                 leave(execution);
             }
             case BUSINESS_FAILURE -> {
-                if (((ActivityImpl) execution.getActivity()).isCompensationHandler()) {
+                if (compensation) {
                     // A compensation may not be refused: an operator has to look at it.
-                    execution.createIncident(SagaModel.STEP_FAILED_INCIDENT, execution.getActivityInstanceId(),
-                            "compensation refused: " + reply.reason());
+                    StepRetryJobs.raiseIncident(execution, "compensation refused: " + reply.reason());
                 } else {
                     throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
                 }
             }
-            case TECHNICAL_FAILURE -> execution.createIncident(SagaModel.STEP_FAILED_INCIDENT,
-                    execution.getActivityInstanceId(), reply.reason());
+            case TECHNICAL_FAILURE -> StepRetryJobs.raiseIncident(execution, reply.reason());
         }
     }
 
@@ -84,9 +106,35 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
                 + " is not associated with a compensation boundary event");
     }
 
-    private String payload(ActivityExecution execution) {
+    /** Plain-text input parameters of another activity (the compensation handler of a step). */
+    private static Map<String, String> inputs(ActivityExecution execution, ActivityImpl activity) {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        BaseElement element = execution.getBpmnModelInstance().getModelElementById(activity.getId());
+        if (element != null && element.getExtensionElements() != null) {
+            element.getExtensionElements().getElementsQuery().filterByType(CamundaInputOutput.class).list()
+                    .forEach(io -> io.getCamundaInputParameters().forEach((CamundaInputParameter parameter) ->
+                            inputs.put(parameter.getCamundaName(), parameter.getTextContent().trim())));
+        }
+        return inputs;
+    }
+
+    private static String processProperty(ActivityExecution execution, String name) {
+        String key = ((ExecutionEntity) execution).getProcessDefinition().getKey();
+        Process process = execution.getBpmnModelInstance().getModelElementById(key);
+        if (process == null || process.getExtensionElements() == null) {
+            return null;
+        }
+        return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
+                .stream()
+                .flatMap(properties -> properties.getCamundaProperties().stream())
+                .filter(property -> name.equals(property.getCamundaName()))
+                .map(CamundaProperty::getCamundaValue)
+                .findFirst().orElse(null);
+    }
+
+    private String payload(ActivityExecution execution, Object payloadVariables) {
         Map<String, Object> payload = new LinkedHashMap<>();
-        for (String name : names(execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES))) {
+        for (String name : names(payloadVariables)) {
             payload.put(name, execution.getVariable(name));
         }
         try {
@@ -94,6 +142,24 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("payload variables of " + execution.getCurrentActivityId()
                     + " cannot be written as JSON", e);
+        }
+    }
+
+    private static Duration deadline(ActivityExecution execution) {
+        Object value = execution.getVariable(SagaModel.INPUT_DEADLINE);
+        if (value == null || value.toString().isBlank()) {
+            return null;
+        }
+        try {
+            Duration deadline = Duration.parse(value.toString().trim());
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalStateException("deadline of saga step " + execution.getCurrentActivityId()
+                        + " must be positive, was " + value);
+            }
+            return deadline;
+        } catch (DateTimeParseException e) {
+            throw new IllegalStateException("deadline of saga step " + execution.getCurrentActivityId()
+                    + " is not an ISO-8601 duration such as PT30S: '" + value + "'", e);
         }
     }
 

@@ -2,6 +2,8 @@ package io.sagaflow.saga;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,20 +17,27 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * The commands sagas sent and how they were answered ({@code sagaflow.saga_step}). The reply to a
  * command is matched by the command id alone, so a reply can never complete a different wait.
- * Answers get a per-saga completion sequence, which orders steps independent of clocks.
+ * Answers get a per-saga completion sequence, which orders steps independent of clocks; reverse-order
+ * compensation is decided on it.
  */
 @Component
 class SagaSteps {
 
-    /** One command of one step activity. */
+    /** One command of one step activity. {@code executionId} is null when no execution waits for it. */
     record SentCommand(String commandId, String sagaId, String executionId, String activityId, String step,
-                       Operation op, String command, int attempt, StepStatus status, String reason) {
+                       Operation op, String command, int attempt, StepStatus status, String reason, String payload,
+                       String businessKey, String processKey, String compensationCommand,
+                       String compensationPayload, Duration deadline, Instant deadlineAt) {
     }
 
     private static final RowMapper<SentCommand> ROW = (rs, n) -> new SentCommand(rs.getString("command_id"),
             rs.getString("saga_id"), rs.getString("execution_id"), rs.getString("activity_id"), rs.getString("step"),
             Operation.valueOf(rs.getString("op")), rs.getString("command"), rs.getInt("attempt"),
-            StepStatus.valueOf(rs.getString("status")), rs.getString("reason"));
+            StepStatus.valueOf(rs.getString("status")), rs.getString("reason"), rs.getString("payload"),
+            rs.getString("business_key"), rs.getString("process_key"), rs.getString("compensation_command"),
+            rs.getString("compensation_payload"),
+            rs.getObject("deadline_millis") == null ? null : Duration.ofMillis(rs.getLong("deadline_millis")),
+            rs.getTimestamp("deadline_at") == null ? null : rs.getTimestamp("deadline_at").toInstant());
 
     private final JdbcTemplate jdbc;
     private final Clock clock;
@@ -39,22 +48,35 @@ class SagaSteps {
     }
 
     @Transactional(propagation = Propagation.MANDATORY)
-    int nextAttempt(String sagaId, String activityId) {
+    int nextAttempt(String sagaId, String activityId, Operation op) {
         Integer sent = jdbc.queryForObject(
-                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ?",
-                Integer.class, sagaId, activityId);
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ? AND op = ?",
+                Integer.class, sagaId, activityId, op.name());
         return (sent == null ? 0 : sent) + 1;
     }
 
+    /** Records a command as WAITING (sent now) or QUEUED (a compensation waiting for its turn). */
     @Transactional(propagation = Propagation.MANDATORY)
-    void recordSent(SentCommand command) {
+    void record(SentCommand command, boolean compensable) {
         jdbc.update("""
                 INSERT INTO sagaflow.saga_step (command_id, saga_id, execution_id, activity_id, step, op, command,
-                    attempt, status, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    attempt, status, sent_at, deadline_at, payload, business_key, process_key, compensable,
+                    compensation_command, compensation_payload, deadline_millis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, command.commandId(), command.sagaId(), command.executionId(), command.activityId(),
-                command.step(), command.op().name(), command.command(), command.attempt(),
-                StepStatus.WAITING.name(), Timestamp.from(clock.instant()));
+                command.step(), command.op().name(), command.command(), command.attempt(), command.status().name(),
+                Timestamp.from(clock.instant()), timestamp(command.deadlineAt()), command.payload(),
+                command.businessKey(), command.processKey(), compensable, command.compensationCommand(),
+                command.compensationPayload(), command.deadline() == null ? null : command.deadline().toMillis());
+    }
+
+    /** A queued compensation whose turn has come is sent now; its deadline starts now. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    boolean release(String commandId, Instant deadlineAt) {
+        return jdbc.update("""
+                UPDATE sagaflow.saga_step SET status = 'WAITING', sent_at = ?, deadline_at = ?
+                WHERE command_id = ? AND status = 'QUEUED'
+                """, Timestamp.from(clock.instant()), timestamp(deadlineAt), commandId) == 1;
     }
 
     Optional<SentCommand> find(String commandId) {
@@ -63,7 +85,7 @@ class SagaSteps {
     }
 
     /**
-     * Records the answer of a waiting command.
+     * Records the final state of a waiting command (a reply, a deadline, an abort).
      *
      * @return {@code false} if the command was no longer waiting (a stale or repeated reply)
      */
@@ -77,7 +99,7 @@ class SagaSteps {
                                       WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
                                                          WHERE command_id = ?))
                 WHERE command_id = ? AND status = 'WAITING'
-                """, status.name(), reason, Timestamp.from(clock.instant()), commandId, commandId) == 1;
+                """, status.name(), truncate(reason), Timestamp.from(clock.instant()), commandId, commandId) == 1;
     }
 
     /** Answered commands of a saga in the order they were answered. */
@@ -87,5 +109,69 @@ class SagaSteps {
                 WHERE saga_id = ? AND completion_seq IS NOT NULL
                 ORDER BY completion_seq
                 """, ROW, sagaId);
+    }
+
+    /** Commands that an execution of the saga is waiting for or that ended in a failure it waits on. */
+    List<SentCommand> open(String sagaId) {
+        return jdbc.query("""
+                SELECT * FROM sagaflow.saga_step
+                WHERE saga_id = ? AND status IN ('WAITING', 'QUEUED', 'FAILED') AND execution_id IS NOT NULL
+                ORDER BY sent_at
+                """, ROW, sagaId);
+    }
+
+    boolean anyCompensation(String sagaId) {
+        Integer count = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND op = 'COMPENSATION'",
+                Integer.class, sagaId);
+        return count != null && count > 0;
+    }
+
+    /**
+     * Claims waiting commands past their deadline; other instances skip the claimed rows until this
+     * transaction ends.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    List<SentCommand> claimOverdue(int limit) {
+        return jdbc.query("""
+                SELECT * FROM sagaflow.saga_step
+                WHERE status = 'WAITING' AND deadline_at <= ?
+                ORDER BY deadline_at
+                LIMIT ?
+                FOR UPDATE SKIP LOCKED
+                """, ROW, Timestamp.from(clock.instant()), limit);
+    }
+
+    List<SentCommand> queuedCompensations(String sagaId) {
+        return jdbc.query("""
+                SELECT * FROM sagaflow.saga_step WHERE saga_id = ? AND status = 'QUEUED' ORDER BY sent_at
+                """, ROW, sagaId);
+    }
+
+    /**
+     * Reverse order: the compensation of {@code step} may go once every compensable step that
+     * completed after it has been compensated successfully.
+     */
+    boolean isCompensationTurn(String sagaId, String step) {
+        Integer laterUncompensated = jdbc.queryForObject("""
+                SELECT COUNT(*) FROM sagaflow.saga_step later
+                WHERE later.saga_id = ? AND later.op = 'ACTION' AND later.status = 'SUCCEEDED' AND later.compensable
+                  AND later.completion_seq > (
+                      SELECT MAX(done.completion_seq) FROM sagaflow.saga_step done
+                      WHERE done.saga_id = ? AND done.op = 'ACTION' AND done.step = ? AND done.status = 'SUCCEEDED')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM sagaflow.saga_step undone
+                      WHERE undone.saga_id = later.saga_id AND undone.op = 'COMPENSATION'
+                        AND undone.step = later.step AND undone.status = 'SUCCEEDED')
+                """, Integer.class, sagaId, sagaId, step);
+        return laterUncompensated == null || laterUncompensated == 0;
+    }
+
+    private static Timestamp timestamp(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static String truncate(String reason) {
+        return reason == null || reason.length() <= 2000 ? reason : reason.substring(0, 2000);
     }
 }

@@ -1,8 +1,11 @@
 package io.sagaflow.saga;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +22,7 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -34,16 +38,20 @@ public class Sagas {
     private final RuntimeService runtime;
     private final HistoryService history;
     private final SagaSteps steps;
+    private final WaitingSteps waitingSteps;
     private final ObjectMapper objectMapper;
+    private final ApplicationEventPublisher events;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
 
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
-          ObjectMapper objectMapper) {
+          WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events) {
         this.repository = repository;
         this.runtime = runtime;
         this.history = history;
         this.steps = steps;
+        this.waitingSteps = waitingSteps;
         this.objectMapper = objectMapper;
+        this.events = events;
     }
 
     /** A started saga: its id (the process instance id) and business key. */
@@ -70,6 +78,8 @@ public class Sagas {
             variables.put(keyVariable, businessKey);
         }
         ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey, variables);
+        events.publishEvent(new SagaStarted(instance.getId(), processKey, businessKey,
+                Collections.unmodifiableMap(variables)));
         return new StartedSaga(instance.getId(), businessKey);
     }
 
@@ -84,6 +94,38 @@ public class Sagas {
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance), succeededSteps(answered, Operation.ACTION),
                 succeededSteps(answered, Operation.COMPENSATION));
+    }
+
+    /**
+     * Makes a running saga compensate what it has completed. A step waiting for its reply (or in an
+     * incident) is stopped like a step past its deadline: its outcome is unknown, so its compensation
+     * is sent too; a step not yet sent rejects when it starts.
+     */
+    @Transactional
+    public void abort(String sagaId, String reason) {
+        if (runtime.createProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
+            if (history.createHistoricProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
+                throw ApiException.notFound("no saga with id '" + sagaId + "'");
+            }
+            throw ApiException.conflict("saga " + sagaId + " has already ended");
+        }
+        if (steps.anyCompensation(sagaId) || runtime.getVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE) != null) {
+            throw ApiException.conflict("saga " + sagaId + " is already compensating");
+        }
+        runtime.setVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE, reason);
+        String rejection = "aborted by an operator: " + reason;
+        Set<String> stoppedExecutions = new HashSet<>();
+        for (SagaSteps.SentCommand command : steps.open(sagaId)) {
+            if (command.op() != Operation.ACTION || !stoppedExecutions.add(command.executionId())) {
+                continue;
+            }
+            if (command.status() == StepStatus.WAITING) {
+                waitingSteps.stop(command, StepStatus.CANCELLED, rejection);
+            } else if (runtime.createExecutionQuery().executionId(command.executionId())
+                    .activityId(command.activityId()).count() == 1) {
+                waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident
+            }
+        }
     }
 
     private SagaStatus statusOf(HistoricProcessInstance instance) {

@@ -24,6 +24,7 @@ import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.ReplyBody;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.camunda.bpm.engine.runtime.Incident;
+import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.assertions.bpmn.AbstractAssertions;
@@ -211,7 +212,7 @@ class OrderFulfillmentProcessTests {
     }
 
     @Test
-    @DisplayName("a technical failure reply raises a sagaStepFailed incident on the step, with the reason, and neither ends nor compensates the order")
+    @DisplayName("a technical failure reply raises a retryable failed-job incident on the step, with the reason, and neither ends nor compensates the order")
     void technicalFailureRaisesIncident() throws Exception {
         startOrder();
         runStep(RESERVE_STOCK);
@@ -223,7 +224,7 @@ class OrderFulfillmentProcessTests {
 
         Incident incident = runtimeService().createIncidentQuery().processInstanceId(order.getId()).singleResult();
         assertThat(incident).as("exactly one incident").isNotNull();
-        assertThat(incident.getIncidentType()).isEqualTo(SagaModel.STEP_FAILED_INCIDENT);
+        assertThat(incident.getIncidentType()).isEqualTo(Incident.FAILED_JOB_HANDLER_TYPE);
         assertThat(incident.getIncidentMessage()).isEqualTo(reason);
         assertThat(incident.getActivityId()).isEqualTo(CHARGE_PAYMENT);
         assertThat(incident.getExecutionId()).isEqualTo(charge.command().executionId());
@@ -231,7 +232,11 @@ class OrderFulfillmentProcessTests {
         assertThat(order).isNotEnded().isWaitingAtExactly(CHARGE_PAYMENT)
                 .hasNotPassed(STEP_REJECTED, COMPENSATE_COMPLETED_STEPS, RELEASE_STOCK, REFUND_PAYMENT,
                         CANCEL_SHIPMENT, ORDER_COMPENSATED, SCHEDULE_SHIPMENT);
-        assertThat(jobQuery().processInstanceId(order.getId()).count()).as("no compensation is scheduled").isZero();
+        Job resend = jobQuery().processInstanceId(order.getId()).singleResult();
+        assertThat(resend).as("only the re-send job, which waits for an operator's retry").isNotNull();
+        assertThat(resend.getRetries()).isZero();
+        assertThat(resend.getExceptionMessage()).isEqualTo(reason);
+        assertThat(incident.getConfiguration()).isEqualTo(resend.getId());
         assertThat(recorder.commandNames()).containsExactly("inventory.reserve", "payment.charge");
     }
 

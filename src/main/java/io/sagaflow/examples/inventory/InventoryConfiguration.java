@@ -1,5 +1,6 @@
 package io.sagaflow.examples.inventory;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class InventoryConfiguration {
 
     @Bean
-    Participant inventoryParticipant(Stock stock) {
+    Participant inventoryParticipant(Stock stock, Simulations simulations) {
         return Participant.named("inventory")
-                .handle("inventory.reserve", stock::reserve)
-                .handle("inventory.release", stock::release)
+                .handle("inventory.reserve", simulations.around(stock::reserve))
+                .handle("inventory.release", simulations.around(stock::release))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }

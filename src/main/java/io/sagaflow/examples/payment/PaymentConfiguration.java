@@ -1,5 +1,6 @@
 package io.sagaflow.examples.payment;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class PaymentConfiguration {
 
     @Bean
-    Participant paymentParticipant(Payments payments) {
+    Participant paymentParticipant(Payments payments, Simulations simulations) {
         return Participant.named("payment")
-                .handle("payment.charge", payments::charge)
-                .handle("payment.refund", payments::refund)
+                .handle("payment.charge", simulations.around(payments::charge))
+                .handle("payment.refund", simulations.around(payments::refund))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }

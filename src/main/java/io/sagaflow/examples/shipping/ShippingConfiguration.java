@@ -1,5 +1,6 @@
 package io.sagaflow.examples.shipping;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class ShippingConfiguration {
 
     @Bean
-    Participant shippingParticipant(Shipments shipments) {
+    Participant shippingParticipant(Shipments shipments, Simulations simulations) {
         return Participant.named("shipping")
-                .handle("shipping.schedule", shipments::schedule)
-                .handle("shipping.cancel", shipments::cancel)
+                .handle("shipping.schedule", simulations.around(shipments::schedule))
+                .handle("shipping.cancel", simulations.around(shipments::cancel))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }

@@ -1,0 +1,20 @@
+package io.sagaflow.examples.flight;
+
+import io.sagaflow.participant.Participant;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The example airline of the trip saga: reached only over AMQP, through the participant kit. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+class FlightConfiguration {
+
+    @Bean
+    Participant flightParticipant(FlightBookings bookings) {
+        return Participant.named("flight")
+                .handle("flight.book", bookings::book)
+                .handle("flight.cancel", bookings::cancel)
+                .build();
+    }
+}

@@ -1,0 +1,25 @@
+package io.sagaflow.saga;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Saga execution.
+ *
+ * @param defaultDeadline a step's deadline when its model sets none: every wait has one
+ * @param deadlineCheckInterval how often overdue steps are looked for (on every instance; claims
+ *     use {@code SKIP LOCKED})
+ * @param maxPayloadBytes a step whose mapped payload is larger fails with an incident naming it
+ */
+@Validated
+@ConfigurationProperties("sagaflow.saga")
+public record SagaProperties(
+        @DefaultValue("PT5M") @NotNull Duration defaultDeadline,
+        @DefaultValue("PT1S") @NotNull Duration deadlineCheckInterval,
+        @DefaultValue("65536") @Min(2) int maxPayloadBytes) {
+}
