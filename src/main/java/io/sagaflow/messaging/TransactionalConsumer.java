@@ -3,6 +3,7 @@ package io.sagaflow.messaging;
 import java.util.Objects;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.MDC;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.rabbit.retry.MessageRecoverer;
@@ -49,6 +50,14 @@ public final class TransactionalConsumer implements MessageListener {
     @Override
     public void onMessage(Message amqpMessage) {
         InboundMessage message = InboundMessage.of(amqpMessage);
+        // Every log line about this message names its saga (see logging.pattern.level).
+        try (var saga = MDC.putCloseable("sagaId", message.header(SagaHeaders.SAGA_ID));
+             var key = MDC.putCloseable("businessKey", message.header(SagaHeaders.BUSINESS_KEY))) {
+            consume(amqpMessage, message);
+        }
+    }
+
+    private void consume(Message amqpMessage, InboundMessage message) {
         if (amqpMessage.getBody().length > maxPayloadBytes) {
             parked.park(consumer, message.withoutBody(), "payload of " + amqpMessage.getBody().length
                     + " bytes exceeds the limit of " + maxPayloadBytes + " bytes");
