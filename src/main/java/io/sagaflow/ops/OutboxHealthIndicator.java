@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * rows and parked messages need an operator but do not stop new sagas: they are reported as details
  * and as gauges.
  */
-@Component("outbox")
+@Component
 class OutboxHealthIndicator implements HealthIndicator {
 
     private final OutboxAdmin outbox;

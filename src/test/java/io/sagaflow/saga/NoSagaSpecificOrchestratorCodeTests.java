@@ -58,7 +58,7 @@ class NoSagaSpecificOrchestratorCodeTests {
 
     /** A process key or a command: {@code trip-booking}, {@code order-fulfillment}, {@code car.reserve}. */
     private static final Pattern KEY_OR_COMMAND = Pattern.compile(
-            "(?i)(?<![a-z0-9])(" + WORD_ALTERNATIVES + ")s?[.-][a-z0-9]");
+            "(?i)(?<![a-z0-9])(" + WORD_ALTERNATIVES + ")s?[.-][a-z0-9][a-z0-9-]*");
 
     /**
      * Phrases that hold a saga word but name no saga: SQL's ORDER BY, the order of things, messages

@@ -1,5 +1,6 @@
 package io.sagaflow.examples.car;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class CarConfiguration {
 
     @Bean
-    Participant carParticipant(CarRentals rentals) {
+    Participant carParticipant(CarRentals rentals, Simulations simulations) {
         return Participant.named("car")
-                .handle("car.reserve", rentals::reserve)
-                .handle("car.cancel", rentals::cancel)
+                .handle("car.reserve", simulations.around(rentals::reserve))
+                .handle("car.cancel", simulations.around(rentals::cancel))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }

@@ -1,5 +1,6 @@
 package io.sagaflow.examples.flight;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class FlightConfiguration {
 
     @Bean
-    Participant flightParticipant(FlightBookings bookings) {
+    Participant flightParticipant(FlightBookings bookings, Simulations simulations) {
         return Participant.named("flight")
-                .handle("flight.book", bookings::book)
-                .handle("flight.cancel", bookings::cancel)
+                .handle("flight.book", simulations.around(bookings::book))
+                .handle("flight.cancel", simulations.around(bookings::cancel))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }

@@ -1,5 +1,6 @@
 package io.sagaflow.examples.hotel;
 
+import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -11,10 +12,11 @@ import org.springframework.context.annotation.Configuration;
 class HotelConfiguration {
 
     @Bean
-    Participant hotelParticipant(HotelBookings bookings) {
+    Participant hotelParticipant(HotelBookings bookings, Simulations simulations) {
         return Participant.named("hotel")
-                .handle("hotel.book", bookings::book)
-                .handle("hotel.cancel", bookings::cancel)
+                .handle("hotel.book", simulations.around(bookings::book))
+                .handle("hotel.cancel", simulations.around(bookings::cancel))
+                .delayReplies(simulations::replyDelay)
                 .build();
     }
 }
