@@ -2,12 +2,12 @@ package io.sagaflow.ops;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.ParkedMessages;
-import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxAdmin;
 import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.web.ApiException;
@@ -34,13 +34,11 @@ class RepairController {
 
     private final OutboxAdmin outboxAdmin;
     private final ParkedMessages parked;
-    private final Outbox outbox;
     private final ObjectMapper objectMapper;
 
-    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, Outbox outbox, ObjectMapper objectMapper) {
+    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, ObjectMapper objectMapper) {
         this.outboxAdmin = outboxAdmin;
         this.parked = parked;
-        this.outbox = outbox;
         this.objectMapper = objectMapper;
     }
 
@@ -79,7 +77,7 @@ class RepairController {
         if (message.payload() == null) {
             throw ApiException.conflict("parked message " + id + " has no stored body (it was over the size limit)");
         }
-        outbox.append(new OutboxMessage(
+        outboxAdmin.republish(new OutboxMessage(
                 message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId(), null, "",
                 message.queue(), message.type() != null ? message.type() : "unknown", message.correlationId(),
                 message.replyTo(), textHeaders(message.headers()), message.payload()));
@@ -94,7 +92,7 @@ class RepairController {
         try {
             Map<String, Object> headers = objectMapper.readValue(json, new TypeReference<Map<String, Object>>() { });
             return headers.entrySet().stream().filter(header -> header.getValue() != null)
-                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, header -> header.getValue().toString()));
+                    .collect(Collectors.toMap(Map.Entry::getKey, header -> header.getValue().toString()));
         } catch (JsonProcessingException e) {
             throw ApiException.conflict("headers of the parked message are unreadable: " + e.getOriginalMessage());
         }

@@ -3,6 +3,7 @@ package io.sagaflow.ops;
 import java.util.List;
 
 import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.authorization.Groups;
 import org.camunda.bpm.engine.identity.Group;
 import org.camunda.bpm.engine.rest.security.auth.ProcessEngineAuthenticationFilter;
 import org.camunda.bpm.engine.rest.security.auth.impl.HttpBasicAuthenticationProvider;
@@ -20,7 +21,9 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Nothing is reachable anonymously but health and info.
+ * Nothing is reachable anonymously but health and info, and only Camunda administrators operate
+ * the service. Camunda's authorization checks are on ({@code camunda.bpm.authorization.enabled}),
+ * so a user outside the admin group cannot use engine-rest or Cockpit to grant itself more.
  *
  * <ul>
  *   <li>{@code /api/**}, Actuator and the OpenAPI pages: HTTP Basic against Camunda's identity
@@ -33,6 +36,9 @@ import org.springframework.security.web.SecurityFilterChain;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    /** Members of Camunda's admin group (the configured admin user is one) operate Sagaflow. */
+    static final String ADMIN_AUTHORITY = "GROUP_" + Groups.CAMUNDA_ADMIN;
+
     @Bean
     @Order(1)
     SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
@@ -40,7 +46,7 @@ class SecurityConfiguration {
                 .securityMatcher("/api/**", "/actuator/**", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
-                        .anyRequest().authenticated())
+                        .anyRequest().hasAuthority(ADMIN_AUTHORITY))
                 .httpBasic(Customizer.withDefaults())
                 .csrf(csrf -> csrf.disable()) // stateless Basic auth: no cookie a forged request could ride on
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

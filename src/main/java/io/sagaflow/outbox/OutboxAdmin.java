@@ -6,7 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.stereotype.Component;
 
 /** What operators and health checks need to know about the outbox, and the one repair: re-queue. */
@@ -14,12 +18,16 @@ import org.springframework.stereotype.Component;
 public class OutboxAdmin {
 
     private final JdbcTemplate jdbc;
+    private final Outbox outbox;
     private final OutboxRelay relay;
+    private final ObjectMapper objectMapper;
     private final Clock clock;
 
-    OutboxAdmin(JdbcTemplate jdbc, OutboxRelay relay, Clock clock) {
+    OutboxAdmin(JdbcTemplate jdbc, Outbox outbox, OutboxRelay relay, ObjectMapper objectMapper, Clock clock) {
         this.jdbc = jdbc;
+        this.outbox = outbox;
         this.relay = relay;
+        this.objectMapper = objectMapper;
         this.clock = clock;
     }
 
@@ -51,6 +59,37 @@ public class OutboxAdmin {
             relay.wakeUp();
         }
         return requeued;
+    }
+
+    /**
+     * Publishes a message again under its original message id, in the caller's transaction. The
+     * outbox keeps each message id once, so a message this outbox sent before (e.g. a reply that was
+     * parked on arrival) is reset to PENDING with the new routing instead of inserted twice.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void republish(OutboxMessage message) {
+        int reset = jdbc.update("""
+                UPDATE sagaflow.outbox_message
+                SET exchange = ?, routing_key = ?, message_type = ?, correlation_id = ?, reply_to = ?,
+                    headers = ?, payload = ?, status = 'PENDING', attempts = 0, last_error = NULL,
+                    next_attempt_at = ?, sent_at = NULL
+                WHERE message_id = ?
+                """, message.exchange(), message.routingKey(), message.type(), message.correlationId(),
+                message.replyTo(), headersJson(message), message.payload(), Timestamp.from(clock.instant()),
+                message.messageId());
+        if (reset == 0) {
+            outbox.append(message);
+        } else {
+            relay.wakeUp();
+        }
+    }
+
+    private String headersJson(OutboxMessage message) {
+        try {
+            return objectMapper.writeValueAsString(message.headers());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("headers of message " + message.messageId() + " are not serializable", e);
+        }
     }
 
     public boolean exists(String messageId) {

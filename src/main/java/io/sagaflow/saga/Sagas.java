@@ -34,6 +34,9 @@ public class Sagas {
     private static final List<String> COMPENSATION_THROW_TYPES =
             List.of("intermediateCompensationThrowEvent", "compensationEndEvent");
 
+    /** Camunda keeps a string variable in a 4000-character column. */
+    static final int MAX_TEXT_VARIABLE_LENGTH = 4000;
+
     private final RepositoryService repository;
     private final RuntimeService runtime;
     private final HistoryService history;
@@ -178,7 +181,12 @@ public class Sagas {
             if (name == null || name.isBlank()) {
                 throw ApiException.invalidField(String.valueOf(name), "variable names must not be blank");
             }
-            variables.put(name, value instanceof Map<?, ?> || value instanceof List<?> ? toJson(name, value) : value);
+            Object variable = value instanceof Map<?, ?> || value instanceof List<?> ? toJson(name, value) : value;
+            if (variable instanceof String text && text.length() > MAX_TEXT_VARIABLE_LENGTH) {
+                throw ApiException.invalidField(name, "is " + text.length() + " characters long; a saga variable "
+                        + "holds at most " + MAX_TEXT_VARIABLE_LENGTH + " (pass an id, not a document)");
+            }
+            variables.put(name, variable);
         });
         return variables;
     }

@@ -1,0 +1,53 @@
+package io.sagaflow.web;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses {@code /api/**} request bodies over {@code sagaflow.api.max-request-size} with 413
+ * problem+json, before anything reads them.
+ */
+@Component
+class RequestSizeLimit extends OncePerRequestFilter {
+
+    private final long maxBytes;
+    private final ObjectMapper objectMapper;
+
+    RequestSizeLimit(@Value("${sagaflow.api.max-request-size:1MB}") DataSize maxRequestSize, ObjectMapper objectMapper) {
+        this.maxBytes = maxRequestSize.toBytes();
+        this.objectMapper = objectMapper;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !request.getRequestURI().startsWith("/api/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getContentLengthLong() > maxBytes) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE,
+                    "request body of " + request.getContentLengthLong() + " bytes exceeds the limit of " + maxBytes
+                            + " bytes");
+            problem.setInstance(java.net.URI.create(request.getRequestURI()));
+            response.setStatus(HttpStatus.PAYLOAD_TOO_LARGE.value());
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            objectMapper.writeValue(response.getOutputStream(), problem);
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+}

@@ -1,0 +1,263 @@
+package io.sagaflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.math.BigDecimal;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.identity.User;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+/**
+ * Who may reach what. Every protected surface answers 401 to no credentials, to an unknown user and
+ * to a wrong password, and 200 to the admin. Wrong passwords are only ever sent for a throw-away
+ * Camunda user of the test: Camunda throttles a user's logins after a wrong password, and the
+ * admin user is shared by every integration test of the JVM.
+ */
+@IntegrationTest
+@DisplayName("Security")
+class SecurityIntegrationTests {
+
+    @Autowired
+    private TestRestTemplate rest;
+    @Autowired
+    private IdentityService identities;
+    @Autowired
+    private HistoryService history;
+    @Autowired
+    private ObjectMapper objectMapper;
+    @Value("${sagaflow.admin.user}")
+    private String adminUser;
+    @Value("${sagaflow.admin.password}")
+    private String adminPassword;
+
+    private String probeUser;
+    private String probePassword;
+
+    /** A Camunda user of this test alone, in no group, whose logins may be throttled without harm. */
+    @BeforeEach
+    void createProbeUser() {
+        probeUser = "probe-" + UUID.randomUUID();
+        probePassword = "probe-secret-" + UUID.randomUUID();
+        User user = identities.newUser(probeUser);
+        user.setFirstName("Probe");
+        user.setLastName("User");
+        user.setPassword(probePassword);
+        identities.saveUser(user);
+    }
+
+    @AfterEach
+    void deleteProbeUser() {
+        identities.deleteUser(probeUser);
+    }
+
+    /**
+     * The own API, the repair API, Camunda's engine REST API (a real resource: {@code /engine-rest/engine}
+     * is exempt by Camunda's design), Actuator and the OpenAPI document. {@code /actuator/prometheus} is
+     * skipped where it is not exposed: {@code @SpringBootTest} turns metrics export off, so there is no
+     * Prometheus registry in the integration tests.
+     */
+    @ParameterizedTest(name = "GET {0}")
+    @ValueSource(strings = {
+        "/api/examples/stock/SKU-1",
+        "/api/parked-messages",
+        "/engine-rest/process-definition",
+        "/actuator/metrics",
+        "/actuator/prometheus",
+        "/v3/api-docs",
+    })
+    @DisplayName("a protected surface refuses anonymous, unknown-user and wrong-password requests and serves the admin")
+    void protectedSurfaceNeedsValidCredentials(String path) {
+        assumeTrue(!path.equals("/actuator/prometheus") || exposedActuatorEndpoint("prometheus"),
+                "/actuator/prometheus is not exposed");
+        assertThat(identities.createUserQuery().userId(probeUser).count()).as("probe user exists").isOne();
+
+        assertUnauthorized(rest.getForEntity(path, String.class), path, "anonymous");
+        assertUnauthorized(rest.withBasicAuth("nobody-" + UUID.randomUUID(), "whatever").getForEntity(path, String.class),
+                path, "unknown user");
+        assertUnauthorized(rest.withBasicAuth(probeUser, probePassword + "-wrong").getForEntity(path, String.class),
+                path, "probe user with a wrong password");
+
+        ResponseEntity<String> admin = rest.withBasicAuth(adminUser, adminPassword).getForEntity(path, String.class);
+        assertThat(admin.getStatusCode()).as("GET %s as the admin: %s", path, admin.getBody()).isEqualTo(HttpStatus.OK);
+        assertThat(admin.getBody()).as("body of GET %s as the admin", path).isNotBlank();
+    }
+
+    @ParameterizedTest(name = "GET {0}")
+    @ValueSource(strings = {
+        "/api/examples/stock/SKU-1",
+        "/api/parked-messages",
+        "/api/outbox/failed",
+        "/actuator/metrics",
+        "/v3/api-docs",
+    })
+    @DisplayName("a user who is not a Camunda administrator is forbidden to operate the service")
+    void nonAdministratorIsForbidden(String path) {
+        ResponseEntity<String> probe = rest.withBasicAuth(probeUser, probePassword).getForEntity(path, String.class);
+        assertThat(probe.getStatusCode()).as("GET %s as a user outside the admin group", path)
+                .isEqualTo(HttpStatus.FORBIDDEN);
+    }
+
+    @Test
+    @DisplayName("a user who is not a Camunda administrator cannot make itself one through engine-rest")
+    void nonAdministratorCannotEscalateThroughEngineRest() {
+        ResponseEntity<String> join = rest.withBasicAuth(probeUser, probePassword).exchange(
+                "/engine-rest/group/camunda-admin/members/" + probeUser, HttpMethod.PUT, null, String.class);
+        assertThat(join.getStatusCode()).as("joining the admin group: %s", join.getBody())
+                .isEqualTo(HttpStatus.FORBIDDEN);
+        assertThat(identities.createUserQuery().memberOfGroup("camunda-admin").userId(probeUser).count()).isZero();
+
+        ResponseEntity<String> users = rest.withBasicAuth(probeUser, probePassword)
+                .getForEntity("/engine-rest/user", String.class);
+        assertThat(users.getBody()).as("users visible to the probe").doesNotContain("\"id\":\"" + adminUser + "\"");
+    }
+
+    @Test
+    @DisplayName("health answers anonymously with its status only, no components or details")
+    void healthIsPublicWithoutDetails() throws Exception {
+        ResponseEntity<String> response = rest.getForEntity("/actuator/health", String.class);
+
+        // 503 is a legitimate answer too (a DOWN component, e.g. an old PENDING outbox row of another
+        // test on the shared database); what matters here is that it is not refused.
+        assertThat(response.getStatusCode()).as("anonymous GET /actuator/health: %s", response.getBody())
+                .isIn(HttpStatus.OK, HttpStatus.SERVICE_UNAVAILABLE);
+        JsonNode health = objectMapper.readTree(response.getBody());
+        assertThat(health.path("status").asText())
+                .isEqualTo(response.getStatusCode() == HttpStatus.OK ? "UP" : "DOWN");
+        assertThat(health.has("components")).as("components shown anonymously in %s", health).isFalse();
+        assertThat(health.has("details")).as("details shown anonymously in %s", health).isFalse();
+        assertThat(health.toString()).doesNotContain("outbox", "parkedMessages", "db", "rabbit");
+    }
+
+    @Test
+    @DisplayName("health shows its components to the admin, so hiding them anonymously is a real difference")
+    void healthShowsComponentsToTheAdmin() throws Exception {
+        ResponseEntity<String> response = rest.withBasicAuth(adminUser, adminPassword)
+                .getForEntity("/actuator/health", String.class);
+
+        assertThat(response.getStatusCode()).isIn(HttpStatus.OK, HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(objectMapper.readTree(response.getBody()).path("components").has("outbox"))
+                .as("components of %s", response.getBody()).isTrue();
+    }
+
+    @Test
+    @DisplayName("an anonymous POST /api/orders answers 401 and starts no saga")
+    void anonymousOrderIsRefusedAndStartsNoSaga() throws Exception {
+        String customerId = ApiSupport.fresh("customer");
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        String order = objectMapper.writeValueAsString(
+                new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
+
+        ResponseEntity<String> response = rest.postForEntity("/api/orders",
+                new org.springframework.http.HttpEntity<>(order, headers), String.class);
+
+        assertUnauthorized(response, "/api/orders", "anonymous POST");
+        // A started saga would have committed its variables before the response was sent.
+        assertThat(history.createHistoricVariableInstanceQuery().variableValueEquals("customerId", customerId).count())
+                .as("process variables of a saga for customer %s", customerId).isZero();
+    }
+
+    @Test
+    @DisplayName("the admin's POST /api/orders starts a saga, so the anonymous refusal is a real difference")
+    void adminOrderStartsASaga() {
+        String customerId = ApiSupport.fresh("customer");
+
+        new ApiSupport(rest, adminUser, adminPassword)
+                .placeOrder(new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
+
+        assertThat(history.createHistoricVariableInstanceQuery().variableValueEquals("customerId", customerId).count())
+                .isOne();
+    }
+
+    @Test
+    @DisplayName("the Cockpit page loads anonymously (it is the login page)")
+    void cockpitPageLoadsAnonymously() {
+        ResponseEntity<String> response = rest.getForEntity("/camunda/app/cockpit/default/", String.class);
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(response.getHeaders().getContentType()).isNotNull();
+        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.TEXT_HTML)).isTrue();
+        assertThat(response.getBody()).containsIgnoringCase("cockpit");
+    }
+
+    @ParameterizedTest(name = "GET {0}")
+    @ValueSource(strings = {
+        "/camunda/api/cockpit/plugin/base/default/process-definition/statistics",
+        "/camunda/api/engine/engine/default/process-definition",
+        "/camunda/api/engine/engine/default/user",
+    })
+    @DisplayName("the webapps' REST API refuses anonymous requests")
+    void webappApiRefusesAnonymousRequests(String path) {
+        ResponseEntity<String> response = rest.getForEntity(path, String.class);
+
+        assertThat(response.getStatusCode()).as("anonymous GET %s: %s", path, response.getBody())
+                .isIn(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN);
+        assertThat(response.getBody()).as("body of anonymous GET %s", path)
+                .doesNotContain("\"key\":\"order-fulfillment\"", "\"key\": \"order-fulfillment\"");
+    }
+
+    @ParameterizedTest(name = "GET {0}")
+    @ValueSource(strings = {
+        "/camunda/api/cockpit/plugin/base/default/process-definition/statistics",
+        "/camunda/api/engine/engine/default/process-definition",
+    })
+    @DisplayName("the webapps' REST API ignores HTTP Basic credentials: it knows only its own login session")
+    void webappApiIgnoresBasicCredentials(String path) {
+        ResponseEntity<String> response = rest.withBasicAuth(adminUser, adminPassword).getForEntity(path, String.class);
+
+        assertThat(response.getStatusCode()).as("GET %s with Basic credentials: %s", path, response.getBody())
+                .isIn(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN);
+    }
+
+    @Test
+    @DisplayName("GET /engine-rest/engine answers anonymously, as Camunda exempts it, and reveals only engine names")
+    void engineListIsExemptByCamundasDesign() throws Exception {
+        ResponseEntity<String> response = rest.getForEntity("/engine-rest/engine", String.class);
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        JsonNode engines = objectMapper.readTree(response.getBody());
+        assertThat(engines.isArray()).isTrue();
+        engines.forEach(engine -> assertThat(engine.fieldNames()).toIterable().containsExactly("name"));
+    }
+
+    private boolean exposedActuatorEndpoint(String id) {
+        ResponseEntity<String> index = rest.withBasicAuth(adminUser, adminPassword).getForEntity("/actuator",
+                String.class);
+        assertThat(index.getStatusCode()).isEqualTo(HttpStatus.OK);
+        try {
+            return objectMapper.readTree(index.getBody()).path("_links").has(id);
+        } catch (Exception e) {
+            throw new AssertionError("unreadable actuator index: " + index.getBody(), e);
+        }
+    }
+
+    private static void assertUnauthorized(ResponseEntity<String> response, String path, String who) {
+        assertThat(response.getStatusCode()).as("%s %s: %s", who, path, response.getBody())
+                .isEqualTo(HttpStatus.UNAUTHORIZED);
+        assertThat(response.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                .as("WWW-Authenticate of %s %s", who, path).startsWith("Basic");
+        // Nothing of what the admin gets: stock levels, process definitions, meter names, parked messages, API docs.
+        assertThat(response.getBody() == null ? "" : response.getBody())
+                .as("body of the refusal of %s %s", who, path)
+                .doesNotContain("\"available\"", "\"deploymentId\"", "\"names\"", "\"reason\"", "\"openapi\"");
+    }
+}
