@@ -42,8 +42,9 @@ class Replies {
         headers.put(SagaHeaders.OP, command.op().name());
         headers.put(SagaHeaders.ATTEMPT, Integer.toString(command.attempt()));
         headers.put(SagaHeaders.OUTCOME, reply.outcome().name());
-        // Ordered per participant and saga: a held-back reply must not hold up the orchestrator's messages.
-        String orderingKey = participant + "/" + command.sagaId();
+        // Ordered per participant and saga. A deliberately held-back reply leaves out of order, so it
+        // holds up neither this participant's later replies nor the orchestrator's messages.
+        String orderingKey = delay.isZero() ? participant + "/" + command.sagaId() : null;
         outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), orderingKey, Topology.REPLIES_EXCHANGE,
                 command.replyTo(), command.type() + ".reply", command.messageId(), null, headers, toJson(reply)),
                 clock.instant().plus(delay));

@@ -42,7 +42,6 @@ class OutboxStepCommands implements StepCommands {
     @Transactional(propagation = Propagation.MANDATORY)
     public String send(StepCommand command) {
         requireWithinSizeLimit(command.activityId(), command.payload());
-        requireWithinSizeLimit(command.activityId(), command.compensationPayload());
         boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.parallelCompensation()
                 && !steps.isCompensationTurn(command.sagaId(), command.step());
         Duration deadline = command.deadline() != null ? command.deadline() : properties.defaultDeadline();
@@ -50,9 +49,8 @@ class OutboxStepCommands implements StepCommands {
                 command.executionId(), command.activityId(), command.step(), command.op(), command.command(),
                 steps.nextAttempt(command.sagaId(), command.activityId(), command.op()),
                 waitForTurn ? StepStatus.QUEUED : StepStatus.WAITING, null, command.payload(), command.businessKey(),
-                command.processKey(), command.compensationCommand(), command.compensationPayload(), deadline,
-                waitForTurn ? null : clock.instant().plus(deadline));
-        steps.record(sent, command.compensationCommand() != null);
+                command.processKey(), deadline, waitForTurn ? null : clock.instant().plus(deadline));
+        steps.record(sent, command.compensable());
         if (!waitForTurn) {
             publish(sent);
         }
@@ -68,27 +66,6 @@ class OutboxStepCommands implements StepCommands {
                 publish(queued);
             }
         }
-    }
-
-    /**
-     * The outcome of a forward step is unknown (no reply within its deadline, or aborted while
-     * waiting): send its compensation now. The participant's barrier makes this safe whether the
-     * action ran, runs later (then it is refused as hanging) or never arrives. No execution waits
-     * for this command; its reply is only recorded.
-     */
-    @Transactional(propagation = Propagation.MANDATORY)
-    void compensateUnknownOutcome(SagaSteps.SentCommand action) {
-        if (action.compensationCommand() == null) {
-            return;
-        }
-        SagaSteps.SentCommand compensation = new SagaSteps.SentCommand(OutboxMessage.newMessageId(),
-                action.sagaId(), null, action.activityId(), action.step(), Operation.COMPENSATION,
-                action.compensationCommand(),
-                steps.nextAttempt(action.sagaId(), action.activityId(), Operation.COMPENSATION), StepStatus.WAITING,
-                null, action.compensationPayload(), action.businessKey(), action.processKey(), null, null, null,
-                null);
-        steps.record(compensation, false);
-        publish(compensation);
     }
 
     private void publish(SagaSteps.SentCommand command) {

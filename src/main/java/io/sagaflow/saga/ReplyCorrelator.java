@@ -49,19 +49,16 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         ReplyBody body = parse(reply);
         SagaSteps.SentCommand command = steps.find(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
-        boolean detached = command.executionId() == null;
-        boolean stillWaiting = command.status() == StepStatus.WAITING && (detached
-                || runtime.createExecutionQuery().executionId(command.executionId())
-                        .activityId(command.activityId()).count() == 1);
+        boolean stillWaiting = command.status() == StepStatus.WAITING
+                && runtime.createExecutionQuery().executionId(command.executionId())
+                        .activityId(command.activityId()).count() == 1;
         if (!stillWaiting || !steps.recordAnswer(commandId, statusOf(body), body.reason())) {
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
                     command.command(), command.sagaId(), command.step(), command.attempt(), command.status());
             return;
         }
-        if (!detached) {
-            runtime.signal(command.executionId(), body.outcome().name(), body, null);
-        }
+        runtime.signal(command.executionId(), body.outcome().name(), body, null);
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }

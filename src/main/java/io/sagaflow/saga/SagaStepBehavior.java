@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,10 +17,7 @@ import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.pvm.PvmActivity;
 import org.camunda.bpm.engine.impl.pvm.delegate.ActivityExecution;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
-import org.camunda.bpm.model.bpmn.instance.BaseElement;
 import org.camunda.bpm.model.bpmn.instance.Process;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputOutput;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.stereotype.Component;
@@ -40,6 +36,9 @@ import org.springframework.stereotype.Component;
 @Component(SagaModel.STEP_BEAN)
 class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
+    /** Signal name for a waiting step whose outcome is unknown (deadline, abort). */
+    static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+
     private final StepCommands commands;
     private final ObjectMapper objectMapper;
 
@@ -56,17 +55,12 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         if (op == Operation.ACTION && abortReason != null) {
             throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, "aborted by an operator: " + abortReason);
         }
-        Optional<Map<String, String>> handlerInputs = op == Operation.ACTION
-                ? Optional.ofNullable(activity.findCompensationHandler()).map(handler -> inputs(execution, handler))
-                : Optional.empty();
         commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
                 ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
                 op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
                 requiredInput(execution, SagaModel.INPUT_COMMAND),
                 payload(execution, execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES)),
-                deadline(execution),
-                handlerInputs.map(in -> in.get(SagaModel.INPUT_COMMAND)).orElse(null),
-                handlerInputs.map(in -> payload(execution, in.get(SagaModel.INPUT_PAYLOAD_VARIABLES))).orElse(null),
+                deadline(execution), op == Operation.ACTION && activity.findCompensationHandler() != null,
                 "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
         // No leave(): the execution waits here until the reply signals it.
     }
@@ -77,7 +71,18 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
             super.signal(execution, signalName, signalData); // the engine's own signals (compensation done)
             return;
         }
-        boolean compensation = ((ActivityImpl) execution.getActivity()).isCompensationHandler();
+        ActivityImpl activity = (ActivityImpl) execution.getActivity();
+        boolean compensation = activity.isCompensationHandler();
+        if (OUTCOME_UNKNOWN.equals(signalName) && !compensation) {
+            // No reply within the deadline, or aborted while waiting: the participant may have done
+            // the step. Compensate it like a completed step (its handler runs first, in order, with
+            // deadline and incidents); the barrier makes that safe if the step never ran.
+            ActivityImpl handler = activity.findCompensationHandler();
+            if (handler != null) {
+                createCompensateEventSubscription(execution, handler);
+            }
+            throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
+        }
         switch (reply.outcome()) {
             case SUCCESS -> {
                 copyResults(execution, reply);
@@ -104,18 +109,6 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         }
         throw new IllegalStateException("compensation handler " + handler.getId()
                 + " is not associated with a compensation boundary event");
-    }
-
-    /** Plain-text input parameters of another activity (the compensation handler of a step). */
-    private static Map<String, String> inputs(ActivityExecution execution, ActivityImpl activity) {
-        Map<String, String> inputs = new LinkedHashMap<>();
-        BaseElement element = execution.getBpmnModelInstance().getModelElementById(activity.getId());
-        if (element != null && element.getExtensionElements() != null) {
-            element.getExtensionElements().getElementsQuery().filterByType(CamundaInputOutput.class).list()
-                    .forEach(io -> io.getCamundaInputParameters().forEach((CamundaInputParameter parameter) ->
-                            inputs.put(parameter.getCamundaName(), parameter.getTextContent().trim())));
-        }
-        return inputs;
     }
 
     private static String processProperty(ActivityExecution execution, String name) {

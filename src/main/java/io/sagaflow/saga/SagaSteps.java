@@ -23,19 +23,17 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 class SagaSteps {
 
-    /** One command of one step activity. {@code executionId} is null when no execution waits for it. */
+    /** One command of one step activity. */
     record SentCommand(String commandId, String sagaId, String executionId, String activityId, String step,
                        Operation op, String command, int attempt, StepStatus status, String reason, String payload,
-                       String businessKey, String processKey, String compensationCommand,
-                       String compensationPayload, Duration deadline, Instant deadlineAt) {
+                       String businessKey, String processKey, Duration deadline, Instant deadlineAt) {
     }
 
     private static final RowMapper<SentCommand> ROW = (rs, n) -> new SentCommand(rs.getString("command_id"),
             rs.getString("saga_id"), rs.getString("execution_id"), rs.getString("activity_id"), rs.getString("step"),
             Operation.valueOf(rs.getString("op")), rs.getString("command"), rs.getInt("attempt"),
             StepStatus.valueOf(rs.getString("status")), rs.getString("reason"), rs.getString("payload"),
-            rs.getString("business_key"), rs.getString("process_key"), rs.getString("compensation_command"),
-            rs.getString("compensation_payload"),
+            rs.getString("business_key"), rs.getString("process_key"),
             rs.getObject("deadline_millis") == null ? null : Duration.ofMillis(rs.getLong("deadline_millis")),
             rs.getTimestamp("deadline_at") == null ? null : rs.getTimestamp("deadline_at").toInstant());
 
@@ -61,13 +59,13 @@ class SagaSteps {
         jdbc.update("""
                 INSERT INTO sagaflow.saga_step (command_id, saga_id, execution_id, activity_id, step, op, command,
                     attempt, status, sent_at, deadline_at, payload, business_key, process_key, compensable,
-                    compensation_command, compensation_payload, deadline_millis)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    deadline_millis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, command.commandId(), command.sagaId(), command.executionId(), command.activityId(),
                 command.step(), command.op().name(), command.command(), command.attempt(), command.status().name(),
                 Timestamp.from(clock.instant()), timestamp(command.deadlineAt()), command.payload(),
-                command.businessKey(), command.processKey(), compensable, command.compensationCommand(),
-                command.compensationPayload(), command.deadline() == null ? null : command.deadline().toMillis());
+                command.businessKey(), command.processKey(), compensable,
+                command.deadline() == null ? null : command.deadline().toMillis());
     }
 
     /** A queued compensation whose turn has come is sent now; its deadline starts now. */
@@ -115,7 +113,7 @@ class SagaSteps {
     List<SentCommand> open(String sagaId) {
         return jdbc.query("""
                 SELECT * FROM sagaflow.saga_step
-                WHERE saga_id = ? AND status IN ('WAITING', 'QUEUED', 'FAILED') AND execution_id IS NOT NULL
+                WHERE saga_id = ? AND status IN ('WAITING', 'QUEUED', 'FAILED')
                 ORDER BY sent_at
                 """, ROW, sagaId);
     }
@@ -150,12 +148,14 @@ class SagaSteps {
 
     /**
      * Reverse order: the compensation of {@code step} may go once every compensable step that
-     * completed after it has been compensated successfully.
+     * completed after it has been compensated successfully. A step whose outcome became unknown
+     * (TIMED_OUT, CANCELLED) is compensated too, so it counts as completed.
      */
     boolean isCompensationTurn(String sagaId, String step) {
         Integer laterUncompensated = jdbc.queryForObject("""
                 SELECT COUNT(*) FROM sagaflow.saga_step later
-                WHERE later.saga_id = ? AND later.op = 'ACTION' AND later.status = 'SUCCEEDED' AND later.compensable
+                WHERE later.saga_id = ? AND later.op = 'ACTION' AND later.compensable
+                  AND later.status IN ('SUCCEEDED', 'TIMED_OUT', 'CANCELLED')
                   AND later.completion_seq > (
                       SELECT MAX(done.completion_seq) FROM sagaflow.saga_step done
                       WHERE done.saga_id = ? AND done.op = 'ACTION' AND done.step = ? AND done.status = 'SUCCEEDED')

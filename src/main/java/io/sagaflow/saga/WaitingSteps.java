@@ -10,20 +10,18 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Ends a wait from outside, when no reply will decide it: a deadline passed or an operator aborted.
- * The step's outcome is then unknown, so for a forward step its compensation is sent as well (the
- * participant's barrier makes that safe) and the step is rejected, which compensates the completed
- * steps. A compensation that cannot finish becomes a retryable incident instead.
+ * The step's outcome is then unknown, so a forward step is rejected and compensated like a completed
+ * step, first of all (the participant's barrier makes that safe whether the action ran, runs later
+ * or never arrives). A compensation that cannot finish becomes a retryable incident instead.
  */
 @Component
 class WaitingSteps {
 
     private final SagaSteps steps;
-    private final OutboxStepCommands commands;
     private final RuntimeService runtime;
 
-    WaitingSteps(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime) {
+    WaitingSteps(SagaSteps steps, RuntimeService runtime) {
         this.steps = steps;
-        this.commands = commands;
         this.runtime = runtime;
     }
 
@@ -33,9 +31,7 @@ class WaitingSteps {
         if (!steps.recordAnswer(command.commandId(), finalStatus, reason)) {
             return false;
         }
-        if (command.executionId() != null) {
-            rejectWaitingExecution(command, reason);
-        }
+        rejectWaitingExecution(command, reason);
         return true;
     }
 
@@ -43,9 +39,8 @@ class WaitingSteps {
     @Transactional(propagation = Propagation.MANDATORY)
     void rejectWaitingExecution(SagaSteps.SentCommand command, String reason) {
         if (command.op() == Operation.ACTION) {
-            commands.compensateUnknownOutcome(command);
-            runtime.signal(command.executionId(), Outcome.BUSINESS_FAILURE.name(),
-                    ReplyBody.businessFailure(reason), null);
+            runtime.signal(command.executionId(), SagaStepBehavior.OUTCOME_UNKNOWN, ReplyBody.businessFailure(reason),
+                    null);
         } else {
             runtime.signal(command.executionId(), Outcome.TECHNICAL_FAILURE.name(),
                     ReplyBody.technicalFailure(reason), null);

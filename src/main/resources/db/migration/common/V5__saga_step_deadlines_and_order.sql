@@ -9,8 +9,6 @@ ALTER TABLE sagaflow.saga_step ADD COLUMN business_key VARCHAR(255);
 ALTER TABLE sagaflow.saga_step ADD COLUMN process_key VARCHAR(255);
 -- A forward step with a compensation handler: its compensation has to run before earlier ones'.
 ALTER TABLE sagaflow.saga_step ADD COLUMN compensable BOOLEAN DEFAULT FALSE NOT NULL;
--- No execution waits for this command (the compensation sent for a step whose outcome is unknown).
-ALTER TABLE sagaflow.saga_step ALTER COLUMN execution_id DROP NOT NULL;
 
 ALTER TABLE sagaflow.saga_step DROP CONSTRAINT saga_step_status_known;
 ALTER TABLE sagaflow.saga_step ADD CONSTRAINT saga_step_status_known
@@ -18,7 +16,3 @@ ALTER TABLE sagaflow.saga_step ADD CONSTRAINT saga_step_status_known
 
 CREATE INDEX saga_step_waiting_deadline ON sagaflow.saga_step (status, deadline_at);
 
--- What undoes the step, captured when the command is sent: needed when its outcome is unknown
--- (deadline, abort) and the compensation must be sent without the engine's compensation event.
-ALTER TABLE sagaflow.saga_step ADD COLUMN compensation_command VARCHAR(255);
-ALTER TABLE sagaflow.saga_step ADD COLUMN compensation_payload TEXT;
