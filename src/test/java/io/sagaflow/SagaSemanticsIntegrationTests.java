@@ -350,9 +350,9 @@ class SagaSemanticsIntegrationTests {
         StepRow release = single(started.sagaId(), RESERVE, "COMPENSATION");
         assertThat(refund.status()).isEqualTo("SUCCEEDED");
         assertThat(release.status()).isEqualTo("SUCCEEDED");
+        // Parallel: the release did not wait for the refund's (held back) reply.
         assertThat(release.sentAt()).as("release sent").isBefore(refund.repliedAt());
-        assertThat(release.repliedAt()).as("release answered").isBefore(refund.repliedAt());
-        assertThat(saga.compensatedSteps()).containsExactly(RESERVE, CHARGE);
+        assertThat(saga.compensatedSteps()).containsExactlyInAnyOrder(RESERVE, CHARGE);
         assertThat(api.stock(sku)).isEqualTo(before);
         Ledger ledger = api.ledger(customerId);
         assertThat(ledger.charged()).isEqualByComparingTo("20.00");
