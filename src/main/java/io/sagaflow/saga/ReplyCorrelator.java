@@ -1,8 +1,12 @@
 package io.sagaflow.saga;
 
+import java.time.Clock;
+import java.time.Duration;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.Outcome;
@@ -30,9 +34,11 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     private final RuntimeService runtime;
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
+    private final Clock clock;
 
     ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime, ObjectMapper objectMapper,
-                    MeterRegistry meters) {
+                    MeterRegistry meters, Clock clock) {
+        this.clock = clock;
         this.steps = steps;
         this.commands = commands;
         this.runtime = runtime;
@@ -58,10 +64,23 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
                     command.command(), command.sagaId(), command.step(), command.attempt(), command.status());
             return;
         }
+        recordLatency(command, body);
         runtime.signal(command.executionId(), body.outcome().name(), body, null);
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }
+    }
+
+    /** From sending the command to its reply; the deadline was set to send time + deadline. */
+    private void recordLatency(SagaSteps.SentCommand command, ReplyBody body) {
+        if (command.deadlineAt() == null || command.deadline() == null) {
+            return;
+        }
+        Duration latency = Duration.between(command.deadlineAt().minus(command.deadline()), clock.instant());
+        Timer.builder("sagaflow.step.latency").description("Time from a step's command to its reply")
+                .tags("command", command.command(), "outcome", body.outcome().name())
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .register(meters).record(latency);
     }
 
     private ReplyBody parse(InboundMessage reply) {

@@ -1,0 +1,106 @@
+package io.sagaflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sagaflow.ApiSupport.OrderRequest;
+import io.sagaflow.ApiSupport.Saga;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+@IntegrationTest
+@DisplayName("Observability and request limits")
+class ObservabilityIntegrationTests {
+
+    private static final String PROCESS = "order-fulfillment";
+
+    @Autowired
+    private TestRestTemplate rest;
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private MeterRegistry meters;
+    @Value("${sagaflow.admin.user}")
+    private String adminUser;
+    @Value("${sagaflow.admin.password}")
+    private String adminPassword;
+
+    private ApiSupport api;
+
+    @BeforeEach
+    void setUp() {
+        api = new ApiSupport(rest, adminUser, adminPassword);
+    }
+
+    @Test
+    @DisplayName("sagas are counted per process as started, completed and compensated, and step latency is timed per command")
+    void sagasAndStepsAreMeasured() {
+        double started = count("sagaflow.sagas.started");
+        double completed = count("sagaflow.sagas.completed");
+        double compensated = count("sagaflow.sagas.compensated");
+        long chargeReplies = stepReplies("payment.charge");
+        String sku = ApiSupport.freshSku(jdbc, 100);
+
+        Saga ok = api.awaitFinished(api.placeOrder(
+                new OrderRequest(ApiSupport.fresh("customer"), sku, 1, new BigDecimal("5.00"), "DE")).sagaId());
+        Saga declined = api.awaitFinished(api.placeOrder(
+                new OrderRequest(ApiSupport.fresh("customer"), sku, 1, new BigDecimal("20000"), "DE")).sagaId());
+
+        assertThat(ok.status()).isEqualTo("COMPLETED");
+        assertThat(declined.status()).isEqualTo("COMPENSATED");
+        assertThat(count("sagaflow.sagas.started")).isGreaterThanOrEqualTo(started + 2);
+        assertThat(count("sagaflow.sagas.completed")).isGreaterThanOrEqualTo(completed + 1);
+        assertThat(count("sagaflow.sagas.compensated")).isGreaterThanOrEqualTo(compensated + 1);
+        assertThat(stepReplies("payment.charge")).isGreaterThanOrEqualTo(chargeReplies + 2);
+    }
+
+    @Test
+    @DisplayName("a request body over the limit is refused with 413 problem+json before anything reads it")
+    void oversizedRequestIsRefused() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.setBasicAuth(adminUser, adminPassword);
+        String body = "{\"note\":\"" + "x".repeat(1_100_000) + "\"}";
+
+        ResponseEntity<String> response = rest.exchange("/api/sagas/" + PROCESS, HttpMethod.POST,
+                new HttpEntity<>(body, headers), String.class);
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.PAYLOAD_TOO_LARGE);
+        assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(response.getBody()).contains("exceeds the limit");
+    }
+
+    @Test
+    @DisplayName("a saga variable longer than Camunda can store is refused with 400 naming it")
+    void overlongVariableIsRefused() {
+        ResponseEntity<String> response = api.postJson("/api/sagas/" + PROCESS,
+                "{\"orderId\":\"" + ApiSupport.fresh("order") + "\",\"note\":\"" + "n".repeat(4_001) + "\"}");
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(response.getBody()).contains("\"field\":\"note\"");
+    }
+
+    private double count(String name) {
+        var counter = meters.find(name).tag("process", PROCESS).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private long stepReplies(String command) {
+        return meters.find("sagaflow.step.latency").tag("command", command).timers().stream()
+                .mapToLong(Timer::count).sum();
+    }
+}
