@@ -68,6 +68,21 @@ class OutboxStepCommands implements StepCommands {
         }
     }
 
+    /**
+     * Sends a timed-out command again, as a new attempt, for the execution that still waits for it.
+     * Only for compensations: undoing twice is safe, the participant's barrier answers the repeat.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void resend(SagaSteps.SentCommand timedOut) {
+        SagaSteps.SentCommand again = new SagaSteps.SentCommand(OutboxMessage.newMessageId(), timedOut.sagaId(),
+                timedOut.executionId(), timedOut.activityId(), timedOut.step(), timedOut.op(), timedOut.command(),
+                steps.nextAttempt(timedOut.sagaId(), timedOut.activityId(), timedOut.op()), StepStatus.WAITING, null,
+                timedOut.payload(), timedOut.businessKey(), timedOut.processKey(), timedOut.deadline(),
+                clock.instant().plus(timedOut.deadline()));
+        steps.record(again, false);
+        publish(again);
+    }
+
     private void publish(SagaSteps.SentCommand command) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(SagaHeaders.SAGA_ID, command.sagaId());

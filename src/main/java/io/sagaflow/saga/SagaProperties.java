@@ -15,11 +15,14 @@ import org.springframework.validation.annotation.Validated;
  * @param deadlineCheckInterval how often overdue steps are looked for (on every instance; claims
  *     use {@code SKIP LOCKED})
  * @param maxPayloadBytes a step whose mapped payload is larger fails with an incident naming it
+ * @param compensationAttempts a compensation without a reply within its deadline is sent again (the
+ *     barrier makes that safe) until this many attempts; then it becomes an incident
  */
 @Validated
 @ConfigurationProperties("sagaflow.saga")
 public record SagaProperties(
         @DefaultValue("PT5M") @NotNull Duration defaultDeadline,
         @DefaultValue("PT1S") @NotNull Duration deadlineCheckInterval,
-        @DefaultValue("65536") @Min(2) int maxPayloadBytes) {
+        @DefaultValue("65536") @Min(2) int maxPayloadBytes,
+        @DefaultValue("5") @Min(1) int compensationAttempts) {
 }

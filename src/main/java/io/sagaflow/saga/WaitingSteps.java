@@ -12,17 +12,22 @@ import org.springframework.transaction.annotation.Transactional;
  * Ends a wait from outside, when no reply will decide it: a deadline passed or an operator aborted.
  * The step's outcome is then unknown, so a forward step is rejected and compensated like a completed
  * step, first of all (the participant's barrier makes that safe whether the action ran, runs later
- * or never arrives). A compensation that cannot finish becomes a retryable incident instead.
+ * or never arrives). A compensation without a reply is sent again, up to
+ * {@code sagaflow.saga.compensation-attempts}; then it becomes a retryable incident.
  */
 @Component
 class WaitingSteps {
 
     private final SagaSteps steps;
+    private final OutboxStepCommands commands;
     private final RuntimeService runtime;
+    private final SagaProperties properties;
 
-    WaitingSteps(SagaSteps steps, RuntimeService runtime) {
+    WaitingSteps(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime, SagaProperties properties) {
         this.steps = steps;
+        this.commands = commands;
         this.runtime = runtime;
+        this.properties = properties;
     }
 
     /** @return {@code false} if the command was not waiting any more */
@@ -31,7 +36,12 @@ class WaitingSteps {
         if (!steps.recordAnswer(command.commandId(), finalStatus, reason)) {
             return false;
         }
-        rejectWaitingExecution(command, reason);
+        if (command.op() == Operation.COMPENSATION && finalStatus == StepStatus.TIMED_OUT
+                && command.attempt() < properties.compensationAttempts()) {
+            commands.resend(command); // the participant may just have been down: undo is safe to repeat
+        } else {
+            rejectWaitingExecution(command, reason);
+        }
         return true;
     }
 

@@ -1,0 +1,562 @@
+package io.sagaflow.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * Drives one scenario: places orders with known expected outcomes, waits for every saga of this
+ * scenario to end, then checks the participants' tables and Camunda's history with plain SQL.
+ * Everything is scoped to this scenario's customer-id prefix and its own SKU, so rows left by other
+ * runs in the shared database never count.
+ */
+final class FaultHarness {
+
+    static final String JDBC_URL = System.getProperty("sagaflow.faults.jdbc-url",
+            "jdbc:postgresql://localhost:5432/sagaflow");
+    static final String JDBC_USER = System.getProperty("sagaflow.faults.jdbc-user", "postgres");
+    static final String JDBC_PASSWORD = System.getProperty("sagaflow.faults.jdbc-password", "");
+    static final String RABBIT_HOST = System.getProperty("sagaflow.faults.rabbit-host", "localhost");
+    static final long INITIAL_STOCK = 1_000_000L;
+    static final List<String> QUEUES = List.of("sagaflow.participant.inventory", "sagaflow.participant.payment",
+            "sagaflow.participant.shipping", "sagaflow.orchestrator.replies");
+
+    /** What an order is built to do. */
+    enum Kind { COMPLETE, DECLINE, REFUSE }
+
+    record Order(int index, Kind kind, int quantity, BigDecimal amount, String country) {
+    }
+
+    record Saga(String sagaId, String orderId, String customerId, Kind kind, int quantity, BigDecimal amount,
+                String state, boolean compensated) {
+        boolean terminal() {
+            return "COMPLETED".equals(state);
+        }
+    }
+
+    private final ServiceProcess service;
+    private final String prefix;
+    private final String sku;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, String> acknowledged = new ConcurrentHashMap<>(); // sagaId -> customerId
+    private final AtomicInteger failedPosts = new AtomicInteger();
+    private final Set<String> republished = ConcurrentHashMap.newKeySet();
+    private final Set<String> resentIds = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger duplicatesInjected = new AtomicInteger();
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+
+    FaultHarness(ServiceProcess service, String scenario) {
+        this.service = service;
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        this.prefix = "fi-" + scenario + "-" + run;
+        this.sku = ("FI-" + scenario + "-" + run).toUpperCase();
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    List<String> problems() {
+        return problems;
+    }
+
+    int duplicatesInjected() {
+        return duplicatesInjected.get();
+    }
+
+    /** The scenario's own SKU, so stock levels can be checked exactly despite other runs. */
+    void createStock() throws SQLException {
+        try (Connection db = connect(); PreparedStatement insert = db.prepareStatement(
+                "INSERT INTO inventory.stock (sku, available, reserved) VALUES (?, ?, 0)")) {
+            insert.setString(1, sku);
+            insert.setLong(2, INITIAL_STOCK);
+            insert.executeUpdate();
+        }
+    }
+
+    static List<Order> orders(int from, int count) {
+        List<Order> orders = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            int quantity = 1 + i % 3;
+            orders.add(switch (i % 5) {
+                case 3 -> new Order(i, Kind.DECLINE, quantity, new BigDecimal("20000.00"), "DE");
+                case 4 -> new Order(i, Kind.REFUSE, quantity, new BigDecimal("40.00").add(BigDecimal.valueOf(i % 7)), "XX");
+                default -> new Order(i, Kind.COMPLETE, quantity, new BigDecimal("50.00").add(BigDecimal.valueOf(i % 11)), "DE");
+            });
+        }
+        return orders;
+    }
+
+    /**
+     * Places the orders with {@code parallelism} clients. A request that fails (the service is being
+     * killed or the database restarted) is retried once the service answers again, with a new
+     * customer id: the lost response may still have started a saga, which is then found by prefix
+     * and checked like every other one.
+     */
+    void place(List<Order> orders, int parallelism, Duration serviceTimeout) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(parallelism);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Order order : orders) {
+                futures.add(clients.submit(() -> {
+                    placeWithRetry(order, serviceTimeout);
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    private void placeWithRetry(Order order, Duration serviceTimeout) throws Exception {
+        for (int attempt = 1; attempt <= 20; attempt++) {
+            String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0) + "-" + attempt;
+            String body = json.writeValueAsString(Map.of("customerId", customerId, "sku", sku,
+                    "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
+                        .timeout(Duration.ofSeconds(30)).header("Authorization", basicAuth())
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 202) {
+                    acknowledged.put(json.readTree(response.body()).get("sagaId").asText(), customerId);
+                    return;
+                }
+                failedPosts.incrementAndGet();
+            } catch (IOException e) {
+                failedPosts.incrementAndGet();
+            }
+            await("service answers again").atMost(serviceTimeout).pollInterval(Duration.ofMillis(500))
+                    .until(service::healthy);
+        }
+        throw new IllegalStateException("order " + order + " could not be placed");
+    }
+
+    /** Every saga of this scenario ended (COMPLETED in Camunda's history), or the timeout passed. */
+    boolean awaitAllTerminal(Duration timeout) {
+        try {
+            await("all sagas of " + prefix + " terminal").atMost(timeout).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        List<Saga> sagas = sagas();
+                        Set<String> found = sagas.stream().map(Saga::sagaId).collect(Collectors.toSet());
+                        return found.containsAll(acknowledged.keySet()) && sagas.stream().allMatch(Saga::terminal);
+                    });
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
+    }
+
+    /** All sagas whose customer id carries this scenario's prefix, from Camunda's history tables. */
+    List<Saga> sagas() throws SQLException {
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT p.proc_inst_id_, p.business_key_, p.state_, c.text_ AS customer_id,
+                       EXISTS (SELECT 1 FROM act_hi_actinst a WHERE a.proc_inst_id_ = p.proc_inst_id_
+                               AND a.act_type_ IN ('intermediateCompensationThrowEvent', 'compensationEndEvent')) AS compensated
+                FROM act_hi_varinst c JOIN act_hi_procinst p ON p.proc_inst_id_ = c.proc_inst_id_
+                WHERE c.name_ = 'customerId' AND c.text_ LIKE ?
+                """)) {
+            query.setString(1, prefix + "-%");
+            List<Saga> sagas = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    String customerId = rs.getString("customer_id");
+                    String[] parts = customerId.substring(prefix.length() + 1).split("-");
+                    int index = Integer.parseInt(parts[0]);
+                    Order order = orders(index, 1).get(0);
+                    sagas.add(new Saga(rs.getString(1), rs.getString(2), customerId, order.kind(), order.quantity(),
+                            order.amount(), rs.getString(3), rs.getBoolean("compensated")));
+                }
+            }
+            return sagas;
+        }
+    }
+
+    /**
+     * Re-publishes every SENT command and reply of this scenario's sagas not yet re-published: once
+     * with the same message id (a redelivery) and once with a new one (a re-send), in shuffled order,
+     * straight to the broker.
+     */
+    int republishSent() throws Exception {
+        List<Map<String, String>> rows = new ArrayList<>();
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
+                       o.headers, o.payload
+                FROM sagaflow.outbox_message o
+                WHERE o.status = 'SENT' AND (o.message_id IN (SELECT command_id FROM sagaflow.saga_step WHERE saga_id = ANY (?))
+                   OR o.correlation_id IN (SELECT command_id FROM sagaflow.saga_step WHERE saga_id = ANY (?)))
+                """)) {
+            Array ids = db.createArrayOf("varchar", sagas().stream().map(Saga::sagaId).toArray());
+            query.setArray(1, ids);
+            query.setArray(2, ids);
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    if (republished.contains(rs.getString("message_id"))) {
+                        continue;
+                    }
+                    Map<String, String> row = new HashMap<>();
+                    for (String column : List.of("message_id", "exchange", "routing_key", "message_type",
+                            "correlation_id", "reply_to", "headers", "payload")) {
+                        row.put(column, rs.getString(column));
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        List<Map.Entry<Map<String, String>, String>> copies = new ArrayList<>();
+        for (Map<String, String> row : rows) {
+            copies.add(Map.entry(row, row.get("message_id")));
+            copies.add(Map.entry(row, "fi-resend-" + UUID.randomUUID()));
+        }
+        Collections.shuffle(copies);
+        if (copies.isEmpty()) {
+            return 0;
+        }
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RABBIT_HOST);
+        try (com.rabbitmq.client.Connection connection = factory.newConnection("sagaflow-fault-injection");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            for (Map.Entry<Map<String, String>, String> copy : copies) {
+                Map<String, String> row = copy.getKey();
+                Map<String, Object> headers = new LinkedHashMap<>(
+                        json.readValue(row.get("headers"), new TypeReference<Map<String, String>>() { }));
+                AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                        .messageId(copy.getValue()).type(row.get("message_type"))
+                        .correlationId(row.get("correlation_id")).replyTo(row.get("reply_to"))
+                        .contentType("application/json").contentEncoding("UTF-8").deliveryMode(2)
+                        .headers(headers).build();
+                channel.basicPublish(row.get("exchange"), row.get("routing_key"), true, properties,
+                        row.get("payload").getBytes(StandardCharsets.UTF_8));
+                if (!copy.getValue().equals(row.get("message_id"))) {
+                    resentIds.add(copy.getValue());
+                }
+            }
+            channel.waitForConfirmsOrDie(30_000);
+        }
+        rows.forEach(row -> republished.add(row.get("message_id")));
+        duplicatesInjected.addAndGet(copies.size());
+        return copies.size();
+    }
+
+    /** Every re-sent copy reached some inbox, the queues are empty and no outbox row of ours is PENDING. */
+    boolean awaitDuplicatesConsumed(Duration timeout) {
+        try {
+            await("injected duplicates consumed").atMost(timeout).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions()
+                    .until(() -> inboxCount(resentIds) == resentIds.size() && queuesEmpty() && pendingOutboxRows() == 0);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
+    }
+
+    private int inboxCount(Set<String> messageIds) throws SQLException {
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement(
+                "SELECT count(DISTINCT message_id) FROM sagaflow.inbox_message WHERE message_id = ANY (?)")) {
+            query.setArray(1, db.createArrayOf("varchar", messageIds.toArray()));
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private boolean queuesEmpty() throws IOException, TimeoutException {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RABBIT_HOST);
+        try (com.rabbitmq.client.Connection connection = factory.newConnection("sagaflow-fault-injection-probe")) {
+            for (String queue : QUEUES) {
+                try (Channel channel = connection.createChannel()) {
+                    if (channel.queueDeclarePassive(queue).getMessageCount() > 0) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    int pendingOutboxRows() throws SQLException {
+        return countOutbox("PENDING");
+    }
+
+    int failedOutboxRows() throws SQLException {
+        return countOutbox("FAILED");
+    }
+
+    private int countOutbox(String status) throws SQLException {
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT count(*) FROM sagaflow.outbox_message o WHERE o.status = ?
+                AND (o.message_id IN (SELECT command_id FROM sagaflow.saga_step WHERE saga_id = ANY (?))
+                  OR o.correlation_id IN (SELECT command_id FROM sagaflow.saga_step WHERE saga_id = ANY (?)))
+                """)) {
+            Array ids = db.createArrayOf("varchar", sagas().stream().map(Saga::sagaId).toArray());
+            query.setString(1, status);
+            query.setArray(2, ids);
+            query.setArray(3, ids);
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * The end-state checks. Returns the summary line; every violation is also added to
+     * {@link #problems()} with the saga it concerns.
+     */
+    ScenarioResult verify(String scenario, int kills, Duration duration) throws Exception {
+        List<Saga> sagas = sagas();
+        Map<String, Saga> byId = sagas.stream().collect(Collectors.toMap(Saga::sagaId, s -> s));
+        int lost = 0;
+        for (Map.Entry<String, String> ack : acknowledged.entrySet()) {
+            if (!byId.containsKey(ack.getKey())) {
+                lost++;
+                problems.add("acknowledged saga " + ack.getKey() + " (" + ack.getValue() + ") not in history");
+            }
+        }
+        for (Saga saga : sagas) {
+            if (!saga.terminal()) {
+                lost++;
+                problems.add("saga " + saga.sagaId() + " " + saga.customerId() + " not terminal: " + saga.state()
+                        + ", REST: " + restStatus(saga.sagaId()));
+            }
+        }
+        int failedRows = failedOutboxRows();
+        if (failedRows > 0) {
+            lost += failedRows;
+            problems.add(failedRows + " outbox rows of this scenario are FAILED");
+        }
+
+        Array ids;
+        Map<String, List<String>> reservations;
+        Map<String, List<String>> charges;
+        Map<String, List<String>> shipments;
+        Map<String, BigDecimal[]> ledgers = new HashMap<>();
+        long stockAvailable;
+        long stockReserved;
+        int nullCompensations;
+        int hanging;
+        Set<String> timedOut = new HashSet<>();
+        try (Connection db = connect()) {
+            ids = db.createArrayOf("varchar", byId.keySet().toArray());
+            reservations = statusesByOrder(db, "SELECT order_id, status FROM inventory.reservation WHERE saga_id = ANY (?) OR order_id = ANY (?)", ids, sagas);
+            charges = statusesByOrder(db, "SELECT order_id, status FROM payment.charge WHERE saga_id = ANY (?) OR order_id = ANY (?)", ids, sagas);
+            shipments = statusesByOrder(db, "SELECT order_id, status FROM shipping.shipment WHERE saga_id = ANY (?) OR order_id = ANY (?)", ids, sagas);
+            try (PreparedStatement query = db.prepareStatement(
+                    "SELECT customer_id, charged, refunded FROM payment.ledger WHERE customer_id LIKE ?")) {
+                query.setString(1, prefix + "-%");
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        ledgers.put(rs.getString(1), new BigDecimal[] {rs.getBigDecimal(2), rs.getBigDecimal(3)});
+                    }
+                }
+            }
+            try (PreparedStatement query = db.prepareStatement(
+                    "SELECT available, reserved FROM inventory.stock WHERE sku = ?")) {
+                query.setString(1, sku);
+                try (ResultSet rs = query.executeQuery()) {
+                    rs.next();
+                    stockAvailable = rs.getLong(1);
+                    stockReserved = rs.getLong(2);
+                }
+            }
+            try (PreparedStatement query = db.prepareStatement("""
+                    SELECT count(*) FILTER (WHERE reason LIKE '%hanging%' AND op = 'ACTION') AS null_compensations,
+                           count(*) FILTER (WHERE reason LIKE '%hanging%') AS hanging
+                    FROM sagaflow.participant_barrier WHERE saga_id = ANY (?)
+                    """)) {
+                query.setArray(1, ids);
+                try (ResultSet rs = query.executeQuery()) {
+                    rs.next();
+                    nullCompensations = rs.getInt(1);
+                    hanging = rs.getInt(2);
+                }
+            }
+            try (PreparedStatement query = db.prepareStatement(
+                    "SELECT DISTINCT saga_id FROM sagaflow.saga_step WHERE saga_id = ANY (?) AND status = 'TIMED_OUT'")) {
+                query.setArray(1, ids);
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        timedOut.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+
+        int doubleEffects = 0;
+        int completed = 0;
+        int compensated = 0;
+        int deadlineCompensations = 0;
+        long expectedReserved = 0;
+        Set<String> customers = new HashSet<>();
+        for (Saga saga : sagas) {
+            if (!customers.add(saga.customerId())) {
+                doubleEffects++;
+                problems.add("two sagas for customer " + saga.customerId());
+            }
+            List<String> reservation = reservations.getOrDefault(saga.orderId(), List.of());
+            List<String> charge = charges.getOrDefault(saga.orderId(), List.of());
+            List<String> shipment = shipments.getOrDefault(saga.orderId(), List.of());
+            for (Map.Entry<String, List<String>> effect : Map.of("reservation", reservation, "charge", charge,
+                    "shipment", shipment).entrySet()) {
+                if (effect.getValue().size() > 1) {
+                    doubleEffects++;
+                    problems.add(saga.sagaId() + ": " + effect.getValue().size() + " " + effect.getKey() + " rows");
+                }
+            }
+            BigDecimal[] ledger = ledgers.get(saga.customerId());
+            if (!saga.terminal()) {
+                continue;
+            }
+            if (!saga.compensated()) {
+                completed++;
+                expectedReserved += saga.quantity();
+                expect(saga, saga.kind() == Kind.COMPLETE, "completed although built to " + saga.kind());
+                expect(saga, reservation.equals(List.of("RESERVED")), "reservation " + reservation);
+                expect(saga, charge.equals(List.of("CHARGED")), "charge " + charge);
+                expect(saga, shipment.equals(List.of("SCHEDULED")), "shipment " + shipment);
+                if (ledger == null || ledger[0].compareTo(saga.amount()) != 0 || ledger[1].signum() != 0) {
+                    doubleEffects++;
+                    problems.add(saga.sagaId() + ": ledger " + describe(ledger) + " for a charge of " + saga.amount());
+                }
+            } else {
+                compensated++;
+                if (saga.kind() == Kind.COMPLETE) {
+                    // Legitimate only after a step's deadline passed (the outcome was unknown, DESIGN §2).
+                    expect(saga, timedOut.contains(saga.sagaId()), "compensated although built to complete, no step timed out");
+                    deadlineCompensations++;
+                }
+                expect(saga, reservation.isEmpty() || reservation.equals(List.of("RELEASED")), "reservation " + reservation);
+                expect(saga, charge.isEmpty() || charge.equals(List.of("REFUNDED")), "charge " + charge);
+                expect(saga, !shipment.contains("SCHEDULED"), "shipment " + shipment);
+                if (ledger != null && ledger[0].compareTo(ledger[1]) != 0) {
+                    doubleEffects++;
+                    problems.add(saga.sagaId() + ": compensated but ledger " + describe(ledger));
+                }
+                if (ledger != null && ledger[0].signum() != 0 && ledger[0].compareTo(saga.amount()) != 0) {
+                    doubleEffects++;
+                    problems.add(saga.sagaId() + ": charged " + ledger[0] + " for an amount of " + saga.amount());
+                }
+            }
+        }
+        if (stockReserved != expectedReserved || stockAvailable != INITIAL_STOCK - expectedReserved) {
+            doubleEffects++;
+            problems.add("stock of " + sku + ": available " + stockAvailable + ", reserved " + stockReserved
+                    + ", expected reserved " + expectedReserved);
+        }
+        return new ScenarioResult(scenario, sagas.size(), completed, compensated, duplicatesInjected.get(), kills,
+                lost, doubleEffects, deadlineCompensations, nullCompensations, hanging, duration);
+    }
+
+    private void expect(Saga saga, boolean condition, String problem) {
+        if (!condition) {
+            problems.add("saga " + saga.sagaId() + " (" + saga.customerId() + "): " + problem);
+        }
+    }
+
+    private static String describe(BigDecimal[] ledger) {
+        return ledger == null ? "absent" : "charged " + ledger[0] + " refunded " + ledger[1];
+    }
+
+    private static Map<String, List<String>> statusesByOrder(Connection db, String sql, Array sagaIds, List<Saga> sagas)
+            throws SQLException {
+        Map<String, List<String>> statuses = new HashMap<>();
+        try (PreparedStatement query = db.prepareStatement(sql)) {
+            query.setArray(1, sagaIds);
+            query.setArray(2, db.createArrayOf("varchar", sagas.stream().map(Saga::orderId).toArray()));
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    statuses.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+                }
+            }
+        }
+        return statuses;
+    }
+
+    String restStatus(String sagaId) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/sagas/" + sagaId))
+                    .timeout(Duration.ofSeconds(10)).header("Authorization", basicAuth()).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return "HTTP " + response.statusCode();
+            }
+            JsonNode body = json.readTree(response.body());
+            return body.path("status").asText();
+        } catch (Exception e) {
+            return "unreachable (" + e.getClass().getSimpleName() + ")";
+        }
+    }
+
+    /** The REST API's view of every saga must agree with the history-based classification. */
+    void crossCheckRest(int sample) throws SQLException {
+        List<Saga> sagas = new ArrayList<>(sagas());
+        Collections.shuffle(sagas);
+        for (Saga saga : sagas.subList(0, Math.min(sample, sagas.size()))) {
+            String expected = !saga.terminal() ? "RUNNING" : saga.compensated() ? "COMPENSATED" : "COMPLETED";
+            String actual = restStatus(saga.sagaId());
+            if (!expected.equals(actual)) {
+                problems.add("saga " + saga.sagaId() + ": REST says " + actual + ", history says " + expected);
+            }
+        }
+    }
+
+    static Connection connect() throws SQLException {
+        return DriverManager.getConnection(JDBC_URL, JDBC_USER, JDBC_PASSWORD);
+    }
+
+    private static String basicAuth() {
+        return "Basic " + Base64.getEncoder().encodeToString(
+                (ServiceProcess.ADMIN_USER + ":" + ServiceProcess.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static int randomBetween(int from, int to) {
+        return ThreadLocalRandom.current().nextInt(from, to + 1);
+    }
+}

@@ -1,0 +1,238 @@
+package io.sagaflow.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Fault injection on real PostgreSQL + RabbitMQ against the packaged service running as a separate
+ * JVM. Skipped unless {@code -Dsagaflow.faults=true} (the Maven profile {@code fault-injection}
+ * sets it and runs after {@code package}). See docs/reliability.md.
+ *
+ * <p>Knobs (system properties): {@code sagaflow.faults.sagas} (per scenario, default 150),
+ * {@code sagaflow.faults.kills} (default 5), {@code sagaflow.faults.broker-outage-seconds} (default 20),
+ * {@code sagaflow.faults.jar}, {@code sagaflow.faults.timeout-minutes} (default 10).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SagaFaultInjectionTests {
+
+    private static final int SAGAS = Integer.getInteger("sagaflow.faults.sagas", 150);
+    private static final int KILLS = Integer.getInteger("sagaflow.faults.kills", 5);
+    private static final int OUTAGE_SECONDS = Integer.getInteger("sagaflow.faults.broker-outage-seconds", 20);
+    private static final Duration TERMINAL_TIMEOUT = Duration.ofMinutes(Integer.getInteger("sagaflow.faults.timeout-minutes", 10));
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
+    private static final int CLIENTS = 8;
+    private static final Path OUTPUT = Path.of("target", "fault-injection");
+
+    private final List<ScenarioResult> results = new ArrayList<>();
+    private ServiceProcess service;
+    private ScheduledExecutorService scheduler;
+
+    @BeforeAll
+    void startService() throws IOException {
+        assumeTrue(Boolean.getBoolean("sagaflow.faults"),
+                "fault injection needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
+        scheduler = Executors.newScheduledThreadPool(2);
+        service = new ServiceProcess(Path.of(System.getProperty("sagaflow.faults.jar",
+                "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath(), OUTPUT);
+        service.start();
+        service.awaitUp(STARTUP_TIMEOUT);
+    }
+
+    @AfterAll
+    void stopService() throws Exception {
+        try {
+            if (service != null) {
+                service.stop();
+            }
+        } finally {
+            if (scheduler != null) {
+                scheduler.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void duplicatedAndReorderedMessagesChangeStateOnce() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(service, "dup");
+        harness.createStock();
+        ScheduledFuture<?> injector = scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                harness.republishSent();
+            } catch (Exception e) {
+                harness.problems().add("injection failed: " + e);
+            }
+        }, 1, 2, TimeUnit.SECONDS);
+        try {
+            harness.place(FaultHarness.orders(0, SAGAS), CLIENTS, STARTUP_TIMEOUT);
+            harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        } finally {
+            injector.cancel(false);
+        }
+        synchronized (this) {
+            while (harness.republishSent() > 0) {
+                // replies of the last steps become SENT after their sagas end: copy those too
+            }
+        }
+        boolean consumed = harness.awaitDuplicatesConsumed(Duration.ofMinutes(3));
+        assertThat(consumed).as("every injected duplicate consumed").isTrue();
+        finish(harness, "duplicates+reordering", 0, start);
+    }
+
+    @Test
+    @Order(2)
+    void brokerOutageLosesNothing() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(service, "mq");
+        harness.createStock();
+        List<FaultHarness.Order> orders = FaultHarness.orders(0, SAGAS);
+        int half = orders.size() / 2;
+        CompletableFuture<Void> firstHalf = placeAsync(harness, orders.subList(0, half));
+        delay(Duration.ofMillis(FaultHarness.randomBetween(500, 2500)));
+        run("rabbitmqctl", "stop_app");
+        ScheduledFuture<?> restart = scheduler.schedule(() -> run("rabbitmqctl", "start_app"), OUTAGE_SECONDS, TimeUnit.SECONDS);
+        try {
+            harness.place(orders.subList(half, orders.size()), CLIENTS, STARTUP_TIMEOUT);
+            firstHalf.get();
+            restart.get();
+        } finally {
+            if (!restart.isDone()) {
+                restart.cancel(false);
+                run("rabbitmqctl", "start_app");
+            }
+        }
+        System.out.printf("[faults] broker back after %d s; backlog of PENDING outbox rows: %d%n", OUTAGE_SECONDS,
+                harness.pendingOutboxRows());
+        harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        finish(harness, "rabbitmq stop_app " + OUTAGE_SECONDS + "s", 0, start);
+    }
+
+    @Test
+    @Order(3)
+    void databaseRestartLosesNothing() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(service, "pg");
+        harness.createStock();
+        List<FaultHarness.Order> orders = FaultHarness.orders(0, SAGAS);
+        int half = orders.size() / 2;
+        CompletableFuture<Void> firstHalf = placeAsync(harness, orders.subList(0, half));
+        delay(Duration.ofMillis(FaultHarness.randomBetween(500, 2500)));
+        String version;
+        try (Stream<Path> versions = Files.list(Path.of("/etc/postgresql"))) {
+            version = versions.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        run("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
+        firstHalf.get();
+        harness.place(orders.subList(half, orders.size()), CLIENTS, STARTUP_TIMEOUT);
+        harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        finish(harness, "postgresql restart", 0, start);
+    }
+
+    @Test
+    @Order(4)
+    void sigkillOfTheServiceLosesNothing() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(service, "kill");
+        harness.createStock();
+        List<FaultHarness.Order> orders = FaultHarness.orders(0, SAGAS);
+        int waves = KILLS + 1;
+        int perWave = (orders.size() + waves - 1) / waves;
+        int kills = 0;
+        for (int wave = 0; wave < waves; wave++) {
+            List<FaultHarness.Order> batch = orders.subList(Math.min(wave * perWave, orders.size()),
+                    Math.min((wave + 1) * perWave, orders.size()));
+            CompletableFuture<Void> placing = placeAsync(harness, batch);
+            if (wave < KILLS) {
+                // a random moment: while orders are being placed, or while their steps run
+                delay(Duration.ofMillis(FaultHarness.randomBetween(200, 4000)));
+                long pid = service.kill9();
+                kills++;
+                System.out.printf("[faults] kill -9 %d (%d of %d)%n", pid, kills, KILLS);
+                service.start();
+                service.awaitUp(STARTUP_TIMEOUT);
+            }
+            placing.get();
+        }
+        harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        finish(harness, "sigkill x" + kills, kills, start);
+        assertThat(kills).isGreaterThanOrEqualTo(5);
+    }
+
+    private void finish(FaultHarness harness, String scenario, int kills, Instant start) throws Exception {
+        harness.crossCheckRest(50);
+        ScenarioResult result = harness.verify(scenario, kills, Duration.between(start, Instant.now()));
+        results.add(result);
+        writeSummary();
+        harness.problems().stream().limit(50).forEach(problem -> System.out.println("[faults] PROBLEM " + problem));
+        assertThat(result.lost()).as("lost").isZero();
+        assertThat(result.doubleEffects()).as("double effects").isZero();
+        assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
+        assertThat(result.sagas()).as("sagas").isGreaterThanOrEqualTo(SAGAS);
+        assertThat(harness.problems()).as("problems").isEmpty();
+    }
+
+    private void writeSummary() throws IOException {
+        StringBuilder text = new StringBuilder(ScenarioResult.HEADER).append('\n');
+        results.forEach(result -> text.append(result.line()).append('\n'));
+        Files.createDirectories(OUTPUT);
+        Files.writeString(OUTPUT.resolve("summary.txt"), text, StandardCharsets.UTF_8);
+        System.out.print("[faults] summary\n" + text);
+    }
+
+    private CompletableFuture<Void> placeAsync(FaultHarness harness, List<FaultHarness.Order> orders) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                harness.place(orders, CLIENTS, STARTUP_TIMEOUT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** A fault at a random moment; waiting for a condition always goes through Awaitility instead. */
+    private void delay(Duration duration) throws Exception {
+        scheduler.schedule(() -> null, duration.toMillis(), TimeUnit.MILLISECONDS).get();
+    }
+
+    private static Void run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+            System.out.printf("[faults] %s%n", String.join(" ", command));
+            return null;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.sagaflow.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The packaged service as a separate JVM ({@code java -jar ... --spring.profiles.active=prod}), so
+ * a crash is a real {@code kill -9} of another process, not an in-JVM simulation.
+ */
+final class ServiceProcess {
+
+    static final String ADMIN_USER = "fi-admin";
+    static final String ADMIN_PASSWORD = "fi-admin-secret";
+
+    private final Path jar;
+    private final Path logDirectory;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+    private int starts;
+
+    ServiceProcess(Path jar, Path logDirectory) {
+        this.jar = jar;
+        this.logDirectory = logDirectory;
+        this.port = freePort();
+    }
+
+    int port() {
+        return port;
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    synchronized void start() throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run `mvn -B package -DskipTests` first");
+        }
+        Files.createDirectories(logDirectory);
+        starts++;
+        Path log = logDirectory.resolve("service-" + starts + ".log");
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx768m", "-jar", jar.toString(),
+                "--spring.profiles.active=prod", "--server.port=" + port))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
+        builder.environment().put("SAGAFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        process = builder.start();
+    }
+
+    void awaitUp(Duration timeout) {
+        await("service on port " + port + " up").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> {
+                    if (process == null || !process.isAlive()) {
+                        throw new IllegalStateException("service process exited, see " + logDirectory);
+                    }
+                    return healthy();
+                });
+    }
+
+    boolean healthy() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/health"))
+                    .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** A real SIGKILL ({@code kill -9 <pid>}): no shutdown hooks, no graceful close of anything. */
+    synchronized long kill9() throws IOException, InterruptedException {
+        long pid = process.pid();
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -9 " + pid + " failed");
+        }
+        process.onExit().join();
+        return pid;
+    }
+
+    synchronized void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.onExit().join();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
