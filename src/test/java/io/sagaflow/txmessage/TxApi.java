@@ -1,0 +1,184 @@
+package io.sagaflow.txmessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.DirectExchange;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The transactional-message API and broker as these tests use them: admin HTTP Basic on every
+ * call, a temporary queue bound to a test destination exchange to see what gets delivered, and
+ * direct row updates that make a HALF message due for its check-back now.
+ */
+final class TxApi {
+
+    /** Destination of committed test messages; each test binds its own queue with its own routing key. */
+    static final String DESTINATION = "sagaflow.test.tx-destination";
+    static final long DELIVERY_TIMEOUT_MILLIS = 15_000;
+    /** How long to listen for a message that must not come. */
+    static final long NO_DELIVERY_WINDOW_MILLIS = 2_000;
+
+    private final TestRestTemplate rest;
+    private final ObjectMapper objectMapper;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
+    private final AmqpAdmin amqpAdmin;
+
+    TxApi(TestRestTemplate rest, String adminUser, String adminPassword, ObjectMapper objectMapper, JdbcTemplate jdbc,
+          RabbitTemplate rabbit, AmqpAdmin amqpAdmin) {
+        this.rest = rest.withBasicAuth(adminUser, adminPassword);
+        this.objectMapper = objectMapper;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+        this.amqpAdmin = amqpAdmin;
+    }
+
+    static String fresh(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+
+    TestRestTemplate rest() {
+        return rest;
+    }
+
+    /** A queue of this test bound to {@link #DESTINATION}; its name is also the routing key. */
+    String bindTemporaryQueue() {
+        DirectExchange destination = new DirectExchange(DESTINATION, false, false);
+        amqpAdmin.declareExchange(destination);
+        String name = fresh("sagaflow.test.tx");
+        Queue queue = new Queue(name, false, false, false);
+        amqpAdmin.declareQueue(queue);
+        amqpAdmin.declareBinding(BindingBuilder.bind(queue).to(destination).with(name));
+        return name;
+    }
+
+    void deleteQueue(String queue) {
+        amqpAdmin.deleteQueue(queue);
+    }
+
+    Message receive(String queue) {
+        Message message = rabbit.receive(queue, DELIVERY_TIMEOUT_MILLIS);
+        assertThat(message).as("a message delivered to %s", queue).isNotNull();
+        return message;
+    }
+
+    void assertNothingDelivered(String queue) {
+        assertThat(rabbit.receive(queue, NO_DELIVERY_WINDOW_MILLIS)).as("a message delivered to %s", queue).isNull();
+    }
+
+    Map<String, Object> prepareBody(String id, String producerGroup, String routingKey, Object payload) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (id != null) {
+            body.put("id", id);
+        }
+        body.put("producerGroup", producerGroup);
+        body.put("exchange", DESTINATION);
+        body.put("routingKey", routingKey);
+        body.put("payload", payload);
+        return body;
+    }
+
+    ResponseEntity<JsonNode> post(String path, Object body, Object... uriVariables) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return rest.exchange(path, HttpMethod.POST, new HttpEntity<>(json(body), headers), JsonNode.class,
+                uriVariables);
+    }
+
+    ResponseEntity<JsonNode> get(String path, Object... uriVariables) {
+        return rest.exchange(path, HttpMethod.GET, null, JsonNode.class, uriVariables);
+    }
+
+    /** POST /api/tx-messages, asserting 201 and HALF; returns the id. */
+    String prepare(Map<String, Object> body) {
+        ResponseEntity<JsonNode> response = post("/api/tx-messages", body);
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+        assertThat(response.getBody().path("state").asText()).isEqualTo("HALF");
+        return response.getBody().path("id").asText();
+    }
+
+    JsonNode commit(String id) {
+        return decided(post("/api/tx-messages/{id}/commit", Map.of(), id));
+    }
+
+    JsonNode rollback(String id) {
+        return decided(post("/api/tx-messages/{id}/rollback", Map.of(), id));
+    }
+
+    private static JsonNode decided(ResponseEntity<JsonNode> response) {
+        assertThat(response.getStatusCode()).as("response %s", response.getBody()).isEqualTo(HttpStatus.OK);
+        return response.getBody();
+    }
+
+    JsonNode message(String id) {
+        ResponseEntity<JsonNode> response = get("/api/tx-messages/{id}", id);
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        return response.getBody();
+    }
+
+    String state(String id) {
+        return message(id).path("state").asText();
+    }
+
+    /** As if the transaction timeout (or the check interval) had passed. */
+    void makeDue(String id) {
+        jdbc.update("UPDATE sagaflow.tx_message SET next_check_at = ? WHERE id = ? AND state = 'HALF'",
+                Timestamp.from(Instant.now().minusSeconds(1)), id);
+    }
+
+    long outboxRows(String messageId) {
+        Long count = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.outbox_message WHERE message_id = ?",
+                Long.class, messageId);
+        return count == null ? 0 : count;
+    }
+
+    /** The field names of a problem+json body's errors[]. */
+    static List<String> problemFields(ResponseEntity<JsonNode> response) {
+        assertThat(response.getHeaders().getContentType()).isNotNull();
+        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .as("content type %s", response.getHeaders().getContentType()).isTrue();
+        List<String> fields = new ArrayList<>();
+        response.getBody().path("errors").forEach(error -> fields.add(error.path("field").asText()));
+        return fields;
+    }
+
+    String json(Object value) {
+        try {
+            return value instanceof String text ? text : objectMapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    JsonNode readJson(byte[] body) {
+        try {
+            return objectMapper.readTree(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
