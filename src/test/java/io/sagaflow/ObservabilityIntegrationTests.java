@@ -3,6 +3,12 @@ package io.sagaflow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,6 +40,8 @@ class ObservabilityIntegrationTests {
     private JdbcTemplate jdbc;
     @Autowired
     private MeterRegistry meters;
+    @Autowired
+    private ObjectMapper objectMapper;
     @Value("${sagaflow.admin.user}")
     private String adminUser;
     @Value("${sagaflow.admin.password}")
@@ -92,6 +100,33 @@ class ObservabilityIntegrationTests {
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
         assertThat(response.getBody()).contains("\"field\":\"note\"");
+    }
+
+    @Test
+    @DisplayName("health turns DOWN while an outbox row waits longer than the allowed age, and UP again when it is gone")
+    void outboxHealthIsDownWhileAMessageWaitsTooLong() throws Exception {
+        String messageId = ApiSupport.fresh("stuck");
+        Timestamp longAgo = Timestamp.from(Instant.now().minus(Duration.ofMinutes(10)));
+        Timestamp later = Timestamp.from(Instant.now().plus(Duration.ofHours(1))); // the relay leaves it alone
+        jdbc.update("""
+                INSERT INTO sagaflow.outbox_message (message_id, exchange, routing_key, message_type, headers, payload,
+                    status, attempts, next_attempt_at, created_at)
+                VALUES (?, 'sagaflow.replies', 'nobody', 'test.stuck', '{}', '{}', 'PENDING', 3, ?, ?)
+                """, messageId, later, longAgo);
+        try {
+            ResponseEntity<String> down = rest.withBasicAuth(adminUser, adminPassword)
+                    .getForEntity("/actuator/health", String.class);
+            assertThat(down.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            JsonNode outbox = objectMapper.readTree(down.getBody()).path("components").path("outbox");
+            assertThat(outbox.path("status").asText()).isEqualTo("DOWN");
+            assertThat(outbox.path("details").path("pending").asLong()).isPositive();
+        } finally {
+            jdbc.update("DELETE FROM sagaflow.outbox_message WHERE message_id = ?", messageId);
+        }
+        ResponseEntity<String> up = rest.withBasicAuth(adminUser, adminPassword)
+                .getForEntity("/actuator/health", String.class);
+        assertThat(objectMapper.readTree(up.getBody()).path("components").path("outbox").path("status").asText())
+                .as("outbox health once the row is gone").isEqualTo("UP");
     }
 
     private double count(String name) {

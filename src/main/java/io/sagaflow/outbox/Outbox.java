@@ -48,7 +48,7 @@ public class Outbox {
                     correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
                 """, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
-                message.type(), message.correlationId(), message.replyTo(), toJson(message), message.payload(),
+                message.type(), message.correlationId(), message.replyTo(), headersJson(message), message.payload(),
                 Timestamp.from(notBefore), now);
         if (properties.wakeUpAfterCommit()) {
             wakeRelayAfterCommit();
@@ -71,7 +71,7 @@ public class Outbox {
         }
     }
 
-    private String toJson(OutboxMessage message) {
+    String headersJson(OutboxMessage message) {
         try {
             return objectMapper.writeValueAsString(message.headers());
         } catch (JsonProcessingException e) {

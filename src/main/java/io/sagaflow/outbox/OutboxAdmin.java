@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -20,14 +18,12 @@ public class OutboxAdmin {
     private final JdbcTemplate jdbc;
     private final Outbox outbox;
     private final OutboxRelay relay;
-    private final ObjectMapper objectMapper;
     private final Clock clock;
 
-    OutboxAdmin(JdbcTemplate jdbc, Outbox outbox, OutboxRelay relay, ObjectMapper objectMapper, Clock clock) {
+    OutboxAdmin(JdbcTemplate jdbc, Outbox outbox, OutboxRelay relay, Clock clock) {
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.relay = relay;
-        this.objectMapper = objectMapper;
         this.clock = clock;
     }
 
@@ -75,20 +71,12 @@ public class OutboxAdmin {
                     next_attempt_at = ?, sent_at = NULL
                 WHERE message_id = ?
                 """, message.exchange(), message.routingKey(), message.type(), message.correlationId(),
-                message.replyTo(), headersJson(message), message.payload(), Timestamp.from(clock.instant()),
+                message.replyTo(), outbox.headersJson(message), message.payload(), Timestamp.from(clock.instant()),
                 message.messageId());
         if (reset == 0) {
             outbox.append(message);
         } else {
             relay.wakeUp();
-        }
-    }
-
-    private String headersJson(OutboxMessage message) {
-        try {
-            return objectMapper.writeValueAsString(message.headers());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("headers of message " + message.messageId() + " are not serializable", e);
         }
     }
 
