@@ -14,12 +14,15 @@ import org.springframework.validation.annotation.Validated;
  * @param maxPayloadBytes a larger message body is parked, never processed
  * @param retry retries of a handler's technical failure before the consumer's recovery
  *     (orchestrator: park; participant: answer TECHNICAL_FAILURE)
+ * @param queueType classic (default) or quorum queues; applied by {@link QueueTypeApplier}, listed
+ *     here so the property is validated and documented with the others
  */
 @Validated
 @ConfigurationProperties("sagaflow.messaging")
 public record MessagingProperties(
         @DefaultValue("262144") @Min(1024) int maxPayloadBytes,
-        @DefaultValue @NotNull Retry retry) {
+        @DefaultValue @NotNull Retry retry,
+        @DefaultValue("classic") @NotNull QueueType queueType) {
 
     /**
      * Exponential backoff between attempts, in the consumer thread.

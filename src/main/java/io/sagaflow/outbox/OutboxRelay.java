@@ -51,7 +51,8 @@ public class OutboxRelay implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int MAX_ERROR_LENGTH = 2000;
 
-    private static final String CLAIM_DUE_ROWS = """
+    /** Package-visible so a test can check its plan on PostgreSQL with a million old rows. */
+    static final String CLAIM_DUE_ROWS = """
             SELECT o.seq, o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
                    o.headers, o.payload, o.attempts, o.created_at
             FROM sagaflow.outbox_message o

@@ -3,6 +3,7 @@ package io.sagaflow.outbox;
 import java.sql.Timestamp;
 import java.time.Clock;
 
+import io.sagaflow.retention.BatchDelete;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -14,9 +15,14 @@ import org.springframework.stereotype.Component;
  * Safe on every instance at once: batches of different instances at worst overlap.
  */
 @Component
-class OutboxRetention {
+public class OutboxRetention {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRetention.class);
+
+    private static final String DELETE_SENT_BATCH = """
+            DELETE FROM sagaflow.outbox_message WHERE seq IN (
+                SELECT seq FROM sagaflow.outbox_message WHERE status = 'SENT' AND sent_at < ? ORDER BY seq LIMIT ?)
+            """;
 
     private final JdbcTemplate jdbc;
     private final OutboxProperties properties;
@@ -30,7 +36,7 @@ class OutboxRetention {
 
     @Scheduled(fixedDelayString = "${sagaflow.outbox.retention-interval:PT1M}",
             initialDelayString = "${sagaflow.outbox.retention-interval:PT1M}")
-    void deleteExpiredSentRows() {
+    public void deleteExpiredSentRows() {
         int total = deleteSentBefore(Timestamp.from(clock.instant().minus(properties.retention())));
         if (total > 0) {
             log.info("Deleted {} SENT outbox rows older than {}", total, properties.retention());
@@ -38,17 +44,6 @@ class OutboxRetention {
     }
 
     int deleteSentBefore(Timestamp cutoff) {
-        int total = 0;
-        int deleted;
-        do {
-            deleted = jdbc.update("""
-                    DELETE FROM sagaflow.outbox_message WHERE seq IN (
-                        SELECT seq FROM sagaflow.outbox_message
-                        WHERE status = 'SENT' AND sent_at < ?
-                        ORDER BY seq LIMIT ?)
-                    """, cutoff, properties.retentionBatchSize());
-            total += deleted;
-        } while (deleted == properties.retentionBatchSize());
-        return total;
+        return BatchDelete.untilDone(jdbc, DELETE_SENT_BATCH, cutoff, properties.retentionBatchSize());
     }
 }

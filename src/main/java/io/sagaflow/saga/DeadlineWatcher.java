@@ -3,6 +3,7 @@ package io.sagaflow.saga;
 import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -15,6 +16,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * instances never stop the same step and one broken saga cannot hold up the others.
  */
 @Component
+@ConditionalOnOrchestratorRole
 class DeadlineWatcher {
 
     private static final Logger log = LoggerFactory.getLogger(DeadlineWatcher.class);

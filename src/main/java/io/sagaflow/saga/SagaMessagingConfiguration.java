@@ -2,6 +2,7 @@ package io.sagaflow.saga;
 
 import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.messaging.Topology;
+import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
@@ -12,7 +13,10 @@ import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The orchestrator's reply queue and its consumer. Replies may be consumed by any instance. */
+/**
+ * The orchestrator's reply queue and its consumer. Replies may be consumed by any orchestrator
+ * instance; every instance declares the queue, so a participant's reply is routable from the start.
+ */
 @Configuration(proxyBeanMethods = false)
 class SagaMessagingConfiguration {
 
@@ -27,6 +31,7 @@ class SagaMessagingConfiguration {
     }
 
     @Bean
+    @ConditionalOnOrchestratorRole
     SimpleMessageListenerContainer replyListener(ListenerContainers containers, ReplyCorrelator correlator) {
         return containers.create(CONSUMER, Topology.ORCHESTRATOR_REPLIES_QUEUE, correlator,
                 containers.parkingRecoverer(CONSUMER));

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * producer that was down answers its stale checks, which is harmless, since answers are idempotent.
  */
 @Component
+@ConditionalOnOrchestratorRole
 class CheckBackJob {
 
     private static final Logger log = LoggerFactory.getLogger(CheckBackJob.class);

@@ -1,6 +1,7 @@
 package io.sagaflow.txmessage;
 
 import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
@@ -37,12 +38,14 @@ class TxMessageMessaging {
     }
 
     @Bean
+    @ConditionalOnOrchestratorRole
     SimpleMessageListenerContainer txMessageRequestListener(ListenerContainers containers, ProducerRequests handler) {
         return containers.create(REQUESTS_CONSUMER, TxMessageProtocol.REQUESTS_QUEUE, handler,
                 containers.parkingRecoverer(REQUESTS_CONSUMER));
     }
 
     @Bean
+    @ConditionalOnOrchestratorRole
     SimpleMessageListenerContainer txCheckReplyListener(ListenerContainers containers, CheckReplies handler) {
         return containers.create(CHECK_REPLIES_CONSUMER, TxMessageProtocol.CHECK_REPLIES_QUEUE, handler,
                 containers.parkingRecoverer(CHECK_REPLIES_CONSUMER));

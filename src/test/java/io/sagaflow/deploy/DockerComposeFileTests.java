@@ -14,10 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * There is no Docker engine in CI, so the compose file is checked as data: the services, the
- * images, the ports and the environment that makes the service use PostgreSQL + RabbitMQ.
+ * There is no Docker engine in CI, so the compose file is checked as data (YAML merge keys
+ * resolved, as compose does): the services, the images, the ports, the roles and the environment
+ * that makes every instance use PostgreSQL + RabbitMQ.
  */
 class DockerComposeFileTests {
+
+    private static final List<String> ORCHESTRATORS = List.of("orchestrator-1", "orchestrator-2");
+    private static final List<String> SAGAFLOW_SERVICES = List.of("orchestrator-1", "orchestrator-2", "participants");
 
     private static Map<String, Map<String, Object>> services;
 
@@ -32,35 +36,57 @@ class DockerComposeFileTests {
 
     @Test
     @SuppressWarnings("unchecked")
-    void runsPostgresRabbitmqWithManagementUiAndTheService() {
-        assertThat(services).containsKeys("postgres", "rabbitmq", "sagaflow");
+    void runsPostgresRabbitmqWithManagementUiTwoOrchestratorsAndTheParticipants() {
+        assertThat(services).containsOnlyKeys("postgres", "rabbitmq", "orchestrator-1", "orchestrator-2", "participants");
         assertThat((String) services.get("postgres").get("image")).startsWith("postgres:15");
         assertThat((String) services.get("rabbitmq").get("image")).contains("management");
         assertThat((List<Object>) services.get("rabbitmq").get("ports")).contains("15672:15672");
-        assertThat((List<Object>) services.get("sagaflow").get("ports")).contains("8080:8080");
+        SAGAFLOW_SERVICES.forEach(name -> assertThat(services.get(name))
+                .as(name).containsEntry("image", "sagaflow:latest").containsEntry("build", "."));
+        assertThat((List<Object>) services.get("orchestrator-1").get("ports")).containsExactly("8080:8080");
+        assertThat((List<Object>) services.get("orchestrator-2").get("ports")).containsExactly("8081:8080");
+        // No host port: the participants service can be scaled out.
+        assertThat(services.get("participants")).doesNotContainKey("ports");
         assertThat(Files.exists(Path.of("Dockerfile"))).isTrue();
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void theServiceRunsTheProdProfileAgainstTheComposeServicesWithCredentialsFromTheEnvironment() {
-        Map<String, String> environment = (Map<String, String>) services.get("sagaflow").get("environment");
-        assertThat(environment).containsEntry("SPRING_PROFILES_ACTIVE", "prod")
-                .containsEntry("SPRING_DATASOURCE_URL", "jdbc:postgresql://postgres:5432/sagaflow")
-                .containsEntry("SPRING_RABBITMQ_HOST", "rabbitmq");
-        assertThat(environment.get("SAGAFLOW_ADMIN_USER")).startsWith("${SAGAFLOW_ADMIN_USER:?");
-        assertThat(environment.get("SAGAFLOW_ADMIN_PASSWORD")).startsWith("${SAGAFLOW_ADMIN_PASSWORD:?");
+    void eachInstanceRunsTheProdProfileAgainstTheComposeServicesWithCredentialsFromTheEnvironment() {
+        SAGAFLOW_SERVICES.forEach(name -> {
+            Map<String, String> environment = environment(name);
+            assertThat(environment).as(name).containsEntry("SPRING_PROFILES_ACTIVE", "prod")
+                    .containsEntry("SPRING_DATASOURCE_URL", "jdbc:postgresql://postgres:5432/sagaflow")
+                    .containsEntry("SPRING_RABBITMQ_HOST", "rabbitmq")
+                    .containsKey("SAGAFLOW_MESSAGING_QUEUE_TYPE");
+            assertThat(environment.get("SAGAFLOW_ADMIN_USER")).as(name).startsWith("${SAGAFLOW_ADMIN_USER:?");
+            assertThat(environment.get("SAGAFLOW_ADMIN_PASSWORD")).as(name).startsWith("${SAGAFLOW_ADMIN_PASSWORD:?");
+        });
+    }
+
+    @Test
+    void rolesSplitOrchestratorsFromParticipants() {
+        ORCHESTRATORS.forEach(name -> assertThat(environment(name)).as(name)
+                .containsEntry("SAGAFLOW_ROLES_ORCHESTRATOR_ENABLED", "true")
+                .containsEntry("SAGAFLOW_ROLES_PARTICIPANTS", "none"));
+        assertThat(environment("participants"))
+                .containsEntry("SAGAFLOW_ROLES_ORCHESTRATOR_ENABLED", "false")
+                .containsEntry("SAGAFLOW_ROLES_PARTICIPANTS", "all");
     }
 
     @Test
     @SuppressWarnings("unchecked")
-    void everyServiceHasAHealthCheckAndARestartPolicy() {
-        services.forEach((name, service) -> {
-            assertThat(service).as(name).containsKeys("healthcheck", "restart");
+    void everyServiceHasAHealthCheckAndARestartPolicyAndWaitsForItsDependencies() {
+        services.forEach((name, service) -> assertThat(service).as(name).containsKeys("healthcheck", "restart"));
+        SAGAFLOW_SERVICES.forEach(name -> {
+            Map<String, Map<String, String>> dependsOn =
+                    (Map<String, Map<String, String>>) services.get(name).get("depends_on");
+            assertThat(dependsOn.get("postgres")).as(name).containsEntry("condition", "service_healthy");
+            assertThat(dependsOn.get("rabbitmq")).as(name).containsEntry("condition", "service_healthy");
         });
-        Map<String, Map<String, String>> dependsOn =
-                (Map<String, Map<String, String>>) services.get("sagaflow").get("depends_on");
-        assertThat(dependsOn.get("postgres")).containsEntry("condition", "service_healthy");
-        assertThat(dependsOn.get("rabbitmq")).containsEntry("condition", "service_healthy");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> environment(String service) {
+        return (Map<String, String>) services.get(service).get("environment");
     }
 }

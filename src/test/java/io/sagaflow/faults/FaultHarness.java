@@ -15,7 +15,9 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -73,20 +75,27 @@ final class FaultHarness {
         }
     }
 
-    private final ServiceProcess service;
+    private final List<ServiceProcess> services;
     private final String prefix;
     private final String sku;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>(); // sagaId -> customerId
+    private final Map<String, AtomicInteger> acknowledgedByService = new ConcurrentHashMap<>();
     private final AtomicInteger failedPosts = new AtomicInteger();
     private final Set<String> republished = ConcurrentHashMap.newKeySet();
     private final Set<String> resentIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> lateActionIds = ConcurrentHashMap.newKeySet();
     private final AtomicInteger duplicatesInjected = new AtomicInteger();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     FaultHarness(ServiceProcess service, String scenario) {
-        this.service = service;
+        this(List.of(service), scenario);
+    }
+
+    /** Orders go to the services in turn; a retry goes to whichever answers. */
+    FaultHarness(List<ServiceProcess> services, String scenario) {
+        this.services = List.copyOf(services);
         String run = UUID.randomUUID().toString().substring(0, 8);
         this.prefix = "fi-" + scenario + "-" + run;
         this.sku = ("FI-" + scenario + "-" + run).toUpperCase();
@@ -102,6 +111,18 @@ final class FaultHarness {
 
     int duplicatesInjected() {
         return duplicatesInjected.get();
+    }
+
+    int acknowledged() {
+        return acknowledged.size();
+    }
+
+    /** Sagas each service accepted (answered 202 for), by service name. */
+    Map<String, Integer> acknowledgedByService() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        services.forEach(service -> counts.put(service.name(),
+                acknowledgedByService.getOrDefault(service.name(), new AtomicInteger()).get()));
+        return counts;
     }
 
     /** The scenario's own SKU, so stock levels can be checked exactly despite other runs. */
@@ -152,6 +173,7 @@ final class FaultHarness {
     }
 
     private void placeWithRetry(Order order, Duration serviceTimeout) throws Exception {
+        ServiceProcess service = services.get(order.index() % services.size());
         for (int attempt = 1; attempt <= 20; attempt++) {
             String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0) + "-" + attempt;
             String body = json.writeValueAsString(Map.of("customerId", customerId, "sku", sku,
@@ -163,16 +185,26 @@ final class FaultHarness {
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 202) {
                     acknowledged.put(json.readTree(response.body()).get("sagaId").asText(), customerId);
+                    acknowledgedByService.computeIfAbsent(service.name(), name -> new AtomicInteger()).incrementAndGet();
                     return;
                 }
                 failedPosts.incrementAndGet();
             } catch (IOException e) {
                 failedPosts.incrementAndGet();
             }
-            await("service answers again").atMost(serviceTimeout).pollInterval(Duration.ofMillis(500))
-                    .until(service::healthy);
+            service = awaitHealthyService(serviceTimeout);
         }
         throw new IllegalStateException("order " + order + " could not be placed");
+    }
+
+    private ServiceProcess awaitHealthyService(Duration timeout) {
+        ServiceProcess[] healthy = new ServiceProcess[1];
+        await("a service answers again").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    healthy[0] = services.stream().filter(ServiceProcess::healthy).findFirst().orElse(null);
+                    return healthy[0] != null;
+                });
+        return healthy[0];
     }
 
     /** Every saga of this scenario ended (COMPLETED in Camunda's history), or the timeout passed. */
@@ -213,6 +245,21 @@ final class FaultHarness {
                 }
             }
             return sagas;
+        }
+    }
+
+    /** Sagas of this scenario whose process instance ended after the given moment. */
+    int endedAfter(Instant moment) throws SQLException {
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT count(*) FROM act_hi_varinst c JOIN act_hi_procinst p ON p.proc_inst_id_ = c.proc_inst_id_
+                WHERE c.name_ = 'customerId' AND c.text_ LIKE ? AND p.end_time_ > ?
+                """)) {
+            query.setString(1, prefix + "-%");
+            query.setTimestamp(2, Timestamp.from(moment));
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         }
     }
 
@@ -281,6 +328,81 @@ final class FaultHarness {
         rows.forEach(row -> republished.add(row.get("message_id")));
         duplicatesInjected.addAndGet(copies.size());
         return copies.size();
+    }
+
+    /**
+     * Reordering that RabbitMQ alone never produces here: for sagas whose payment was declined (so
+     * shipping never ran), a shipping compensation arrives first (null compensation), and once it
+     * was consumed, the shipping action follows (hanging action). Built from one of the run's own
+     * shipping commands, so the format is exactly the orchestrator's. Neither may change anything.
+     */
+    int injectCompensationBeforeAction(int sagas) throws Exception {
+        Map<String, String> template;
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT exchange, headers FROM sagaflow.outbox_message
+                WHERE message_type = 'shipping.schedule' AND message_id IN
+                      (SELECT command_id FROM sagaflow.saga_step WHERE saga_id = ANY (?))
+                LIMIT 1
+                """)) {
+            query.setArray(1, db.createArrayOf("varchar", sagas().stream().map(Saga::sagaId).toArray()));
+            try (ResultSet rs = query.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no shipping command of this run to copy");
+                }
+                template = json.readValue(rs.getString("headers"), new TypeReference<Map<String, String>>() { });
+                template.put("exchange", rs.getString("exchange"));
+            }
+        }
+        List<Saga> declined = sagas().stream().filter(saga -> saga.kind() == Kind.DECLINE && saga.terminal())
+                .limit(sagas).toList();
+        List<String> compensations = new ArrayList<>();
+        List<Runnable> actions = new ArrayList<>();
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RABBIT_HOST);
+        try (com.rabbitmq.client.Connection connection = factory.newConnection("sagaflow-fault-injection");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            for (Saga saga : declined) {
+                String payload = json.writeValueAsString(Map.of("orderId", saga.orderId(), "sku", sku,
+                        "quantity", saga.quantity(), "country", "DE"));
+                String compensationId = "fi-null-comp-" + UUID.randomUUID();
+                publishCommand(channel, template, saga, "shipping.cancel", "COMPENSATION", compensationId, payload);
+                compensations.add(compensationId);
+                String actionId = "fi-hanging-" + UUID.randomUUID();
+                actions.add(() -> {
+                    try {
+                        publishCommand(channel, template, saga, "shipping.schedule", "ACTION", actionId, payload);
+                        lateActionIds.add(actionId);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            channel.waitForConfirmsOrDie(30_000);
+            Set<String> compensationIds = new HashSet<>(compensations);
+            await("null compensations consumed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> inboxCount(compensationIds) == compensationIds.size());
+            actions.forEach(Runnable::run);
+            channel.waitForConfirmsOrDie(30_000);
+        }
+        resentIds.addAll(compensations);
+        resentIds.addAll(lateActionIds);
+        duplicatesInjected.addAndGet(compensations.size() + lateActionIds.size());
+        return declined.size();
+    }
+
+    private void publishCommand(Channel channel, Map<String, String> template, Saga saga, String type, String op,
+                                String messageId, String payload) throws IOException {
+        Map<String, Object> headers = new LinkedHashMap<>(template);
+        headers.remove("exchange");
+        headers.put("sagaflow-saga-id", saga.sagaId());
+        headers.put("sagaflow-business-key", saga.orderId());
+        headers.put("sagaflow-op", op);
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .messageId(messageId).type(type).correlationId(messageId).replyTo("orchestrator")
+                .contentType("application/json").contentEncoding("UTF-8").deliveryMode(2)
+                .headers(headers).build();
+        channel.basicPublish(template.get("exchange"), type, true, properties, payload.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Every re-sent copy reached some inbox, the queues are empty and no outbox row of ours is PENDING. */
@@ -407,17 +529,18 @@ final class FaultHarness {
                 }
             }
             try (PreparedStatement query = db.prepareStatement("""
-                    SELECT count(*) FILTER (WHERE reason LIKE '%hanging%' AND op = 'ACTION') AS null_compensations,
-                           count(*) FILTER (WHERE reason LIKE '%hanging%') AS hanging
-                    FROM sagaflow.participant_barrier WHERE saga_id = ANY (?)
+                    SELECT count(*) FROM sagaflow.participant_barrier
+                    WHERE saga_id = ANY (?) AND op = 'ACTION' AND reason LIKE '%hanging%'
                     """)) {
+                // A null compensation leaves an ACTION row answered "hanging" for the action to come.
                 query.setArray(1, ids);
                 try (ResultSet rs = query.executeQuery()) {
                     rs.next();
                     nullCompensations = rs.getInt(1);
-                    hanging = rs.getInt(2);
                 }
             }
+            // Hanging actions: the late actions we sent after a null compensation that were consumed.
+            hanging = inboxCount(lateActionIds);
             try (PreparedStatement query = db.prepareStatement(
                     "SELECT DISTINCT saga_id FROM sagaflow.saga_step WHERE saga_id = ANY (?) AND status = 'TIMED_OUT'")) {
                 query.setArray(1, ids);
@@ -521,6 +644,7 @@ final class FaultHarness {
 
     String restStatus(String sagaId) {
         try {
+            ServiceProcess service = services.stream().filter(ServiceProcess::alive).findFirst().orElseThrow();
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/sagas/" + sagaId))
                     .timeout(Duration.ofSeconds(10)).header("Authorization", basicAuth()).GET().build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -45,6 +45,8 @@ class SagaFaultInjectionTests {
     private static final Duration TERMINAL_TIMEOUT = Duration.ofMinutes(Integer.getInteger("sagaflow.faults.timeout-minutes", 10));
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
     private static final int CLIENTS = 8;
+    /** Sagas that get a compensation before their action (null compensation, then hanging action). */
+    private static final int REORDERED_SAGAS = 10;
     private static final Path OUTPUT = Path.of("target", "fault-injection");
 
     private final List<ScenarioResult> results = new ArrayList<>();
@@ -99,9 +101,12 @@ class SagaFaultInjectionTests {
                 // replies of the last steps become SENT after their sagas end: copy those too
             }
         }
+        int reordered = harness.injectCompensationBeforeAction(REORDERED_SAGAS);
         boolean consumed = harness.awaitDuplicatesConsumed(Duration.ofMinutes(3));
         assertThat(consumed).as("every injected duplicate consumed").isTrue();
-        finish(harness, "duplicates+reordering", 0, start);
+        ScenarioResult result = finish(harness, "duplicates+reordering", 0, start);
+        assertThat(result.nullCompensations()).as("null compensations").isEqualTo(reordered).isPositive();
+        assertThat(result.hanging()).as("hanging actions").isEqualTo(reordered);
     }
 
     @Test
@@ -183,7 +188,7 @@ class SagaFaultInjectionTests {
         assertThat(kills).isGreaterThanOrEqualTo(5);
     }
 
-    private void finish(FaultHarness harness, String scenario, int kills, Instant start) throws Exception {
+    private ScenarioResult finish(FaultHarness harness, String scenario, int kills, Instant start) throws Exception {
         harness.crossCheckRest(50);
         ScenarioResult result = harness.verify(scenario, kills, Duration.between(start, Instant.now()));
         results.add(result);
@@ -194,6 +199,7 @@ class SagaFaultInjectionTests {
         assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
         assertThat(result.sagas()).as("sagas").isGreaterThanOrEqualTo(SAGAS);
         assertThat(harness.problems()).as("problems").isEmpty();
+        return result;
     }
 
     private void writeSummary() throws IOException {

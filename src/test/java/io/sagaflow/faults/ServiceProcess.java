@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,17 +23,33 @@ final class ServiceProcess {
     static final String ADMIN_USER = "fi-admin";
     static final String ADMIN_PASSWORD = "fi-admin-secret";
 
+    private final String name;
     private final Path jar;
     private final Path logDirectory;
+    private final List<String> extraArguments;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
     private int starts;
 
     ServiceProcess(Path jar, Path logDirectory) {
+        this("service", jar, logDirectory, List.of());
+    }
+
+    /**
+     * @param name names the instance in logs and summaries
+     * @param extraArguments Spring Boot command-line arguments after the profile and port
+     */
+    ServiceProcess(String name, Path jar, Path logDirectory, List<String> extraArguments) {
+        this.name = name;
         this.jar = jar;
         this.logDirectory = logDirectory;
+        this.extraArguments = List.copyOf(extraArguments);
         this.port = freePort();
+    }
+
+    String name() {
+        return name;
     }
 
     int port() {
@@ -49,11 +66,13 @@ final class ServiceProcess {
         }
         Files.createDirectories(logDirectory);
         starts++;
-        Path log = logDirectory.resolve("service-" + starts + ".log");
-        ProcessBuilder builder = new ProcessBuilder(List.of(
+        Path log = logDirectory.resolve(name + "-" + starts + ".log");
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m", "-jar", jar.toString(),
-                "--spring.profiles.active=prod", "--server.port=" + port))
+                "--spring.profiles.active=prod", "--server.port=" + port));
+        command.addAll(extraArguments);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
@@ -63,13 +82,12 @@ final class ServiceProcess {
 
     void awaitUp(Duration timeout) {
         await("service on port " + port + " up").atMost(timeout).pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(() -> {
-                    if (process == null || !process.isAlive()) {
-                        throw new IllegalStateException("service process exited, see " + logDirectory);
-                    }
-                    return healthy();
-                });
+                .failFast(name + " exited, see its log in " + logDirectory, () -> !alive())
+                .until(this::healthy);
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
     }
 
     boolean healthy() {

@@ -2,13 +2,13 @@ package io.sagaflow.examples.payment;
 
 import io.sagaflow.examples.simulation.Simulations;
 import io.sagaflow.participant.Participant;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import io.sagaflow.roles.ConditionalOnParticipantRole;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** The example payment service: reached only over AMQP, through the participant kit. */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnParticipantRole("payment")
 class PaymentConfiguration {
 
     @Bean

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
+import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.saga.Sagas;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
  * by the event's message id, i.e. the transactional message's id) commit together, so a redelivered
  * event starts nothing; the business key is the shop's order id.
  */
-@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnParticipantRole("shop")
 @Component
 class OrderSagaStarter implements TransactionalConsumer.Handler {
 

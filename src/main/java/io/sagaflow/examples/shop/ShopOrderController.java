@@ -2,9 +2,9 @@ package io.sagaflow.examples.shop;
 
 import java.net.URI;
 
+import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.web.ApiException;
 import jakarta.validation.Valid;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -17,7 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
  * the shop's OrderPlaced transactional message instead of a direct call. 202: the order is stored,
  * the saga follows (its business key is the order id).
  */
-@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnParticipantRole("shop")
 @RestController
 class ShopOrderController {
 

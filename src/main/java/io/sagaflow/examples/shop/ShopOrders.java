@@ -11,9 +11,9 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.txmessage.client.TxMessage;
 import io.sagaflow.txmessage.client.TxMessageProducer;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * The shop's local transaction: the order row and the OrderPlaced message commit together or not
  * at all, without the shop ever talking to the saga engine.
  */
-@ConditionalOnProperty(name = "sagaflow.examples.enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnParticipantRole("shop")
 @Component
 class ShopOrders {
 

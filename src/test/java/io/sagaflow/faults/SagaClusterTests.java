@@ -1,0 +1,140 @@
+package io.sagaflow.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Two instances of the packaged service, separate JVMs on different ports, one PostgreSQL database
+ * and one RabbitMQ virtual host with quorum queues. Sagas are placed through both REST APIs; one
+ * instance is killed with SIGKILL mid-run and not restarted. Every saga must end, the invariants
+ * must hold, and the survivor must have finished what the dead one left (docs/deployment.md).
+ *
+ * <p>Runs with the fault-injection profile ({@code mvn -B verify -Pfault-injection}). Knobs:
+ * {@code sagaflow.cluster.sagas} (default 300), {@code sagaflow.faults.timeout-minutes}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SagaClusterTests {
+
+    private static final int SAGAS = Integer.getInteger("sagaflow.cluster.sagas", 300);
+    private static final Duration TERMINAL_TIMEOUT = Duration.ofMinutes(Integer.getInteger("sagaflow.faults.timeout-minutes", 10));
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
+    private static final String VIRTUAL_HOST = "sagaflow-cluster";
+    private static final int CLIENTS = 8;
+    private static final Path OUTPUT = Path.of("target", "cluster");
+
+    private ServiceProcess survivor;
+    private ServiceProcess victim;
+
+    @BeforeAll
+    void startTwoInstances() throws IOException {
+        assumeTrue(Boolean.getBoolean("sagaflow.faults"),
+                "the cluster test needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
+        // A virtual host of its own, created afresh: the queues are quorum queues, and a queue's type
+        // cannot change, so they must not meet the classic queues other suites declared in "/".
+        run(false, "rabbitmqctl", "delete_vhost", VIRTUAL_HOST);
+        run(true, "rabbitmqctl", "add_vhost", VIRTUAL_HOST);
+        run(true, "rabbitmqctl", "set_permissions", "-p", VIRTUAL_HOST, "guest", ".*", ".*", ".*");
+        Path jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+        List<String> arguments = List.of("--spring.rabbitmq.virtual-host=" + VIRTUAL_HOST,
+                "--sagaflow.messaging.queue-type=quorum");
+        survivor = new ServiceProcess("instance-a", jar, OUTPUT, arguments);
+        victim = new ServiceProcess("instance-b", jar, OUTPUT, arguments);
+        // One after the other: the first start creates queues and deploys the BPMN; the second finds them.
+        survivor.start();
+        survivor.awaitUp(STARTUP_TIMEOUT);
+        victim.start();
+        victim.awaitUp(STARTUP_TIMEOUT);
+    }
+
+    @AfterAll
+    void stopInstances() {
+        for (ServiceProcess instance : new ServiceProcess[] {survivor, victim}) {
+            if (instance != null) {
+                instance.stop();
+            }
+        }
+    }
+
+    @Test
+    void survivorFinishesEverySagaAfterTheOtherInstanceIsKilled() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "cluster");
+        harness.createStock();
+        CompletableFuture<Void> placing = CompletableFuture.runAsync(() -> {
+            try {
+                harness.place(FaultHarness.orders(0, SAGAS), CLIENTS, STARTUP_TIMEOUT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        // Mid-run: once about half the sagas were accepted, while many of them are still running.
+        await("half of the sagas accepted").atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> harness.acknowledged() >= SAGAS / 2 || placing.isDone());
+        long pid = victim.kill9();
+        Instant killedAt = Instant.now();
+        long runningAtKill = harness.sagas().stream().filter(saga -> !saga.terminal()).count();
+        System.out.printf("[cluster] kill -9 %d (%s) with %d sagas accepted, %d running%n", pid, victim.name(),
+                harness.acknowledged(), runningAtKill);
+
+        placing.get();
+        boolean allEnded = harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        harness.crossCheckRest(50);
+        ScenarioResult result = harness.verify("cluster, 1 of 2 killed", 1, Duration.between(start, Instant.now()));
+        int endedAfterKill = harness.endedAfter(killedAt);
+        Map<String, Integer> perInstance = harness.acknowledgedByService();
+
+        String summary = String.format("""
+                %s
+                %s
+                sagas accepted per instance: %s
+                running when %s was killed: %d; ended after the kill (by %s, the only one alive): %d
+                """, ScenarioResult.HEADER, result.line(), perInstance, victim.name(), runningAtKill, survivor.name(),
+                endedAfterKill);
+        Files.createDirectories(OUTPUT);
+        Files.writeString(OUTPUT.resolve("summary.txt"), summary, StandardCharsets.UTF_8);
+        System.out.print("[cluster] summary\n" + summary);
+        harness.problems().stream().limit(50).forEach(problem -> System.out.println("[cluster] PROBLEM " + problem));
+
+        assertThat(allEnded).as("every saga reached a terminal state").isTrue();
+        assertThat(result.lost()).as("lost").isZero();
+        assertThat(result.doubleEffects()).as("duplicates applied").isZero();
+        assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
+        assertThat(result.sagas()).as("sagas").isGreaterThanOrEqualTo(SAGAS);
+        assertThat(harness.problems()).as("problems").isEmpty();
+        assertThat(perInstance.values()).as("both instances took sagas before the kill").allMatch(count -> count > 0);
+        assertThat(runningAtKill).as("sagas in flight when the instance died").isPositive();
+        assertThat(endedAfterKill).as("sagas the survivor finished").isGreaterThanOrEqualTo((int) runningAtKill);
+    }
+
+    private static void run(boolean mustSucceed, String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0 && mustSucceed) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.sagaflow.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The relay sweep stays an index lookup when a million SENT rows wait for retention: the plan of
+ * the exact claim query is read from PostgreSQL ({@code EXPLAIN (ANALYZE, BUFFERS)}) on a database
+ * migrated by our own Flyway scripts. Checked by plan shape and pages touched, not by time.
+ *
+ * <p>Runs in the real-services profile only (it needs PostgreSQL); it uses a database of its own,
+ * {@code sagaflow_plan}, created and dropped here, so the other suites never see the rows.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OutboxSweepPlanPostgresTests {
+
+    private static final String SERVER = System.getProperty("sagaflow.plan.server", "jdbc:postgresql://127.0.0.1:5432/");
+    private static final String USER = System.getProperty("sagaflow.plan.user", "postgres");
+    private static final String DATABASE = "sagaflow_plan";
+    private static final int OLD_ROWS = Integer.getInteger("sagaflow.plan.old-rows", 1_000_000);
+    private static final int PENDING_ROWS = 200;
+
+    @BeforeAll
+    void migrateAndFill() throws SQLException {
+        try (Connection admin = DriverManager.getConnection(SERVER + "postgres", USER, "");
+             Statement statement = admin.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
+            statement.execute("CREATE DATABASE " + DATABASE);
+        }
+        Flyway.configure().dataSource(SERVER + DATABASE, USER, "")
+                .schemas("sagaflow", "inventory", "payment", "shipping", "car", "hotel", "flight", "shop", "examples")
+                .locations("classpath:db/migration/common", "classpath:db/migration/postgresql")
+                .load().migrate();
+        try (Connection db = connect(); Statement statement = db.createStatement()) {
+            // A million old, sent messages of 100k finished sagas (what retention has not deleted yet) ...
+            statement.execute("""
+                    INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
+                        headers, payload, status, attempts, next_attempt_at, created_at, sent_at)
+                    SELECT 'old-' || i, 'saga-' || (i / 10), 'sagaflow.commands', 'ReserveStock', 'ReserveStock',
+                        '{}', '{"sku":"ABC","quantity":1}', 'SENT', 1, now() - interval '2 days',
+                        now() - interval '2 days', now() - interval '2 days'
+                    FROM generate_series(1, %d) AS i
+                    """.formatted(OLD_ROWS));
+            // ... a few failed ones, and the live work: two pending messages for each of 100 sagas.
+            statement.execute("""
+                    INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
+                        headers, payload, status, attempts, next_attempt_at, last_error, created_at)
+                    SELECT 'failed-' || i, 'failed-saga-' || i, 'sagaflow.commands', 'Nowhere', 'Nowhere',
+                        '{}', '{}', 'FAILED', 10, now(), 'unroutable', now() - interval '1 day'
+                    FROM generate_series(1, 50) AS i
+                    """);
+            statement.execute("""
+                    INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
+                        headers, payload, status, attempts, next_attempt_at, created_at)
+                    SELECT 'pending-' || i, 'live-saga-' || mod(i, %d), 'sagaflow.commands', 'ChargePayment',
+                        'ChargePayment', '{}', '{"amount":10}', 'PENDING', 0, now() - interval '1 second', now()
+                    FROM generate_series(1, %d) AS i
+                    """.formatted(PENDING_ROWS / 2, PENDING_ROWS));
+            statement.execute("ANALYZE sagaflow.outbox_message");
+        }
+    }
+
+    @AfterAll
+    void dropDatabase() throws SQLException {
+        try (Connection admin = DriverManager.getConnection(SERVER + "postgres", USER, "");
+             Statement statement = admin.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
+        }
+    }
+
+    @Test
+    void sweepReadsOnlyThePendingRowsThroughItsPartialIndexes() throws Exception {
+        JsonNode plan;
+        List<String> claimed = new ArrayList<>();
+        try (Connection db = connect()) {
+            db.setAutoCommit(false);
+            try (PreparedStatement explain = db.prepareStatement(
+                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + OutboxRelay.CLAIM_DUE_ROWS)) {
+                explain.setTimestamp(1, Timestamp.from(Instant.now()));
+                explain.setInt(2, 100);
+                try (ResultSet rs = explain.executeQuery()) {
+                    rs.next();
+                    plan = new ObjectMapper().readTree(rs.getString(1)).get(0);
+                }
+            }
+            try (PreparedStatement claim = db.prepareStatement(OutboxRelay.CLAIM_DUE_ROWS)) {
+                claim.setTimestamp(1, Timestamp.from(Instant.now()));
+                claim.setInt(2, 100);
+                try (ResultSet rs = claim.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(rs.getString("message_id"));
+                    }
+                }
+            }
+            db.rollback();
+        }
+        List<String> scans = new ArrayList<>();
+        collectScans(plan.get("Plan"), scans);
+        JsonNode top = plan.get("Plan");
+        long pages = top.path("Shared Hit Blocks").asLong() + top.path("Shared Read Blocks").asLong();
+        System.out.printf("[plan] %,d old rows in %,d pages: claim query %.2f ms, %d pages touched, scans %s%n",
+                OLD_ROWS, tablePages(), plan.path("Execution Time").asDouble(), pages, scans);
+
+        // The query is right: the oldest pending message of each live saga, never an old or failed row.
+        assertThat(claimed).hasSize(PENDING_ROWS / 2).allMatch(id -> id.startsWith("pending-"));
+        // The plan is right: no sequential scan of the table, the partial indexes carry both the
+        // due-row lookup and the "no earlier pending row of this saga" check.
+        assertThat(scans).noneMatch(scan -> scan.startsWith("Seq Scan"));
+        assertThat(scans).contains("Index Scan outbox_pending_due").anyMatch(scan -> scan.endsWith("outbox_pending_by_key"));
+        // And it stays small: a few pages, where the whole table is tens of thousands.
+        assertThat(pages).isLessThan(2_000).isLessThan(tablePages() / 20);
+    }
+
+    private long tablePages() throws SQLException {
+        try (Connection db = connect(); Statement statement = db.createStatement();
+             ResultSet rs = statement.executeQuery(
+                     "SELECT relpages FROM pg_class WHERE oid = 'sagaflow.outbox_message'::regclass")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void collectScans(JsonNode node, List<String> scans) {
+        String type = node.path("Node Type").asText();
+        if (type.contains("Scan")) {
+            scans.add(type + (node.has("Index Name") ? " " + node.get("Index Name").asText() : ""));
+        }
+        for (JsonNode child : node.path("Plans")) {
+            collectScans(child, scans);
+        }
+    }
+
+    private static Connection connect() throws SQLException {
+        return DriverManager.getConnection(SERVER + DATABASE, USER, "");
+    }
+}

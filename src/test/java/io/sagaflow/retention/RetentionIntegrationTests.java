@@ -1,0 +1,89 @@
+package io.sagaflow.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.sagaflow.IntegrationTest;
+import io.sagaflow.outbox.OutboxRetention;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** The database does not grow without bound: old rows go, rows still needed stay. */
+@IntegrationTest
+class RetentionIntegrationTests {
+
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private OutboxRetention outboxRetention;
+    @Autowired
+    private DeduplicationRetention deduplicationRetention;
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @Test
+    void sentOutboxRowsGoAfterTheirRetentionPendingAndFailedOnesStay() {
+        insertOutbox("old-sent", "SENT", daysAgo(8));
+        insertOutbox("new-sent", "SENT", daysAgo(1));
+        insertOutbox("pending", "PENDING", null);
+        insertOutbox("failed", "FAILED", null);
+
+        outboxRetention.deleteExpiredSentRows();
+
+        assertThat(jdbc.queryForList("SELECT message_id FROM sagaflow.outbox_message WHERE message_id LIKE ?",
+                String.class, run + "-%"))
+                .containsExactlyInAnyOrder(run + "-new-sent", run + "-pending", run + "-failed");
+    }
+
+    @Test
+    void inboxAndBarrierRowsGoAfterTheDeduplicationWindow() {
+        for (int i = 0; i < 3; i++) {
+            jdbc.update("INSERT INTO sagaflow.inbox_message (consumer, message_id, received_at) VALUES (?, ?, ?)",
+                    "retention-test", run + "-old-" + i, daysAgo(31));
+            jdbc.update("""
+                    INSERT INTO sagaflow.participant_barrier (participant, saga_id, step, op, outcome, created_at)
+                    VALUES (?, ?, 'step', 'ACTION', 'SUCCESS', ?)""", "retention-test", run + "-old-" + i, daysAgo(31));
+        }
+        jdbc.update("INSERT INTO sagaflow.inbox_message (consumer, message_id, received_at) VALUES (?, ?, ?)",
+                "retention-test", run + "-new", daysAgo(29));
+        jdbc.update("""
+                INSERT INTO sagaflow.participant_barrier (participant, saga_id, step, op, outcome, created_at)
+                VALUES (?, ?, 'step', 'ACTION', 'SUCCESS', ?)""", "retention-test", run + "-new", daysAgo(29));
+
+        deduplicationRetention.deleteExpiredRows();
+
+        assertThat(ids("SELECT message_id FROM sagaflow.inbox_message WHERE message_id LIKE ?")).containsExactly(run + "-new");
+        assertThat(ids("SELECT saga_id FROM sagaflow.participant_barrier WHERE saga_id LIKE ?")).containsExactly(run + "-new");
+    }
+
+    /** The PENDING row must not reach the relay or the outbox health check of other tests. */
+    @AfterEach
+    void removeRowsOfThisTest() {
+        jdbc.update("DELETE FROM sagaflow.outbox_message WHERE message_id LIKE ?", run + "-%");
+        jdbc.update("DELETE FROM sagaflow.inbox_message WHERE message_id LIKE ?", run + "-%");
+        jdbc.update("DELETE FROM sagaflow.participant_barrier WHERE saga_id LIKE ?", run + "-%");
+    }
+
+    private List<String> ids(String sql) {
+        return jdbc.queryForList(sql, String.class, run + "-%");
+    }
+
+    private void insertOutbox(String id, String status, Timestamp sentAt) {
+        jdbc.update("""
+                INSERT INTO sagaflow.outbox_message (message_id, exchange, routing_key, message_type, headers, payload,
+                    status, attempts, next_attempt_at, created_at, sent_at)
+                VALUES (?, 'sagaflow.commands', 'retention.test', 'retention.test', '{}', '{}', ?, 1, ?, ?, ?)""",
+                run + "-" + id, status, daysAgo(-1), sentAt == null ? daysAgo(0) : daysAgo(8), sentAt);
+    }
+
+    private static Timestamp daysAgo(int days) {
+        return Timestamp.from(Instant.now().minus(Duration.ofDays(days)));
+    }
+}
