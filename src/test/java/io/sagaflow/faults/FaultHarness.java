@@ -338,6 +338,7 @@ final class FaultHarness {
      */
     int injectCompensationBeforeAction(int sagas) throws Exception {
         Map<String, String> template;
+        String exchange;
         try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
                 SELECT exchange, headers FROM sagaflow.outbox_message
                 WHERE message_type = 'shipping.schedule' AND message_id IN
@@ -350,7 +351,7 @@ final class FaultHarness {
                     throw new IllegalStateException("no shipping command of this run to copy");
                 }
                 template = json.readValue(rs.getString("headers"), new TypeReference<Map<String, String>>() { });
-                template.put("exchange", rs.getString("exchange"));
+                exchange = rs.getString("exchange");
             }
         }
         List<Saga> declined = sagas().stream().filter(saga -> saga.kind() == Kind.DECLINE && saga.terminal())
@@ -366,12 +367,12 @@ final class FaultHarness {
                 String payload = json.writeValueAsString(Map.of("orderId", saga.orderId(), "sku", sku,
                         "quantity", saga.quantity(), "country", "DE"));
                 String compensationId = "fi-null-comp-" + UUID.randomUUID();
-                publishCommand(channel, template, saga, "shipping.cancel", "COMPENSATION", compensationId, payload);
+                publishCommand(channel, exchange, template, saga, "shipping.cancel", "COMPENSATION", compensationId, payload);
                 compensations.add(compensationId);
                 String actionId = "fi-hanging-" + UUID.randomUUID();
                 actions.add(() -> {
                     try {
-                        publishCommand(channel, template, saga, "shipping.schedule", "ACTION", actionId, payload);
+                        publishCommand(channel, exchange, template, saga, "shipping.schedule", "ACTION", actionId, payload);
                         lateActionIds.add(actionId);
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
@@ -391,10 +392,9 @@ final class FaultHarness {
         return declined.size();
     }
 
-    private void publishCommand(Channel channel, Map<String, String> template, Saga saga, String type, String op,
-                                String messageId, String payload) throws IOException {
+    private void publishCommand(Channel channel, String exchange, Map<String, String> template, Saga saga, String type,
+                                String op, String messageId, String payload) throws IOException {
         Map<String, Object> headers = new LinkedHashMap<>(template);
-        headers.remove("exchange");
         headers.put("sagaflow-saga-id", saga.sagaId());
         headers.put("sagaflow-business-key", saga.orderId());
         headers.put("sagaflow-op", op);
@@ -402,7 +402,7 @@ final class FaultHarness {
                 .messageId(messageId).type(type).correlationId(messageId).replyTo("orchestrator")
                 .contentType("application/json").contentEncoding("UTF-8").deliveryMode(2)
                 .headers(headers).build();
-        channel.basicPublish(template.get("exchange"), type, true, properties, payload.getBytes(StandardCharsets.UTF_8));
+        channel.basicPublish(exchange, type, true, properties, payload.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Every re-sent copy reached some inbox, the queues are empty and no outbox row of ours is PENDING. */
