@@ -1,0 +1,219 @@
+package io.sagaflow.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * Turns the measured runs into the targets table (printed and written as Markdown), the JSON result
+ * and the SVG plot in {@code docs/performance/}. Every figure comes from this run.
+ */
+final class BenchReport {
+
+    record Target(String name, String measured, String goal, boolean met) {
+    }
+
+    private final BenchResults results;
+    private final BenchSettings settings;
+
+    BenchReport(BenchResults results) {
+        this.results = results;
+        this.settings = results.settings;
+    }
+
+    void write() throws IOException {
+        Map<String, Double> headline = headline();
+        List<Target> targets = targets(headline);
+        String table = table(targets);
+        System.out.println();
+        System.out.println(table);
+        Files.createDirectories(settings.output());
+        Files.writeString(settings.output().resolve("benchmark.md"), table);
+        Files.writeString(settings.output().resolve("benchmark.svg"), chart(headline));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("finishedAt", Instant.now().toString());
+        json.put("durationSeconds", Math.round(results.durationSeconds));
+        json.put("quick", settings.quick());
+        json.put("repeats", settings.repeats());
+        json.put("hardware", hardware());
+        json.put("settings", settingsMap());
+        json.put("failedPhases", results.failedPhases);
+        json.put("headline", headline);
+        json.put("targets", targets);
+        Map<String, Object> runs = new LinkedHashMap<>();
+        runs.put("outboxFixedRate", results.outboxFixed);
+        runs.put("outboxFullSpeed", results.outboxFull);
+        runs.put("naiveFullSpeed", results.naiveFull);
+        runs.put("pollingFixedRate", results.pollingFixed);
+        runs.put("embeddedFixedRate", results.embeddedFixed);
+        runs.put("embeddedFullSpeed", results.embeddedFull);
+        runs.put("relayThroughput", results.relayThroughput);
+        runs.put("relayWriteAndPublish", results.relayWriteAndPublish);
+        runs.put("relayLatency", results.relayLatency);
+        runs.put("perfTest", results.perfTest);
+        runs.put("modulith", results.modulith);
+        json.put("runs", runs);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(settings.output().resolve("benchmark.json").toFile(), json);
+        System.out.println("Wrote " + settings.output().resolve("benchmark.json") + ", benchmark.svg, benchmark.md");
+    }
+
+    private Map<String, Double> headline() {
+        Map<String, Double> h = new LinkedHashMap<>();
+        h.put("relayMessagesPerSecond", BenchResults.median(results.relayThroughput, RelayRun::messagesPerSecond));
+        h.put("relayWriteAndPublishPerSecond", BenchResults.median(results.relayWriteAndPublish, RelayRun::messagesPerSecond));
+        h.put("perfTestMessagesPerSecond", BenchResults.median(results.perfTest, RelayRun::messagesPerSecond));
+        h.put("modulithMessagesPerSecond", BenchResults.median(results.modulith, RelayRun::messagesPerSecond));
+        h.put("relayCommitToConfirmP50Ms", BenchResults.median(results.relayLatency, RelayRun::p50Ms));
+        h.put("relayCommitToConfirmP95Ms", BenchResults.median(results.relayLatency, RelayRun::p95Ms));
+        h.put("relayCommitToConfirmP99Ms", BenchResults.median(results.relayLatency, RelayRun::p99Ms));
+        h.put("perfTestConfirmP50Ms", BenchResults.median(results.perfTest, RelayRun::p50Ms));
+        h.put("outboxSagasPerSecond", BenchResults.median(results.outboxFull, SagaLoad.SagaRun::sagasPerSecond));
+        h.put("naiveSagasPerSecond", BenchResults.median(results.naiveFull, SagaLoad.SagaRun::sagasPerSecond));
+        h.put("embeddedSagasPerSecond", BenchResults.median(results.embeddedFull, SagaLoad.SagaRun::sagasPerSecond));
+        h.put("outboxFullSpeedCpuCores", BenchResults.median(results.outboxFull, SagaLoad.SagaRun::cpuCores));
+        h.put("outboxFixedP50Ms", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::p50Ms));
+        h.put("outboxFixedP95Ms", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::p95Ms));
+        h.put("outboxFixedP99Ms", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::p99Ms));
+        h.put("outboxFixedStepP50Ms", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::stepP50Ms));
+        h.put("outboxFixedStepP95Ms", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::stepP95Ms));
+        h.put("outboxFixedCpuCores", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::cpuCores));
+        h.put("outboxFixedMaxRssMb", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::maxRssMb));
+        h.put("pollingFixedStepP50Ms", BenchResults.median(results.pollingFixed, SagaLoad.SagaRun::stepP50Ms));
+        h.put("pollingFixedP99Ms", BenchResults.median(results.pollingFixed, SagaLoad.SagaRun::p99Ms));
+        h.put("embeddedFixedP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p50Ms));
+        h.put("embeddedFixedP99Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p99Ms));
+        h.put("embeddedFixedStepP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::stepP50Ms));
+        h.put("embeddedFixedMaxRssMb", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::maxRssMb));
+        return h;
+    }
+
+    private List<Target> targets(Map<String, Double> h) {
+        int rate = settings.fixedRate();
+        double relay = h.get("relayMessagesPerSecond");
+        double perfTest = h.get("perfTestMessagesPerSecond");
+        double modulith = h.get("modulithMessagesPerSecond");
+        double relayWithWrites = h.get("relayWriteAndPublishPerSecond");
+        double outbox = h.get("outboxSagasPerSecond");
+        double naive = h.get("naiveSagasPerSecond");
+        double step = h.get("outboxFixedStepP50Ms");
+        double pollingStep = h.get("pollingFixedStepP50Ms");
+        List<Target> targets = new ArrayList<>();
+        targets.add(new Target("relay drain vs RabbitMQ PerfTest (confirmed msg/s)",
+                f("%,.0f / %,.0f = %.0f %%", relay, perfTest, 100 * relay / perfTest), ">= 75 %", relay >= 0.75 * perfTest));
+        targets.add(new Target("relay commit->confirm p50",
+                f("%.1f ms (p99 %.1f ms)", h.get("relayCommitToConfirmP50Ms"), h.get("relayCommitToConfirmP99Ms")),
+                "< 5 ms", h.get("relayCommitToConfirmP50Ms") < 5));
+        targets.add(new Target("sagas/s outbox+inbox vs naive dual write",
+                f("%.0f / %.0f = %.2f", outbox, naive, outbox / naive), ">= 0.85", outbox >= 0.85 * naive));
+        targets.add(new Target("step p50 vs 1 s polling relay (at " + rate + "/s)",
+                f("%.0f ms vs %.0f ms = 1/%.0f", step, pollingStep, pollingStep / step), "<= 1/20",
+                step <= pollingStep / 20));
+        targets.add(new Target("relay vs Spring Modulith registry (write + publish, msg/s)",
+                f("%,.0f / %,.0f = %.1fx", relayWithWrites, modulith, relayWithWrites / modulith), ">= 2x",
+                relayWithWrites >= 2 * modulith));
+        targets.add(new Target("completed 3-step sagas/s, co-located",
+                f("%.0f /s", outbox), ">= 200 /s", outbox >= 200));
+        targets.add(new Target("end-to-end p99 at " + rate + " sagas/s",
+                f("%.0f ms (p50 %.0f ms)", h.get("outboxFixedP99Ms"), h.get("outboxFixedP50Ms")), "< 250 ms",
+                h.get("outboxFixedP99Ms") < 250));
+        targets.add(new Target("service RSS at " + rate + " sagas/s",
+                f("%.0f MB (CPU %.2f cores)", h.get("outboxFixedMaxRssMb"), h.get("outboxFixedCpuCores")), "<= 512 MB",
+                h.get("outboxFixedMaxRssMb") <= 512));
+        return targets;
+    }
+
+    private String table(List<Target> targets) {
+        StringBuilder out = new StringBuilder();
+        out.append(f("Targets (PostgreSQL + RabbitMQ, median of %d run(s)%s)%n%n", settings.repeats(),
+                settings.quick() ? ", QUICK MODE" : ""));
+        out.append("| target | measured | goal | result |\n|---|---|---|---|\n");
+        for (Target target : targets) {
+            out.append(f("| %s | %s | %s | %s |%n", target.name(), target.measured(), target.goal(),
+                    target.met() ? "pass" : target.measured().contains("NaN") ? "n/a" : "**miss**"));
+        }
+        if (!results.failedPhases.isEmpty()) {
+            out.append(f("%nPhases that failed (their figures are missing, n/a): %s%n", results.failedPhases));
+        }
+        Map<String, Double> h = headline();
+        out.append(f("%nEmbedded mode (H2 + Qpid, same machine): %.0f sagas/s at full speed; at %d/s: "
+                        + "p50 %.0f ms, p99 %.0f ms, step p50 %.0f ms, RSS %.0f MB.%n",
+                h.get("embeddedSagasPerSecond"), settings.fixedRate(), h.get("embeddedFixedP50Ms"),
+                h.get("embeddedFixedP99Ms"), h.get("embeddedFixedStepP50Ms"), h.get("embeddedFixedMaxRssMb")));
+        return out.toString();
+    }
+
+    private String chart(Map<String, Double> h) {
+        String ours = "#2b6cb0";
+        String baseline = "#a0aec0";
+        String embedded = "#38a169";
+        return new SvgChart(f("Sagaflow benchmark, median of %d run(s), %d cores%s", settings.repeats(),
+                Runtime.getRuntime().availableProcessors(), settings.quick() ? " (quick mode)" : ""))
+                .panel("Relay: confirmed messages per second", "msg/s", List.of(
+                        new SvgChart.Bar("RabbitMQ PerfTest (ceiling)", h.get("perfTestMessagesPerSecond"), baseline),
+                        new SvgChart.Bar("Sagaflow relay, drain of a backlog", h.get("relayMessagesPerSecond"), ours),
+                        new SvgChart.Bar("Sagaflow relay, write + publish", h.get("relayWriteAndPublishPerSecond"), ours),
+                        new SvgChart.Bar("Spring Modulith registry", h.get("modulithMessagesPerSecond"), baseline)))
+                .panel("Completed 3-step sagas per second, full speed", "sagas/s", List.of(
+                        new SvgChart.Bar("naive dual write (PG + RabbitMQ)", h.get("naiveSagasPerSecond"), baseline),
+                        new SvgChart.Bar("outbox + inbox (PG + RabbitMQ)", h.get("outboxSagasPerSecond"), ours),
+                        new SvgChart.Bar("outbox + inbox (embedded)", h.get("embeddedSagasPerSecond"), embedded)))
+                .panel(f("Step latency p50 at %d sagas/s", settings.fixedRate()), "ms", List.of(
+                        new SvgChart.Bar("polling relay, 1 s sweep", h.get("pollingFixedStepP50Ms"), baseline),
+                        new SvgChart.Bar("after-commit wake-up (PG + RabbitMQ)", h.get("outboxFixedStepP50Ms"), ours),
+                        new SvgChart.Bar("after-commit wake-up (embedded)", h.get("embeddedFixedStepP50Ms"), embedded)))
+                .panel(f("End-to-end saga latency at %d sagas/s", settings.fixedRate()), "ms", List.of(
+                        new SvgChart.Bar("PG + RabbitMQ p50", h.get("outboxFixedP50Ms"), ours),
+                        new SvgChart.Bar("PG + RabbitMQ p95", h.get("outboxFixedP95Ms"), ours),
+                        new SvgChart.Bar("PG + RabbitMQ p99", h.get("outboxFixedP99Ms"), ours),
+                        new SvgChart.Bar("embedded p50", h.get("embeddedFixedP50Ms"), embedded),
+                        new SvgChart.Bar("embedded p99", h.get("embeddedFixedP99Ms"), embedded)))
+                .render();
+    }
+
+    private Map<String, Object> hardware() {
+        Map<String, Object> hardware = new LinkedHashMap<>();
+        hardware.put("processors", Runtime.getRuntime().availableProcessors());
+        hardware.put("cpuModel", firstValue(Path.of("/proc/cpuinfo"), "model name"));
+        hardware.put("memTotal", firstValue(Path.of("/proc/meminfo"), "MemTotal"));
+        hardware.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        return hardware;
+    }
+
+    private Map<String, Object> settingsMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("fixedRate", settings.fixedRate());
+        map.put("fixedRateSeconds", settings.fixedRateDuration().toSeconds());
+        map.put("fullSpeedSagas", settings.fullSpeedSagas());
+        map.put("fullSpeedClients", settings.fullSpeedClients());
+        map.put("relayMessages", settings.relayMessages());
+        map.put("relayPerTransaction", settings.relayPerTransaction());
+        map.put("payloadBytes", settings.payloadBytes());
+        map.put("confirmWindow", settings.confirmWindow());
+        map.put("latencyRate", settings.latencyRate());
+        map.put("serviceJvmOptions", settings.serviceJvmOptions());
+        return map;
+    }
+
+    private static String firstValue(Path file, String key) {
+        try {
+            return Files.readAllLines(file).stream().filter(line -> line.startsWith(key))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}

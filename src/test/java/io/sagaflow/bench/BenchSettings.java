@@ -1,0 +1,84 @@
+package io.sagaflow.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Knobs of a benchmark run, all system properties under {@code sagaflow.bench.*}. The defaults are
+ * the benchmark's own database and vhost, so a run never shares queues or tables with other suites.
+ */
+record BenchSettings(
+        boolean quick,
+        String only,
+        int repeats,
+        Path jar,
+        Path testClasses,
+        Path output,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        String rabbitHost,
+        int rabbitPort,
+        String vhost,
+        String serviceJvmOptions,
+        int fixedRate,
+        Duration fixedRateDuration,
+        int fullSpeedSagas,
+        int fullSpeedClients,
+        int relayMessages,
+        int relayPerTransaction,
+        int payloadBytes,
+        int confirmWindow,
+        int latencyRate,
+        Duration latencyDuration,
+        Duration perfTestDuration) {
+
+    static BenchSettings fromSystemProperties() {
+        boolean quick = Boolean.getBoolean("sagaflow.bench.quick");
+        return new BenchSettings(
+                quick,
+                System.getProperty("sagaflow.bench.only", ""),
+                Integer.getInteger("sagaflow.bench.repeats", quick ? 1 : 3),
+                Path.of(System.getProperty("sagaflow.bench.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath(),
+                Path.of(System.getProperty("sagaflow.bench.test-classes", "target/test-classes")).toAbsolutePath(),
+                Path.of(System.getProperty("sagaflow.bench.output", "docs/performance")).toAbsolutePath(),
+                System.getProperty("sagaflow.bench.jdbc-url", "jdbc:postgresql://127.0.0.1:5432/sagaflow_bench"),
+                System.getProperty("sagaflow.bench.jdbc-user", "postgres"),
+                System.getProperty("sagaflow.bench.jdbc-password", ""),
+                System.getProperty("sagaflow.bench.rabbit-host", "127.0.0.1"),
+                Integer.getInteger("sagaflow.bench.rabbit-port", 5672),
+                System.getProperty("sagaflow.bench.vhost", "sagaflow-bench"),
+                System.getProperty("sagaflow.bench.service-jvm-options", "-Xms256m -Xmx384m"),
+                Integer.getInteger("sagaflow.bench.fixed-rate", 50),
+                Duration.ofSeconds(Integer.getInteger("sagaflow.bench.fixed-rate-seconds", quick ? 8 : 15)),
+                Integer.getInteger("sagaflow.bench.full-speed-sagas", quick ? 300 : 600),
+                Integer.getInteger("sagaflow.bench.full-speed-clients", 16),
+                Integer.getInteger("sagaflow.bench.relay-messages", quick ? 5000 : 20000),
+                Integer.getInteger("sagaflow.bench.relay-per-transaction", 50),
+                Integer.getInteger("sagaflow.bench.payload-bytes", 400),
+                Integer.getInteger("sagaflow.bench.confirm-window", 200),
+                Integer.getInteger("sagaflow.bench.latency-rate", 200),
+                Duration.ofSeconds(Integer.getInteger("sagaflow.bench.latency-seconds", quick ? 4 : 10)),
+                Duration.ofSeconds(Integer.getInteger("sagaflow.bench.perftest-seconds", quick ? 5 : 10)));
+    }
+
+    /** Whether a phase runs: all of them unless {@code sagaflow.bench.only} names some (development). */
+    boolean runs(String phase) {
+        return only.isBlank() || java.util.Arrays.asList(only.split(",")).contains(phase);
+    }
+
+    String amqpUri() {
+        return "amqp://guest:guest@" + rabbitHost + ":" + rabbitPort + "/" + vhost;
+    }
+
+    /** The PostgreSQL server's maintenance database, to create the benchmark's own. */
+    String maintenanceJdbcUrl() {
+        return jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "postgres";
+    }
+
+    String databaseName() {
+        String tail = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
+        int query = tail.indexOf('?');
+        return query < 0 ? tail : tail.substring(0, query);
+    }
+}

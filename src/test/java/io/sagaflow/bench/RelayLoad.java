@@ -1,0 +1,102 @@
+package io.sagaflow.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Commits outbox rows through the service's own {@code Outbox.append} (so the after-commit wake-up
+ * works as in production) and reads each row's created_at / sent_at: throughput from the first
+ * write to the last confirm, and commit-to-confirm latency at a modest, paced rate.
+ */
+final class RelayLoad {
+
+    private final ServiceJvm service;
+    private final BenchSettings settings;
+    private final ObjectMapper json = new ObjectMapper();
+
+    RelayLoad(ServiceJvm service, BenchSettings settings) {
+        this.service = service;
+        this.settings = settings;
+    }
+
+    /**
+     * A backlog of rows committed by 4 writers in transactions of {@code relayPerTransaction}, held
+     * until all are written and then released at once: rows / (last confirm − release) is the
+     * relay's own drain rate, not the writers' insert rate.
+     */
+    RelayRun throughput(String label) throws Exception {
+        String runId = "bench-" + UUID.randomUUID();
+        String answer = service.post("/api/bench/outbox",
+                load(runId, settings.relayMessages(), settings.relayPerTransaction(), 4, true));
+        long releasedAtMicros = json.readTree(answer).get("releasedAtMicros").asLong();
+        return RelayRun.drained(label, awaitConfirmed(label, runId, settings.relayMessages()), releasedAtMicros);
+    }
+
+    /**
+     * The same burst, published while it is being written (no hold), from the first write to the
+     * last confirm: how the Spring Modulith peer is measured too, so the two compare like for like.
+     */
+    RelayRun writeAndPublish(String label) throws Exception {
+        String runId = "bench-" + UUID.randomUUID();
+        service.post("/api/bench/outbox", load(runId, settings.relayMessages(), settings.relayPerTransaction(), 4, false));
+        return RelayRun.of(label, awaitConfirmed(label, runId, settings.relayMessages()), false);
+    }
+
+    /** One row per transaction at {@code latencyRate} per second: no backlog, so latency is the relay's own. */
+    RelayRun latency(String label) throws Exception {
+        String runId = "bench-" + UUID.randomUUID();
+        int total = (int) (settings.latencyRate() * settings.latencyDuration().toSeconds());
+        AtomicInteger index = new AtomicInteger();
+        List<CompletableFuture<?>> posts = new ArrayList<>();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        try {
+            ticker.scheduleAtFixedRate(() -> {
+                int i = index.getAndIncrement();
+                if (i < total) {
+                    posts.add(service.postAsync("/api/bench/outbox", load(runId + "-" + i, 1, 1, 1, false)));
+                }
+            }, 0, 1_000_000_000L / settings.latencyRate(), TimeUnit.NANOSECONDS);
+            await(label + " writing").atMost(settings.latencyDuration().plusSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> index.get() >= total);
+        } finally {
+            ticker.shutdown();
+            ticker.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        CompletableFuture.allOf(posts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        return RelayRun.of(label, awaitConfirmed(label, runId, total), true);
+    }
+
+    private String load(String runId, int count, int perTransaction, int threads, boolean hold) {
+        try {
+            return json.writeValueAsString(Map.of("runId", runId, "count", count, "perTransaction", perTransaction,
+                    "payloadBytes", settings.payloadBytes(), "threads", threads,
+                    "exchange", BenchBroker.EXCHANGE, "routingKey", BenchBroker.ROUTING_KEY, "hold", hold));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long[][] awaitConfirmed(String label, String runId, int expected) {
+        long[][][] rows = new long[1][][];
+        await(label + " confirmed").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    rows[0] = json.readValue(service.post("/api/bench/outbox/timings?runId=" + runId, ""), long[][].class);
+                    long confirmed = java.util.Arrays.stream(rows[0]).filter(row -> row[1] > 0).count();
+                    System.out.printf("  %-28s confirmed %6d/%d%n", label, confirmed, expected);
+                    return rows[0].length == expected && confirmed == expected;
+                });
+        return rows[0];
+    }
+}

@@ -1,0 +1,36 @@
+package io.sagaflow.bench;
+
+/**
+ * One relay measurement: how many messages per second were confirmed, and how long a message took
+ * from its commit to the broker's confirm (milliseconds; NaN where not measured).
+ */
+record RelayRun(String label, int messages, double messagesPerSecond, double p50Ms, double p95Ms, double p99Ms) {
+
+    /** From [written, confirmed] pairs in microseconds. */
+    /** Throughput of a backlog released at one moment: rows / (last confirm − release). */
+    static RelayRun drained(String label, long[][] writtenAndConfirmed, long releasedAtMicros) {
+        long last = Long.MIN_VALUE;
+        for (long[] row : writtenAndConfirmed) {
+            last = Math.max(last, row[1]);
+        }
+        double seconds = Math.max(1, last - releasedAtMicros) / 1e6;
+        return new RelayRun(label, writtenAndConfirmed.length, writtenAndConfirmed.length / seconds,
+                Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    static RelayRun of(String label, long[][] writtenAndConfirmed, boolean withLatency) {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        long[] latencies = new long[writtenAndConfirmed.length];
+        for (int i = 0; i < writtenAndConfirmed.length; i++) {
+            first = Math.min(first, writtenAndConfirmed[i][0]);
+            last = Math.max(last, writtenAndConfirmed[i][1]);
+            latencies[i] = writtenAndConfirmed[i][1] - writtenAndConfirmed[i][0];
+        }
+        double seconds = Math.max(1, last - first) / 1e6;
+        return new RelayRun(label, writtenAndConfirmed.length, writtenAndConfirmed.length / seconds,
+                withLatency ? Stats.percentile(latencies, 50) / 1000.0 : Double.NaN,
+                withLatency ? Stats.percentile(latencies, 95) / 1000.0 : Double.NaN,
+                withLatency ? Stats.percentile(latencies, 99) / 1000.0 : Double.NaN);
+    }
+}

@@ -1,0 +1,192 @@
+package io.sagaflow.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Starts order sagas (POST /api/orders, three steps: inventory, payment, shipping) at a fixed rate
+ * or as fast as a pool of clients can, waits until every one has ended, and reads the timings from
+ * Camunda's history through the service (start and end of each saga, each step's activity).
+ */
+final class SagaLoad {
+
+    static final int SKUS = 8;
+    static final String SKU_PREFIX = "BENCH-";
+    private static final Duration STALL = Duration.ofSeconds(60);
+    private static final Set<String> STEPS = Set.of("Task_ReserveStock", "Task_ChargePayment", "Task_ScheduleShipment");
+
+    record SagaRun(String label, int sagas, int notCompleted, double sagasPerSecond, double p50Ms, double p95Ms,
+                   double p99Ms, double stepP50Ms, double stepP95Ms, Map<String, Double> stepP50ByStep,
+                   double cpuCores, double maxRssMb) {
+    }
+
+    record Timing(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis) {
+    }
+
+    private final ServiceJvm service;
+    private final ObjectMapper json = new ObjectMapper();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicInteger sequence = new AtomicInteger();
+
+    SagaLoad(ServiceJvm service) {
+        this.service = service;
+    }
+
+    /** Enough stock on a few SKUs, so no saga is refused and no single row is the hot spot. */
+    void createStock() {
+        for (int i = 0; i < SKUS; i++) {
+            service.post("/api/bench/stock?sku=" + SKU_PREFIX + i + "&available=1000000000", "{}");
+        }
+    }
+
+    SagaRun fixedRate(String label, int perSecond, Duration duration) throws Exception {
+        int total = (int) (perSecond * duration.toSeconds());
+        List<CompletableFuture<HttpResponse<String>>> posts = Collections.synchronizedList(new ArrayList<>());
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        try (ProcSampler usage = new ProcSampler(service.pid())) {
+            long periodNanos = 1_000_000_000L / perSecond;
+            ticker.scheduleAtFixedRate(() -> {
+                if (posts.size() < total) {
+                    posts.add(service.postAsync("/api/orders", order()));
+                }
+            }, 0, periodNanos, TimeUnit.NANOSECONDS);
+            await(label + " posting").atMost(duration.plusSeconds(30)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> {
+                        progress(label, posts.size(), total, -1);
+                        return posts.size() >= total;
+                    });
+            ticker.shutdown();
+            return finish(label, sagaIds(posts), usage);
+        } finally {
+            ticker.shutdownNow();
+        }
+    }
+
+    SagaRun fullSpeed(String label, int total, int clients) throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> posts = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try (ProcSampler usage = new ProcSampler(service.pid())) {
+            AtomicInteger left = new AtomicInteger(total);
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    while (left.getAndDecrement() > 0) {
+                        CompletableFuture<HttpResponse<String>> post = service.postAsync("/api/orders", order());
+                        posts.add(post);
+                        post.join(); // one request in flight per client
+                    }
+                });
+            }
+            pool.shutdown();
+            await(label + " posting").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> {
+                        progress(label, posts.size(), total, -1);
+                        return pool.isTerminated();
+                    });
+            return finish(label, sagaIds(posts), usage);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private SagaRun finish(String label, List<String> sagaIds, ProcSampler usage) {
+        Map<String, Timing> ended = new LinkedHashMap<>();
+        Set<String> pending = new HashSet<>(sagaIds);
+        long[] lastProgress = {System.nanoTime(), 0};
+        await(label + " sagas ended").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    for (Timing timing : timings(List.copyOf(pending))) {
+                        if (timing.endMillis() > 0) {
+                            ended.put(timing.sagaId(), timing);
+                            pending.remove(timing.sagaId());
+                        }
+                    }
+                    progress(label, sagaIds.size(), sagaIds.size(), ended.size());
+                    if (ended.size() > lastProgress[1]) {
+                        lastProgress[0] = System.nanoTime();
+                        lastProgress[1] = ended.size();
+                    } else if (System.nanoTime() - lastProgress[0] > STALL.toNanos()) {
+                        throw new IllegalStateException(label + ": no saga ended for " + STALL + ", "
+                                + pending.size() + " still running; see the service log in target/benchmark");
+                    }
+                    return pending.isEmpty();
+                });
+        ProcSampler.Usage used = usage.usage();
+        return summarize(label, List.copyOf(ended.values()), used);
+    }
+
+    static SagaRun summarize(String label, List<Timing> timings, ProcSampler.Usage used) {
+        long firstStart = timings.stream().mapToLong(Timing::startMillis).min().orElse(0);
+        long lastEnd = timings.stream().mapToLong(Timing::endMillis).max().orElse(0);
+        long[] endToEnd = timings.stream().mapToLong(t -> t.endMillis() - t.startMillis()).toArray();
+        List<Long> steps = new ArrayList<>();
+        Map<String, List<Long>> byStep = new LinkedHashMap<>();
+        int notCompleted = 0;
+        for (Timing timing : timings) {
+            if (!timing.stepMillis().keySet().containsAll(STEPS)) {
+                notCompleted++; // compensated or otherwise short of the three steps
+            }
+            timing.stepMillis().forEach((step, millis) -> {
+                if (STEPS.contains(step)) {
+                    steps.add(millis);
+                    byStep.computeIfAbsent(step, s -> new ArrayList<>()).add(millis);
+                }
+            });
+        }
+        Map<String, Double> stepP50 = new LinkedHashMap<>();
+        byStep.forEach((step, values) -> stepP50.put(step, Stats.percentile(values, 50)));
+        double seconds = Math.max(1, lastEnd - firstStart) / 1000.0;
+        return new SagaRun(label, timings.size(), notCompleted, timings.size() / seconds,
+                Stats.percentile(endToEnd, 50), Stats.percentile(endToEnd, 95), Stats.percentile(endToEnd, 99),
+                Stats.percentile(steps, 50), Stats.percentile(steps, 95), stepP50, used.cpuCores(), used.maxRssMb());
+    }
+
+    private List<Timing> timings(List<String> sagaIds) throws Exception {
+        return json.readValue(service.post("/api/bench/sagas/timings", json.writeValueAsString(sagaIds)),
+                new TypeReference<List<Timing>>() { });
+    }
+
+    private List<String> sagaIds(List<CompletableFuture<HttpResponse<String>>> posts) throws Exception {
+        List<String> ids = new ArrayList<>();
+        synchronized (posts) {
+            for (CompletableFuture<HttpResponse<String>> post : posts) {
+                HttpResponse<String> response = post.get(60, TimeUnit.SECONDS);
+                if (response.statusCode() != 202) {
+                    throw new IllegalStateException("POST /api/orders answered " + response.statusCode() + ": "
+                            + response.body());
+                }
+                ids.add(json.readTree(response.body()).get("sagaId").asText());
+            }
+        }
+        return ids;
+    }
+
+    private String order() {
+        int n = sequence.incrementAndGet();
+        return "{\"customerId\":\"bench-" + run + "-" + n + "\",\"sku\":\"" + SKU_PREFIX + (n % SKUS)
+                + "\",\"quantity\":1,\"amount\":10.00,\"country\":\"DE\"}";
+    }
+
+    private static void progress(String label, int posted, int total, int ended) {
+        System.out.printf("  %-28s posted %5d/%d%s%n", label, posted, total,
+                ended < 0 ? "" : String.format(", ended %5d/%d", ended, total));
+    }
+}

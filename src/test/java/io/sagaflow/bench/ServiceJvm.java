@@ -1,0 +1,155 @@
+package io.sagaflow.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+
+/**
+ * The packaged service in its own JVM, as deployed: {@code java -cp sagaflow.jar PropertiesLauncher}
+ * so that {@code -Dloader.path} can add the benchmark's service-side classes
+ * ({@code io.sagaflow.bench.service}, active only under their profiles) without rebuilding the jar.
+ */
+final class ServiceJvm implements AutoCloseable {
+
+    static final String ADMIN_USER = "bench-admin";
+    static final String ADMIN_PASSWORD = "bench-admin-secret";
+    private static final String LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
+
+    private final String name;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .executor(Executors.newFixedThreadPool(16)).build();
+    private final String authorization = "Basic " + Base64.getEncoder()
+            .encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+    private final Process process;
+    private final Path log;
+
+    private ServiceJvm(String name, Process process, Path log, int port) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /**
+     * Starts the jar with the given Spring arguments (profiles, datasource, ...) and waits until
+     * {@code /actuator/health} answers 200.
+     */
+    static ServiceJvm start(BenchSettings settings, String name, List<String> springArguments) throws IOException {
+        Path serviceClasses = serviceClasses(settings);
+        Path logDirectory = Path.of("target", "benchmark");
+        Files.createDirectories(logDirectory);
+        Path log = logDirectory.resolve(name + ".log");
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Arrays.stream(settings.serviceJvmOptions().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+        command.addAll(List.of("-Dloader.path=" + serviceClasses, "-cp", settings.jar().toString(), LAUNCHER,
+                "--server.port=" + port));
+        command.addAll(springArguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
+        builder.environment().put("SAGAFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        ServiceJvm service = new ServiceJvm(name, builder.start(), log, port);
+        service.awaitUp(Duration.ofMinutes(3));
+        return service;
+    }
+
+    /** Only the service-side bench classes, not the whole test output (no test BPMNs, no test config). */
+    private static Path serviceClasses(BenchSettings settings) throws IOException {
+        Path source = settings.testClasses().resolve("io/sagaflow/bench/service");
+        Path target = Path.of("target", "benchmark", "service-classes").toAbsolutePath();
+        Path destination = target.resolve("io/sagaflow/bench/service");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Path copy = destination.resolve(source.relativize(file).toString());
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return target;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String name() {
+        return name;
+    }
+
+    private void awaitUp(Duration timeout) {
+        await(name + " up (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException(name + " exited, see " + log);
+                    }
+                    return http.send(HttpRequest.newBuilder(uri("/actuator/health")).timeout(Duration.ofSeconds(3))
+                            .GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                });
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
+        return http.sendAsync(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    String post(String path, String json) {
+        try {
+            HttpResponse<String> response = postAsync(path, json).get();
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+            return response.body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UncheckedIOException(new IOException(e.getCause()));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy(); // SIGTERM: a graceful stop, so the next service starts on a quiet database
+            process.onExit().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS)
+                    .exceptionally(timeout -> {
+                        process.destroyForcibly();
+                        return process;
+                    }).join();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
