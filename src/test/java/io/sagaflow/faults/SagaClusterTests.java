@@ -47,9 +47,9 @@ class SagaClusterTests {
                 "the cluster test needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
         // A virtual host of its own, created afresh: the queues are quorum queues, and a queue's type
         // cannot change, so they must not meet the classic queues other suites declared in "/".
-        run(false, "rabbitmqctl", "delete_vhost", VIRTUAL_HOST);
-        run(true, "rabbitmqctl", "add_vhost", VIRTUAL_HOST);
-        run(true, "rabbitmqctl", "set_permissions", "-p", VIRTUAL_HOST, "guest", ".*", ".*", ".*");
+        Shell.attempt("rabbitmqctl", "delete_vhost", VIRTUAL_HOST); // absent on a new machine
+        Shell.run("rabbitmqctl", "add_vhost", VIRTUAL_HOST);
+        Shell.run("rabbitmqctl", "set_permissions", "-p", VIRTUAL_HOST, "guest", ".*", ".*", ".*");
         Path jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
         List<String> arguments = List.of("--spring.rabbitmq.virtual-host=" + VIRTUAL_HOST,
                 "--sagaflow.messaging.queue-type=quorum");
@@ -121,20 +121,5 @@ class SagaClusterTests {
         assertThat(perInstance.values()).as("both instances took sagas before the kill").allMatch(count -> count > 0);
         assertThat(runningAtKill).as("sagas in flight when the instance died").isPositive();
         assertThat(endedAfterKill).as("sagas the survivor finished").isGreaterThanOrEqualTo((int) runningAtKill);
-    }
-
-    private static void run(boolean mustSucceed, String... command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0 && mustSucceed) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -119,8 +119,8 @@ class SagaFaultInjectionTests {
         int half = orders.size() / 2;
         CompletableFuture<Void> firstHalf = placeAsync(harness, orders.subList(0, half));
         delay(Duration.ofMillis(FaultHarness.randomBetween(500, 2500)));
-        run("rabbitmqctl", "stop_app");
-        ScheduledFuture<?> restart = scheduler.schedule(() -> run("rabbitmqctl", "start_app"), OUTAGE_SECONDS, TimeUnit.SECONDS);
+        Shell.run("rabbitmqctl", "stop_app");
+        ScheduledFuture<?> restart = scheduler.schedule(() -> Shell.run("rabbitmqctl", "start_app"), OUTAGE_SECONDS, TimeUnit.SECONDS);
         try {
             harness.place(orders.subList(half, orders.size()), CLIENTS, STARTUP_TIMEOUT);
             firstHalf.get();
@@ -128,7 +128,7 @@ class SagaFaultInjectionTests {
         } finally {
             if (!restart.isDone()) {
                 restart.cancel(false);
-                run("rabbitmqctl", "start_app");
+                Shell.run("rabbitmqctl", "start_app");
             }
         }
         System.out.printf("[faults] broker back after %d s; backlog of PENDING outbox rows: %d%n", OUTAGE_SECONDS,
@@ -151,7 +151,7 @@ class SagaFaultInjectionTests {
         try (Stream<Path> versions = Files.list(Path.of("/etc/postgresql"))) {
             version = versions.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b).orElseThrow();
         }
-        run("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
+        Shell.run("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
         firstHalf.get();
         harness.place(orders.subList(half, orders.size()), CLIENTS, STARTUP_TIMEOUT);
         harness.awaitAllTerminal(TERMINAL_TIMEOUT);
@@ -223,22 +223,5 @@ class SagaFaultInjectionTests {
     /** A fault at a random moment; waiting for a condition always goes through Awaitility instead. */
     private void delay(Duration duration) throws Exception {
         scheduler.schedule(() -> null, duration.toMillis(), TimeUnit.MILLISECONDS).get();
-    }
-
-    private static Void run(String... command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
-            }
-            System.out.printf("[faults] %s%n", String.join(" ", command));
-            return null;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
