@@ -38,8 +38,12 @@ class OutboxStepCommands implements StepCommands {
         this.clock = clock;
     }
 
+    /**
+     * @throws InvalidStepException before writing anything; it leaves the engine's transaction
+     *         usable, so the behaviour can raise an incident in it
+     */
     @Override
-    @Transactional(propagation = Propagation.MANDATORY)
+    @Transactional(propagation = Propagation.MANDATORY, noRollbackFor = InvalidStepException.class)
     public String send(StepCommand command) {
         requireWithinSizeLimit(command.activityId(), command.payload());
         boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.parallelCompensation()
@@ -98,7 +102,7 @@ class OutboxStepCommands implements StepCommands {
 
     private void requireWithinSizeLimit(String activityId, String payload) {
         if (payload != null && payload.getBytes(StandardCharsets.UTF_8).length > properties.maxPayloadBytes()) {
-            throw new IllegalStateException("payload of step " + activityId + " is "
+            throw new InvalidStepException("payload of step " + activityId + " is "
                     + payload.getBytes(StandardCharsets.UTF_8).length + " bytes, over the limit of "
                     + properties.maxPayloadBytes() + " (sagaflow.saga.max-payload-bytes): map fewer or smaller "
                     + "variables, pass ids instead of documents");

@@ -55,13 +55,20 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         if (op == Operation.ACTION && abortReason != null) {
             throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, "aborted by an operator: " + abortReason);
         }
-        commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
-                ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
-                op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
-                requiredInput(execution, SagaModel.INPUT_COMMAND),
-                payload(execution, execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES)),
-                deadline(execution), op == Operation.ACTION && activity.findCompensationHandler() != null,
-                "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
+        try {
+            commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
+                    ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
+                    op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
+                    requiredInput(execution, SagaModel.INPUT_COMMAND),
+                    payload(execution, SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES)),
+                    deadline(execution), op == Operation.ACTION && activity.findCompensationHandler() != null,
+                    "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
+        } catch (InvalidStepException e) {
+            // Thrown before anything is written. The step usually runs in the transaction of the
+            // previous step's reply (no asyncBefore): throwing would send that reply back to the
+            // queue again and again. An incident stops here instead, visible and retryable in Cockpit.
+            StepRetryJobs.raiseIncident(execution, e.getMessage());
+        }
         // No leave(): the execution waits here until the reply signals it.
     }
 
@@ -107,7 +114,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
                 return activity.getId();
             }
         }
-        throw new IllegalStateException("compensation handler " + handler.getId()
+        throw new InvalidStepException("compensation handler " + handler.getId()
                 + " is not associated with a compensation boundary event");
     }
 
@@ -133,31 +140,31 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         try {
             return objectMapper.writeValueAsString(payload);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("payload variables of " + execution.getCurrentActivityId()
+            throw new InvalidStepException("payload variables of " + execution.getCurrentActivityId()
                     + " cannot be written as JSON", e);
         }
     }
 
     private static Duration deadline(ActivityExecution execution) {
-        Object value = execution.getVariable(SagaModel.INPUT_DEADLINE);
+        Object value = SagaStepInputs.value(execution, SagaModel.INPUT_DEADLINE);
         if (value == null || value.toString().isBlank()) {
             return null;
         }
         try {
             Duration deadline = Duration.parse(value.toString().trim());
             if (deadline.isNegative() || deadline.isZero()) {
-                throw new IllegalStateException("deadline of saga step " + execution.getCurrentActivityId()
+                throw new InvalidStepException("deadline of saga step " + execution.getCurrentActivityId()
                         + " must be positive, was " + value);
             }
             return deadline;
         } catch (DateTimeParseException e) {
-            throw new IllegalStateException("deadline of saga step " + execution.getCurrentActivityId()
+            throw new InvalidStepException("deadline of saga step " + execution.getCurrentActivityId()
                     + " is not an ISO-8601 duration such as PT30S: '" + value + "'", e);
         }
     }
 
     private static void copyResults(ActivityExecution execution, ReplyBody reply) {
-        for (String mapping : names(execution.getVariable(SagaModel.INPUT_RESULT_VARIABLES))) {
+        for (String mapping : names(SagaStepInputs.value(execution, SagaModel.INPUT_RESULT_VARIABLES))) {
             String[] fieldAndVariable = mapping.split(":", 2);
             String field = fieldAndVariable[0].trim();
             String variable = fieldAndVariable.length == 2 ? fieldAndVariable[1].trim() : field;
@@ -178,9 +185,9 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     }
 
     private static String requiredInput(ActivityExecution execution, String name) {
-        Object value = execution.getVariable(name);
+        Object value = SagaStepInputs.value(execution, name);
         if (value == null || value.toString().isBlank()) {
-            throw new IllegalStateException("saga step " + execution.getCurrentActivityId()
+            throw new InvalidStepException("saga step " + execution.getCurrentActivityId()
                     + " has no input parameter '" + name + "'");
         }
         return value.toString();

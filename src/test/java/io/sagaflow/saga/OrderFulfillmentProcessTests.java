@@ -3,9 +3,7 @@ package io.sagaflow.saga;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.execute;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.historyService;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.job;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.jobQuery;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.runtimeService;
 
@@ -73,6 +71,8 @@ class OrderFulfillmentProcessTests {
     private static final String ORDER_COMPENSATED = "EndEvent_OrderCompensated";
 
     private static final String ORDER_ID = "order-42";
+    private static final List<String> STEP_INPUTS = List.of(SagaModel.INPUT_COMMAND,
+            SagaModel.INPUT_PAYLOAD_VARIABLES, SagaModel.INPUT_RESULT_VARIABLES, SagaModel.INPUT_DEADLINE);
 
     @RegisterExtension
     static ProcessEngineExtension engine = ProcessEngineExtension.builder().build();
@@ -127,6 +127,76 @@ class OrderFulfillmentProcessTests {
         // resultVariables=shipmentId: that field of the SUCCESS result, and only that one, becomes a variable.
         Map<String, Object> variables = processVariables();
         assertThat(variables).containsEntry("shipmentId", "SHIP-7").doesNotContainKey("carrier");
+    }
+
+    @Test
+    @DisplayName("a step's input parameters configure it without becoming variables: no runtime or history variable named command, payloadVariables, resultVariables or deadline")
+    void inputParametersAreNotVariables() throws Exception {
+        startOrder();
+        RecordingStepCommands.Sent reserve = runStep(RESERVE_STOCK);
+        assertThat(reserve.command().command()).isEqualTo("inventory.reserve");
+        assertThat(reserve.command().deadline()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(runtimeService().createVariableInstanceQuery().processInstanceIdIn(order.getId()).list())
+                .extracting(org.camunda.bpm.engine.runtime.VariableInstance::getName)
+                .doesNotContainAnyElementsOf(STEP_INPUTS);
+        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
+        runStep(CHARGE_PAYMENT);
+        answer(CHARGE_PAYMENT, ReplyBody.success(Map.of()));
+        runStep(SCHEDULE_SHIPMENT);
+        answer(SCHEDULE_SHIPMENT, ReplyBody.success(Map.of("shipmentId", "SHIP-7")));
+
+        assertThat(order).isEnded();
+        assertThat(processVariables()).containsEntry("shipmentId", "SHIP-7");
+        assertThat(historyService().createHistoricVariableInstanceQuery().processInstanceId(order.getId()).list())
+                .extracting(HistoricVariableInstance::getName)
+                .doesNotContainAnyElementsOf(STEP_INPUTS);
+    }
+
+    @Test
+    @DisplayName("an input parameter written as an expression is evaluated when the step runs, against the saga's variables")
+    void expressionInputParameters() {
+        BpmnModelInstance model = Bpmn.createExecutableProcess("expression-inputs").camundaHistoryTimeToLive(1)
+                .startEvent()
+                .serviceTask("Step").camundaDelegateExpression("${sagaStep}")
+                .camundaInputParameter(SagaModel.INPUT_COMMAND, "${participant}.reserve")
+                .camundaInputParameter(SagaModel.INPUT_PAYLOAD_VARIABLES, "orderId")
+                .camundaInputParameter(SagaModel.INPUT_DEADLINE, "${stepDeadline}")
+                .endEvent()
+                .done();
+        engine.getRepositoryService().createDeployment().addModelInstance("expression-inputs.bpmn", model).deploy();
+
+        ProcessInstance saga = runtimeService().startProcessInstanceByKey("expression-inputs",
+                Map.of("participant", "inventory", "stepDeadline", "PT45S", "orderId", "order-9"));
+
+        StepCommand sent = recorder.waitingAt("Step").command();
+        assertThat(sent.command()).isEqualTo("inventory.reserve");
+        assertThat(sent.deadline()).isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(sent.payload()).isEqualTo("{\"orderId\":\"order-9\"}");
+        assertThat(runtimeService().getVariablesLocal(sent.executionId()).keySet())
+                .doesNotContainAnyElementsOf(STEP_INPUTS);
+        runtimeService().deleteProcessInstance(saga.getId(), "test done");
+    }
+
+    @Test
+    @DisplayName("a step that cannot build its command (no 'command' input) raises an incident on the step at once instead of failing the transaction that reached it")
+    void invalidStepIsAnIncident() {
+        BpmnModelInstance model = Bpmn.createExecutableProcess("invalid-step").camundaHistoryTimeToLive(1)
+                .startEvent()
+                .serviceTask("Step").camundaDelegateExpression("${sagaStep}")
+                .camundaInputParameter(SagaModel.INPUT_DEADLINE, "PT10S")
+                .endEvent()
+                .done();
+        engine.getRepositoryService().createDeployment().addModelInstance("invalid-step.bpmn", model).deploy();
+
+        ProcessInstance saga = runtimeService().startProcessInstanceByKey("invalid-step");
+
+        assertThat(saga).isWaitingAt("Step");
+        assertThat(recorder.sent()).isEmpty();
+        Incident incident = runtimeService().createIncidentQuery().processInstanceId(saga.getId()).singleResult();
+        assertThat(incident).isNotNull();
+        assertThat(incident.getActivityId()).isEqualTo("Step");
+        assertThat(incident.getIncidentMessage()).contains("Step", "has no input parameter 'command'");
+        runtimeService().deleteProcessInstance(saga.getId(), "test done");
     }
 
     @Test
@@ -241,7 +311,7 @@ class OrderFulfillmentProcessTests {
     }
 
     @Test
-    @DisplayName("the model follows the saga conventions: ${sagaStep} async steps with a command, a compensation handler per forward step, a history time to live")
+    @DisplayName("the model follows the saga conventions: ${sagaStep} steps without asyncBefore, each with a command, a compensation handler per forward step, a history time to live")
     void modelFollowsSagaConventions() throws Exception {
         BpmnModelInstance model;
         try (InputStream bpmn = Objects.requireNonNull(getClass().getClassLoader().getResourceAsStream(BPMN), BPMN)) {
@@ -265,8 +335,9 @@ class OrderFulfillmentProcessTests {
             if (task.getCamundaClass() != null || task.getCamundaExpression() != null || task.getCamundaType() != null) {
                 violations.add(task.getId() + " has a second implementation besides ${sagaStep}");
             }
-            if (!task.isCamundaAsyncBefore()) {
-                violations.add(task.getId() + " is not asyncBefore");
+            if (task.isCamundaAsyncBefore()) {
+                violations.add(task.getId() + " is asyncBefore: a job per step costs a transaction and buys"
+                        + " nothing (the step only writes two rows); the element templates set it to false");
             }
             String command = inputParameters(task).get(SagaModel.INPUT_COMMAND);
             if (command == null || command.isBlank()) {
@@ -308,28 +379,27 @@ class OrderFulfillmentProcessTests {
         variables.put("note", "not part of any payload");
         order = runtimeService().startProcessInstanceByKey(PROCESS_KEY, ORDER_ID, variables);
         assertThat(order).isStarted().isWaitingAt(RESERVE_STOCK);
-        assertThat(recorder.sent()).as("asyncBefore: nothing is sent in the starting transaction").isEmpty();
+        assertThat(recorder.sent()).as("no asyncBefore: the first step's command is sent in the starting transaction")
+                .hasSize(1);
     }
 
-    /** Runs the asyncBefore job of the step (the only job) and returns the command the step sent. */
+    /**
+     * The command the step sent when the execution reached it: in the same transaction (the start,
+     * or the previous step's reply), with no job in between, and it is still waiting for its reply.
+     */
     private RecordingStepCommands.Sent runStep(String activityId) {
         assertThat(order).isWaitingAt(activityId);
-        assertThat(job()).hasActivityId(activityId);
-        int sentBefore = recorder.sent().size();
-        execute(job());
-        assertThat(recorder.sent()).as("commands sent by the job of " + activityId).hasSize(sentBefore + 1);
-        assertThat(order).as("the step waits for its reply").isWaitingAt(activityId);
+        assertThat(jobQuery().processInstanceId(order.getId()).count()).as("jobs while %s waits", activityId).isZero();
+        assertThat(recorder.sentBy(activityId)).as("commands sent by " + activityId).isNotEmpty();
         return recorder.waitingAt(activityId);
     }
 
     /**
      * The command the compensation handler sent when the rejection triggered the compensation.
      *
-     * <p>The handlers are {@code camunda:asyncBefore} in the model, but Camunda 7 does not honour
-     * asyncBefore on a compensation handler: CompensationEventHandler starts it with
-     * {@code PvmAtomicOperation.ACTIVITY_START}, past the async check. So there is no job to run, and
-     * the compensation command is sent in the transaction of the rejecting reply. Should a Camunda
-     * version honour it, this fails and the tests must run the handler jobs first.
+     * <p>The compensation command is sent in the transaction of the rejecting reply. Camunda 7 would
+     * not even honour asyncBefore on a compensation handler: CompensationEventHandler starts it with
+     * {@code PvmAtomicOperation.ACTIVITY_START}, past the async check.
      */
     private RecordingStepCommands.Sent compensationSent(String handlerId) {
         assertThat(jobQuery().processInstanceId(order.getId()).count())

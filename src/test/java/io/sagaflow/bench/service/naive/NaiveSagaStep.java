@@ -12,6 +12,7 @@ import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.saga.SagaModel;
+import io.sagaflow.saga.SagaStepInputs;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
@@ -46,9 +47,9 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
     public void execute(ActivityExecution execution) throws Exception {
         ActivityImpl activity = (ActivityImpl) execution.getActivity();
         boolean compensation = activity.isCompensationHandler();
-        String command = execution.getVariable(SagaModel.INPUT_COMMAND).toString();
+        String command = SagaStepInputs.value(execution, SagaModel.INPUT_COMMAND).toString();
         Map<String, Object> payload = new LinkedHashMap<>();
-        for (String name : names(execution.getVariable(SagaModel.INPUT_PAYLOAD_VARIABLES))) {
+        for (String name : names(SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES))) {
             payload.put(name, execution.getVariable(name));
         }
         MessageProperties properties = new MessageProperties();
@@ -84,7 +85,7 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
         }
         switch (reply.outcome()) {
             case SUCCESS -> {
-                for (String mapping : names(execution.getVariable(SagaModel.INPUT_RESULT_VARIABLES))) {
+                for (String mapping : names(SagaStepInputs.value(execution, SagaModel.INPUT_RESULT_VARIABLES))) {
                     String field = mapping.split(":", 2)[0].trim();
                     String variable = mapping.contains(":") ? mapping.split(":", 2)[1].trim() : field;
                     if (reply.result().containsKey(field)) {

@@ -1,0 +1,91 @@
+package io.sagaflow.saga;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParse;
+import org.camunda.bpm.engine.impl.core.variable.mapping.InputParameter;
+import org.camunda.bpm.engine.impl.core.variable.mapping.IoMapping;
+import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
+import org.camunda.bpm.engine.impl.pvm.runtime.PvmExecutionImpl;
+import org.camunda.bpm.engine.impl.util.xml.Element;
+
+/**
+ * The input parameters of a {@code ${sagaStep}} task ({@code command}, {@code payloadVariables},
+ * {@code resultVariables}, {@code deadline}), read from the model instead of from local variables.
+ *
+ * <p>Camunda turns every input parameter into a local variable of the activity: with history
+ * {@code full} that is a runtime row, a history row and a history detail row per parameter and
+ * step, written and deleted for every saga, for four values that only configure the step. The
+ * benchmark's profile showed them among the largest costs of a saga (docs/performance.md). So, at
+ * deployment, this parse listener takes the input parameters of saga steps out of the engine's
+ * mapping and keeps them on the activity; the behaviour evaluates them when it needs them, with
+ * the same value providers, so expressions such as {@code ${deadlineOf(order)}} still work. The
+ * BPMN files and the element templates do not change. The activity stays a scope, so executions
+ * of running sagas started before an upgrade still fit the model.
+ */
+public final class SagaStepInputs {
+
+    /** Activity property holding the input parameters taken out of the engine's mapping. */
+    static final String INPUTS_PROPERTY = "sagaflow.stepInputs";
+    private static final String SAGA_STEP_PROPERTY = "sagaflow.sagaStep";
+    private static final String STEP_EXPRESSION = "${" + SagaModel.STEP_BEAN + "}";
+
+    private SagaStepInputs() {
+    }
+
+    /**
+     * The value of the step's input parameter {@code name}, or {@code null} if the model has none.
+     * A step deployed without this listener (its inputs are still local variables) is read from
+     * its variables.
+     */
+    public static Object value(DelegateExecution execution, String name) {
+        ActivityImpl activity = ((PvmExecutionImpl) execution).getActivity();
+        Object inputs = activity == null ? null : activity.getProperty(INPUTS_PROPERTY);
+        if (!(inputs instanceof Map<?, ?> parameters)) {
+            return execution.getVariable(name);
+        }
+        Object parameter = parameters.get(name);
+        return parameter == null ? null : ((InputParameter) parameter).getValueProvider().getValue(execution);
+    }
+
+    /** Registered with the engine by {@link SagaEnginePlugin}. */
+    public static final class ParseListener extends AbstractBpmnParseListener {
+
+        @Override
+        public void parseServiceTask(Element serviceTask, ScopeImpl scope, ActivityImpl activity) {
+            String delegateExpression = serviceTask.attributeNS(BpmnParse.CAMUNDA_BPMN_EXTENSIONS_NS,
+                    "delegateExpression");
+            if (delegateExpression != null && STEP_EXPRESSION.equals(delegateExpression.trim())) {
+                activity.setProperty(SAGA_STEP_PROPERTY, Boolean.TRUE);
+            }
+        }
+
+        /** Runs once the whole process is parsed, so every step's input/output mapping exists. */
+        @Override
+        public void parseProcess(Element process, ProcessDefinitionEntity definition) {
+            takeInputsOfSagaSteps(definition);
+        }
+
+        private static void takeInputsOfSagaSteps(ScopeImpl scope) {
+            for (ActivityImpl activity : scope.getActivities()) {
+                IoMapping mapping = activity.getIoMapping();
+                if (Boolean.TRUE.equals(activity.getProperty(SAGA_STEP_PROPERTY)) && mapping != null
+                        && activity.getProperty(INPUTS_PROPERTY) == null) {
+                    Map<String, InputParameter> inputs = new LinkedHashMap<>();
+                    mapping.getInputParameters().forEach(parameter -> inputs.put(parameter.getName(), parameter));
+                    activity.setProperty(INPUTS_PROPERTY, inputs);
+                    // Output parameters (if a modeller added any) stay with the engine.
+                    mapping.setInputParameters(new ArrayList<>(List.of()));
+                }
+                takeInputsOfSagaSteps(activity);
+            }
+        }
+    }
+}
