@@ -33,6 +33,10 @@ record BenchSettings(
         Duration latencyDuration,
         Duration perfTestDuration) {
 
+    /** The service image's options (Dockerfile, JAVA_TOOL_OPTIONS): the benchmark measures what ships. */
+    static final String SERVICE_JVM_OPTIONS =
+            "-Xms128m -Xmx256m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=200m -Xss512k";
+
     static BenchSettings fromSystemProperties() {
         boolean quick = Boolean.getBoolean("sagaflow.bench.quick");
         return new BenchSettings(
@@ -48,7 +52,7 @@ record BenchSettings(
                 System.getProperty("sagaflow.bench.rabbit-host", "127.0.0.1"),
                 Integer.getInteger("sagaflow.bench.rabbit-port", 5672),
                 System.getProperty("sagaflow.bench.vhost", "sagaflow-bench"),
-                System.getProperty("sagaflow.bench.service-jvm-options", "-Xms256m -Xmx384m"),
+                System.getProperty("sagaflow.bench.service-jvm-options", SERVICE_JVM_OPTIONS),
                 Integer.getInteger("sagaflow.bench.fixed-rate", 50),
                 Duration.ofSeconds(Integer.getInteger("sagaflow.bench.fixed-rate-seconds", quick ? 8 : 15)),
                 Integer.getInteger("sagaflow.bench.full-speed-sagas", quick ? 300 : 600),

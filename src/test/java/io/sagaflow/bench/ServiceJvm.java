@@ -65,6 +65,7 @@ final class ServiceJvm implements AutoCloseable {
                 "--server.port=" + port));
         command.addAll(springArguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("MALLOC_ARENA_MAX", "2"); // as the Dockerfile sets it
         builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
         builder.environment().put("SAGAFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
         ServiceJvm service = new ServiceJvm(name, builder.start(), log, port);

@@ -51,6 +51,14 @@ class DockerComposeFileTests {
     }
 
     @Test
+    void theImageRunsWithTheMemoryOptionsTheBenchmarkMeasured() throws Exception {
+        String dockerfile = Files.readString(Path.of("Dockerfile"));
+        // The same string as io.sagaflow.bench.BenchSettings.SERVICE_JVM_OPTIONS (docs/performance.md).
+        assertThat(dockerfile).contains("MALLOC_ARENA_MAX=2").contains("JAVA_TOOL_OPTIONS=\"-Xms128m -Xmx256m "
+                + "-XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=200m -Xss512k\"");
+    }
+
+    @Test
     void eachInstanceRunsTheProdProfileAgainstTheComposeServicesWithCredentialsFromTheEnvironment() {
         SAGAFLOW_SERVICES.forEach(name -> {
             Map<String, String> environment = environment(name);
