@@ -262,9 +262,10 @@ public class OutboxRelay implements SmartLifecycle {
                 if (claimed >= properties.batchSize()) {
                     continue; // more may be due right now
                 }
-                if (claimed > 0) {
+                if (claimed > 0 && properties.wakeUpAfterCommit()) {
                     wakeUp(); // a saga's next message becomes claimable once this one is SENT
                 }
+                // Without wake-ups the relay is a plain sweep: the next round comes with the next tick.
             } catch (RuntimeException e) {
                 // Database unreachable or similar: the rows are safe in the table; try again later.
                 log.warn("Outbox relay round failed, next try in {}: {}", properties.pollInterval(), e.toString());

@@ -54,6 +54,8 @@ final class BenchReport {
         runs.put("outboxFullSpeed", results.outboxFull);
         runs.put("naiveFullSpeed", results.naiveFull);
         runs.put("pollingFixedRate", results.pollingFixed);
+        runs.put("outboxStepLatencyRate", results.outboxStepRate);
+        runs.put("pollingStepLatencyRate", results.pollingStepRate);
         runs.put("embeddedFixedRate", results.embeddedFixed);
         runs.put("embeddedFullSpeed", results.embeddedFull);
         runs.put("relayThroughput", results.relayThroughput);
@@ -90,6 +92,9 @@ final class BenchReport {
         h.put("outboxFixedMaxRssMb", BenchResults.median(results.outboxFixed, SagaLoad.SagaRun::maxRssMb));
         h.put("pollingFixedStepP50Ms", BenchResults.median(results.pollingFixed, SagaLoad.SagaRun::stepP50Ms));
         h.put("pollingFixedP99Ms", BenchResults.median(results.pollingFixed, SagaLoad.SagaRun::p99Ms));
+        h.put("outboxLowRateStepP50Ms", BenchResults.median(results.outboxStepRate, SagaLoad.SagaRun::stepP50Ms));
+        h.put("outboxLowRateP99Ms", BenchResults.median(results.outboxStepRate, SagaLoad.SagaRun::p99Ms));
+        h.put("pollingLowRateStepP50Ms", BenchResults.median(results.pollingStepRate, SagaLoad.SagaRun::stepP50Ms));
         h.put("embeddedFixedP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p50Ms));
         h.put("embeddedFixedP99Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p99Ms));
         h.put("embeddedFixedStepP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::stepP50Ms));
@@ -105,8 +110,10 @@ final class BenchReport {
         double relayWithWrites = h.get("relayWriteAndPublishPerSecond");
         double outbox = h.get("outboxSagasPerSecond");
         double naive = h.get("naiveSagasPerSecond");
-        double step = h.get("outboxFixedStepP50Ms");
-        double pollingStep = h.get("pollingFixedStepP50Ms");
+        // Step latency is compared below capacity: near it, both sides measure the same queue.
+        int lowRate = settings.stepLatencyRate();
+        double step = h.get("outboxLowRateStepP50Ms");
+        double pollingStep = h.get("pollingLowRateStepP50Ms");
         List<Target> targets = new ArrayList<>();
         targets.add(new Target("relay drain vs RabbitMQ PerfTest (confirmed msg/s)",
                 f("%,.0f / %,.0f = %.0f %%", relay, perfTest, 100 * relay / perfTest), ">= 75 %", relay >= 0.75 * perfTest));
@@ -115,7 +122,7 @@ final class BenchReport {
                 "< 5 ms", h.get("relayCommitToConfirmP50Ms") < 5));
         targets.add(new Target("sagas/s outbox+inbox vs naive dual write",
                 f("%.0f / %.0f = %.2f", outbox, naive, outbox / naive), ">= 0.85", outbox >= 0.85 * naive));
-        targets.add(new Target("step p50 vs 1 s polling relay (at " + rate + "/s)",
+        targets.add(new Target("step p50 vs 1 s polling relay (at " + lowRate + "/s)",
                 f("%.0f ms vs %.0f ms = 1/%.0f", step, pollingStep, pollingStep / step), "<= 1/20",
                 step <= pollingStep / 20));
         targets.add(new Target("relay vs Spring Modulith registry (write + publish, msg/s)",
@@ -149,6 +156,11 @@ final class BenchReport {
                         + "p50 %.0f ms, p99 %.0f ms, step p50 %.0f ms, RSS %.0f MB.%n",
                 h.get("embeddedSagasPerSecond"), settings.fixedRate(), h.get("embeddedFixedP50Ms"),
                 h.get("embeddedFixedP99Ms"), h.get("embeddedFixedStepP50Ms"), h.get("embeddedFixedMaxRssMb")));
+        out.append(f("%nAt %d sagas/s (below capacity): end-to-end p99 %.0f ms, step p50 %.0f ms vs polling %.0f ms. "
+                        + "At %d/s: step p50 %.0f ms vs polling %.0f ms (both include the queue in front of a busy CPU).%n",
+                settings.stepLatencyRate(), h.get("outboxLowRateP99Ms"), h.get("outboxLowRateStepP50Ms"),
+                h.get("pollingLowRateStepP50Ms"), settings.fixedRate(), h.get("outboxFixedStepP50Ms"),
+                h.get("pollingFixedStepP50Ms")));
         return out.toString();
     }
 
@@ -167,10 +179,11 @@ final class BenchReport {
                         new SvgChart.Bar("naive dual write (PG + RabbitMQ)", h.get("naiveSagasPerSecond"), baseline),
                         new SvgChart.Bar("outbox + inbox (PG + RabbitMQ)", h.get("outboxSagasPerSecond"), ours),
                         new SvgChart.Bar("outbox + inbox (embedded)", h.get("embeddedSagasPerSecond"), embedded)))
-                .panel(f("Step latency p50 at %d sagas/s", settings.fixedRate()), "ms", List.of(
-                        new SvgChart.Bar("polling relay, 1 s sweep", h.get("pollingFixedStepP50Ms"), baseline),
-                        new SvgChart.Bar("after-commit wake-up (PG + RabbitMQ)", h.get("outboxFixedStepP50Ms"), ours),
-                        new SvgChart.Bar("after-commit wake-up (embedded)", h.get("embeddedFixedStepP50Ms"), embedded)))
+                .panel(f("Step latency p50 at %d sagas/s", settings.stepLatencyRate()), "ms", List.of(
+                        new SvgChart.Bar("polling relay, 1 s sweep", h.get("pollingLowRateStepP50Ms"), baseline),
+                        new SvgChart.Bar("after-commit wake-up (PG + RabbitMQ)", h.get("outboxLowRateStepP50Ms"), ours),
+                        new SvgChart.Bar(f("after-commit wake-up (embedded, at %d/s)", settings.fixedRate()),
+                                h.get("embeddedFixedStepP50Ms"), embedded)))
                 .panel(f("End-to-end saga latency at %d sagas/s", settings.fixedRate()), "ms", List.of(
                         new SvgChart.Bar("PG + RabbitMQ p50", h.get("outboxFixedP50Ms"), ours),
                         new SvgChart.Bar("PG + RabbitMQ p95", h.get("outboxFixedP95Ms"), ours),
@@ -200,6 +213,8 @@ final class BenchReport {
         map.put("payloadBytes", settings.payloadBytes());
         map.put("confirmWindow", settings.confirmWindow());
         map.put("latencyRate", settings.latencyRate());
+        map.put("warmUpSagas", settings.warmUpSagas());
+        map.put("stepLatencyRate", settings.stepLatencyRate());
         map.put("serviceJvmOptions", settings.serviceJvmOptions());
         return map;
     }

@@ -12,6 +12,9 @@ final class BenchResults {
     final List<SagaLoad.SagaRun> outboxFull = new ArrayList<>();
     final List<SagaLoad.SagaRun> naiveFull = new ArrayList<>();
     final List<SagaLoad.SagaRun> pollingFixed = new ArrayList<>();
+    /** At {@code step-latency-rate} (10/s), well below capacity: the relay's latency, not a queue's. */
+    final List<SagaLoad.SagaRun> outboxStepRate = new ArrayList<>();
+    final List<SagaLoad.SagaRun> pollingStepRate = new ArrayList<>();
     final List<SagaLoad.SagaRun> embeddedFixed = new ArrayList<>();
     final List<SagaLoad.SagaRun> embeddedFull = new ArrayList<>();
     final List<RelayRun> relayThroughput = new ArrayList<>();

@@ -31,7 +31,9 @@ record BenchSettings(
         int confirmWindow,
         int latencyRate,
         Duration latencyDuration,
-        Duration perfTestDuration) {
+        Duration perfTestDuration,
+        int warmUpSagas,
+        int stepLatencyRate) {
 
     /** The service image's options (Dockerfile, JAVA_TOOL_OPTIONS): the benchmark measures what ships. */
     static final String SERVICE_JVM_OPTIONS =
@@ -63,7 +65,9 @@ record BenchSettings(
                 Integer.getInteger("sagaflow.bench.confirm-window", 200),
                 Integer.getInteger("sagaflow.bench.latency-rate", 200),
                 Duration.ofSeconds(Integer.getInteger("sagaflow.bench.latency-seconds", quick ? 4 : 10)),
-                Duration.ofSeconds(Integer.getInteger("sagaflow.bench.perftest-seconds", quick ? 5 : 10)));
+                Duration.ofSeconds(Integer.getInteger("sagaflow.bench.perftest-seconds", quick ? 5 : 10)),
+                Integer.getInteger("sagaflow.bench.warm-up-sagas", quick ? 100 : 600),
+                Integer.getInteger("sagaflow.bench.step-latency-rate", 10));
     }
 
     /** Whether a phase runs: all of them unless {@code sagaflow.bench.only} names some (development). */

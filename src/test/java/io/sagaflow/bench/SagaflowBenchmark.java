@@ -36,7 +36,7 @@ class SagaflowBenchmark {
         try (BenchBroker broker = BenchBroker.open(settings)) {
             if (settings.runs("sagas") || settings.runs("relay")) {
                 attempt(results, "outbox", () -> outboxOnPostgres(settings, results), results.outboxFixed,
-                        results.outboxFull, results.relayThroughput, results.relayLatency);
+                        results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
             }
             if (settings.runs("perftest")) {
                 attempt(results, "perftest", () -> perfTest(settings, results), results.perfTest);
@@ -48,7 +48,8 @@ class SagaflowBenchmark {
                 attempt(results, "naive", () -> naiveSaga(settings, results), results.naiveFull);
             }
             if (settings.runs("polling")) {
-                attempt(results, "polling", () -> pollingRelay(settings, results), results.pollingFixed);
+                attempt(results, "polling", () -> pollingRelay(settings, results), results.pollingFixed,
+                        results.pollingStepRate);
             }
             if (settings.runs("embedded")) {
                 attempt(results, "embedded", () -> embedded(settings, results), results.embeddedFixed,
@@ -103,6 +104,10 @@ class SagaflowBenchmark {
 
     private static void outboxSagas(ServiceJvm service, BenchSettings settings, BenchResults results) throws Exception {
         SagaLoad load = warmedUp(service, settings);
+        for (int r = 1; r <= settings.repeats(); r++) {
+            results.outboxStepRate.add(load.fixedRate("outbox " + settings.stepLatencyRate() + "/s #" + r,
+                    settings.stepLatencyRate(), settings.fixedRateDuration()));
+        }
         for (int r = 1; r <= settings.repeats(); r++) {
             results.outboxFixed.add(load.fixedRate("outbox " + settings.fixedRate() + "/s #" + r,
                     settings.fixedRate(), settings.fixedRateDuration()));
@@ -175,8 +180,11 @@ class SagaflowBenchmark {
         arguments.add("--sagaflow.outbox.wake-up-after-commit=false");
         arguments.add("--sagaflow.outbox.poll-interval=PT1S");
         try (ServiceJvm service = ServiceJvm.start(settings, "polling-prod", arguments)) {
-            SagaLoad load = new SagaLoad(service);
-            load.createStock();
+            SagaLoad load = warmedUp(service, settings);
+            for (int r = 1; r <= settings.repeats(); r++) {
+                results.pollingStepRate.add(load.fixedRate("polling " + settings.stepLatencyRate() + "/s #" + r,
+                        settings.stepLatencyRate(), settings.fixedRateDuration()));
+            }
             for (int r = 1; r <= settings.repeats(); r++) {
                 results.pollingFixed.add(load.fixedRate("polling " + settings.fixedRate() + "/s #" + r,
                         settings.fixedRate(), settings.fixedRateDuration()));
@@ -200,11 +208,14 @@ class SagaflowBenchmark {
         }
     }
 
-    /** Stock, then a short burst so the JIT and the pools are warm before anything is measured. */
+    /**
+     * Stock, then a burst so the JIT and the pools are warm before anything is measured. 200 sagas
+     * were not enough on 2 cores: the first of three 50/s runs was 2-20x slower than the third.
+     */
     private static SagaLoad warmedUp(ServiceJvm service, BenchSettings settings) throws Exception {
         SagaLoad load = new SagaLoad(service);
         load.createStock();
-        load.fullSpeed(service.name() + " warm-up", settings.quick() ? 100 : 200, 8);
+        load.fullSpeed(service.name() + " warm-up", settings.warmUpSagas(), 8);
         return load;
     }
 
