@@ -81,6 +81,7 @@ class OrderFulfillmentProcessTests {
     private final RecordingStepCommands recorder = new RecordingStepCommands();
 
     private ProcessInstance order;
+    private final List<String> extraDeployments = new ArrayList<>();
 
     @BeforeEach
     void useRealStepBehaviourWithRecordingPort() {
@@ -92,6 +93,7 @@ class OrderFulfillmentProcessTests {
 
     @AfterEach
     void reset() {
+        extraDeployments.forEach(id -> engine.getRepositoryService().deleteDeployment(id, true));
         Mocks.reset();
         AbstractAssertions.reset();
     }
@@ -155,17 +157,10 @@ class OrderFulfillmentProcessTests {
     @Test
     @DisplayName("an input parameter written as an expression is evaluated when the step runs, against the saga's variables")
     void expressionInputParameters() {
-        BpmnModelInstance model = Bpmn.createExecutableProcess("expression-inputs").camundaHistoryTimeToLive(1)
-                .startEvent()
-                .serviceTask("Step").camundaDelegateExpression("${sagaStep}")
-                .camundaInputParameter(SagaModel.INPUT_COMMAND, "${participant}.reserve")
-                .camundaInputParameter(SagaModel.INPUT_PAYLOAD_VARIABLES, "orderId")
-                .camundaInputParameter(SagaModel.INPUT_DEADLINE, "${stepDeadline}")
-                .endEvent()
-                .done();
-        engine.getRepositoryService().createDeployment().addModelInstance("expression-inputs.bpmn", model).deploy();
+        deployOneStepSaga("expression-inputs", Map.of(SagaModel.INPUT_COMMAND, "${participant}.reserve",
+                SagaModel.INPUT_PAYLOAD_VARIABLES, "orderId", SagaModel.INPUT_DEADLINE, "${stepDeadline}"));
 
-        ProcessInstance saga = runtimeService().startProcessInstanceByKey("expression-inputs",
+        runtimeService().startProcessInstanceByKey("expression-inputs",
                 Map.of("participant", "inventory", "stepDeadline", "PT45S", "orderId", "order-9"));
 
         StepCommand sent = recorder.waitingAt("Step").command();
@@ -174,19 +169,12 @@ class OrderFulfillmentProcessTests {
         assertThat(sent.payload()).isEqualTo("{\"orderId\":\"order-9\"}");
         assertThat(runtimeService().getVariablesLocal(sent.executionId()).keySet())
                 .doesNotContainAnyElementsOf(STEP_INPUTS);
-        runtimeService().deleteProcessInstance(saga.getId(), "test done");
     }
 
     @Test
     @DisplayName("a step that cannot build its command (no 'command' input) raises an incident on the step at once instead of failing the transaction that reached it")
     void invalidStepIsAnIncident() {
-        BpmnModelInstance model = Bpmn.createExecutableProcess("invalid-step").camundaHistoryTimeToLive(1)
-                .startEvent()
-                .serviceTask("Step").camundaDelegateExpression("${sagaStep}")
-                .camundaInputParameter(SagaModel.INPUT_DEADLINE, "PT10S")
-                .endEvent()
-                .done();
-        engine.getRepositoryService().createDeployment().addModelInstance("invalid-step.bpmn", model).deploy();
+        deployOneStepSaga("invalid-step", Map.of(SagaModel.INPUT_DEADLINE, "PT10S"));
 
         ProcessInstance saga = runtimeService().startProcessInstanceByKey("invalid-step");
 
@@ -196,7 +184,6 @@ class OrderFulfillmentProcessTests {
         assertThat(incident).isNotNull();
         assertThat(incident.getActivityId()).isEqualTo("Step");
         assertThat(incident.getIncidentMessage()).contains("Step", "has no input parameter 'command'");
-        runtimeService().deleteProcessInstance(saga.getId(), "test done");
     }
 
     @Test
@@ -367,6 +354,15 @@ class OrderFulfillmentProcessTests {
     }
 
     // --- the saga, driven the way the service drives it ---
+
+    /** A saga of one ${sagaStep} task with these input parameters; deleted (with its instances) after the test. */
+    private void deployOneStepSaga(String processKey, Map<String, String> inputs) {
+        var step = Bpmn.createExecutableProcess(processKey).camundaHistoryTimeToLive(1).startEvent()
+                .serviceTask("Step").camundaDelegateExpression("${sagaStep}");
+        inputs.forEach(step::camundaInputParameter);
+        extraDeployments.add(engine.getRepositoryService().createDeployment()
+                .addModelInstance(processKey + ".bpmn", step.endEvent().done()).deploy().getId());
+    }
 
     private void startOrder() {
         Map<String, Object> variables = new LinkedHashMap<>();

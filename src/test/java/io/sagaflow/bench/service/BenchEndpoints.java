@@ -117,7 +117,7 @@ class BenchEndpoints {
 
     /**
      * Start and end of each saga from Camunda's history, and each step's duration (its activity
-     * instance: from the job that sent the command to the reply that signalled it).
+     * instance: from the transaction that sent the command to the reply that signalled it).
      */
     @PostMapping("/api/bench/sagas/timings")
     List<SagaTiming> sagaTimings(@RequestBody List<String> sagaIds) {
