@@ -24,6 +24,18 @@ final class BenchDatabase {
         }
     }
 
+    /**
+     * What autovacuum does on a production PostgreSQL: clear dead rows and refresh the planner's
+     * statistics. This machine's PostgreSQL runs with autovacuum off (SHOW autovacuum), so without
+     * this every phase would pay for the dead rows of all phases before it.
+     */
+    static void vacuum(BenchSettings settings) throws SQLException {
+        try (Connection db = connect(settings); Statement statement = db.createStatement()) {
+            db.setAutoCommit(true);
+            statement.execute("VACUUM (ANALYZE)");
+        }
+    }
+
     static Connection connect(BenchSettings settings) throws SQLException {
         return DriverManager.getConnection(settings.jdbcUrl(), settings.jdbcUser(), settings.jdbcPassword());
     }

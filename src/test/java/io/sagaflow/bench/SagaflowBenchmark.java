@@ -104,6 +104,7 @@ class SagaflowBenchmark {
 
     private static void outboxSagas(ServiceJvm service, BenchSettings settings, BenchResults results) throws Exception {
         SagaLoad load = warmedUp(service, settings);
+        BenchDatabase.vacuum(settings);
         for (int r = 1; r <= settings.repeats(); r++) {
             results.outboxStepRate.add(load.fixedRate("outbox " + settings.stepLatencyRate() + "/s #" + r,
                     settings.stepLatencyRate(), settings.fixedRateDuration()));
@@ -122,6 +123,7 @@ class SagaflowBenchmark {
         RelayLoad relay = new RelayLoad(service, settings);
         relay.throughput("relay warm-up");
         for (int r = 1; r <= settings.repeats(); r++) {
+            BenchDatabase.vacuum(settings);
             results.relayThroughput.add(relay.throughput("relay drain #" + r));
             results.relayWriteAndPublish.add(relay.writeAndPublish("relay write+publish #" + r));
             results.relayLatency.add(relay.latency("relay " + settings.latencyRate() + "/s #" + r));
@@ -146,6 +148,7 @@ class SagaflowBenchmark {
             for (int r = 0; r <= settings.repeats(); r++) {
                 String label = r == 0 ? "modulith warm-up" : "modulith burst #" + r;
                 writer.clear();
+                BenchDatabase.vacuum(settings);
                 writer.publish(settings.relayMessages(), settings.relayPerTransaction(), 4, settings.payloadBytes());
                 long[][][] rows = new long[1][][];
                 await(label).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -167,6 +170,7 @@ class SagaflowBenchmark {
         arguments.add("--spring.main.allow-bean-definition-overriding=true");
         try (ServiceJvm service = ServiceJvm.start(settings, "naive-prod", arguments)) {
             SagaLoad load = warmedUp(service, settings);
+            BenchDatabase.vacuum(settings);
             for (int r = 1; r <= settings.repeats(); r++) {
                 results.naiveFull.add(load.fullSpeed("naive full speed #" + r, settings.fullSpeedSagas(),
                         settings.fullSpeedClients()));
@@ -181,6 +185,7 @@ class SagaflowBenchmark {
         arguments.add("--sagaflow.outbox.poll-interval=PT1S");
         try (ServiceJvm service = ServiceJvm.start(settings, "polling-prod", arguments)) {
             SagaLoad load = warmedUp(service, settings);
+            BenchDatabase.vacuum(settings);
             for (int r = 1; r <= settings.repeats(); r++) {
                 results.pollingStepRate.add(load.fixedRate("polling " + settings.stepLatencyRate() + "/s #" + r,
                         settings.stepLatencyRate(), settings.fixedRateDuration()));
