@@ -14,7 +14,7 @@ WORKDIR /app
 COPY --from=build /src/target/sagaflow-*.jar /app/sagaflow.jar
 EXPOSE 8080
 # Memory sized for a small (2-core) container: the benchmark measures the service with exactly these
-# options (docs/performance.md, about 410 MB resident at 50 sagas/s). Fewer malloc arenas and a
+# options (docs/performance.md, 400-470 MB resident at 50 sagas/s). Fewer malloc arenas and a
 # serial collector keep the resident size close to the heap. On a bigger host raise -Xmx and drop
 # -XX:+UseSerialGC; override with `-e JAVA_TOOL_OPTIONS=...`.
 ENV MALLOC_ARENA_MAX=2 \
