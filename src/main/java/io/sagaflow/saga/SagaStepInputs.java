@@ -2,7 +2,6 @@ package io.sagaflow.saga;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -76,13 +75,12 @@ public final class SagaStepInputs {
         private static void takeInputsOfSagaSteps(ScopeImpl scope) {
             for (ActivityImpl activity : scope.getActivities()) {
                 IoMapping mapping = activity.getIoMapping();
-                if (Boolean.TRUE.equals(activity.getProperty(SAGA_STEP_PROPERTY)) && mapping != null
-                        && activity.getProperty(INPUTS_PROPERTY) == null) {
+                if (Boolean.TRUE.equals(activity.getProperty(SAGA_STEP_PROPERTY)) && mapping != null) {
                     Map<String, InputParameter> inputs = new LinkedHashMap<>();
                     mapping.getInputParameters().forEach(parameter -> inputs.put(parameter.getName(), parameter));
                     activity.setProperty(INPUTS_PROPERTY, inputs);
                     // Output parameters (if a modeller added any) stay with the engine.
-                    mapping.setInputParameters(new ArrayList<>(List.of()));
+                    mapping.setInputParameters(new ArrayList<>());
                 }
                 takeInputsOfSagaSteps(activity);
             }
