@@ -1,5 +1,6 @@
 package io.sagaflow.outbox;
 
+import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +45,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Only the oldest pending row of an ordering key (saga) is claimable, so a saga's messages leave
  * in the order they were written even across retries and instances.
+ *
+ * <p>Rows are claimed longest-due first, in the order of the partial index {@code outbox_pending_due}
+ * (next_attempt_at, seq), so a claim reads about one batch of index entries: never the rows that are
+ * not due yet (delayed messages, retries in backoff), and never a sort of a whole backlog.
  */
 @Component
 public class OutboxRelay implements SmartLifecycle {
@@ -61,7 +66,7 @@ public class OutboxRelay implements SmartLifecycle {
                     SELECT 1 FROM sagaflow.outbox_message earlier
                     WHERE earlier.ordering_key = o.ordering_key AND earlier.status = 'PENDING'
                       AND earlier.seq < o.seq))
-            ORDER BY o.seq
+            ORDER BY o.next_attempt_at, o.seq
             LIMIT ?
             FOR UPDATE SKIP LOCKED
             """;
@@ -166,23 +171,40 @@ public class OutboxRelay implements SmartLifecycle {
         }
 
         long deadline = System.nanoTime() + properties.confirmTimeout().toNanos();
-        List<Object[]> sent = new ArrayList<>();
+        List<Long> sent = new ArrayList<>(inFlight.size());
+        Instant lastConfirm = null;
         for (InFlight message : inFlight) {
             String failure = awaitConfirm(message.correlation(), deadline);
-            // Read the clock after this confirm arrived: sent_at and the commit-to-confirm timer
-            // measure up to the ack, not up to the moment the batch was handed to the broker.
+            // Read the clock after this confirm arrived: the commit-to-confirm timer measures up
+            // to the ack, not up to the moment the batch was handed to the broker.
             Instant now = clock.instant();
             if (failure == null) {
-                sent.add(new Object[] {Timestamp.from(now), message.row().seq()});
+                sent.add(message.row().seq());
+                lastConfirm = now;
                 commitToConfirm.record(Duration.between(message.row().createdAt(), now));
             } else {
                 recordFailedAttempt(message.row(), failure, now);
             }
         }
         if (!sent.isEmpty()) {
-            jdbc.batchUpdate("UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ?", sent);
+            markSent(sent, lastConfirm);
             sentCounter.increment(sent.size());
         }
+    }
+
+    /**
+     * One statement for the whole batch: a statement per row cost the database more than the
+     * rows' own writes (profile in docs/performance.md). sent_at is when the batch's last confirm
+     * arrived, so no row's sent_at is earlier than its ack.
+     */
+    private void markSent(List<Long> seqs, Instant lastConfirm) {
+        jdbc.update(connection -> {
+            PreparedStatement update = connection.prepareStatement(
+                    "UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ANY (?)");
+            update.setTimestamp(1, Timestamp.from(lastConfirm));
+            update.setArray(2, connection.createArrayOf("BIGINT", seqs.toArray()));
+            return update;
+        });
     }
 
     /** @return {@code null} if the broker acked the message, else why not */
