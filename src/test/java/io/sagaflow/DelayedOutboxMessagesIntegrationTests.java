@@ -90,7 +90,7 @@ class DelayedOutboxMessagesIntegrationTests {
     }
 
     @Test
-    @DisplayName("a saga's later message waits for its earlier one, delayed or not, and then leaves after it")
+    @DisplayName("a saga's later message waits for its earlier, delayed one, and then leaves after it")
     void laterMessageOfTheSameKeyWaitsForTheDelayedOne() {
         String saga = "saga-" + UUID.randomUUID();
         String first = message();

@@ -123,7 +123,7 @@ class SagaflowBenchmark {
         RelayLoad relay = new RelayLoad(service, settings);
         // Run alone (without the saga phases before it in this JVM), the relay would be measured
         // while C2 still compiles the service: on 2 cores that took a core for about a minute and
-        // put commit->confirm at 17-45 ms instead of 2 ms. Warm every path the runs below take.
+        // put commit->confirm at 17-45 ms instead of 5-9 ms. Warm every path the runs below take.
         int warmUpRounds = settings.runs("sagas") ? 1 : 3;
         for (int round = 1; round <= warmUpRounds; round++) {
             relay.throughput("relay warm-up " + round);

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The relay sweep stays an index lookup when a million SENT rows wait for retention and 20,000
- * messages are scheduled for later: the plan of
- * the exact claim query is read from PostgreSQL ({@code EXPLAIN (ANALYZE, BUFFERS)}) on a database
+ * messages are scheduled for later: the plan of the exact claim query is read from PostgreSQL ({@code EXPLAIN (ANALYZE, BUFFERS)}) on a database
  * migrated by our own Flyway scripts. Checked by plan shape and pages touched, not by time.
  *
  * <p>Runs in the real-services profile only (it needs PostgreSQL); it uses a database of its own,
