@@ -207,8 +207,8 @@ class SagaflowBenchmark {
 
     private static void embedded(BenchSettings settings, BenchResults results) throws Exception {
         phase("Embedded mode (H2 in memory + in-JVM Qpid broker)");
-        try (ServiceJvm service = ServiceJvm.start(settings, "embedded", List.of("--spring.profiles.active=bench",
-                "--sagaflow.embedded-broker.port=0"))) {
+        try (ServiceJvm service = ServiceJvm.start(settings, settings.embeddedJvmOptions(), "embedded",
+                List.of("--spring.profiles.active=bench", "--sagaflow.embedded-broker.port=0"))) {
             SagaLoad load = warmedUp(service, settings);
             for (int r = 1; r <= settings.repeats(); r++) {
                 results.embeddedFixed.add(load.fixedRate("embedded " + settings.fixedRate() + "/s #" + r,

@@ -53,6 +53,11 @@ final class ServiceJvm implements AutoCloseable {
      * {@code /actuator/health} answers 200.
      */
     static ServiceJvm start(BenchSettings settings, String name, List<String> springArguments) throws IOException {
+        return start(settings, settings.serviceJvmOptions(), name, springArguments);
+    }
+
+    static ServiceJvm start(BenchSettings settings, String jvmOptions, String name, List<String> springArguments)
+            throws IOException {
         Path serviceClasses = serviceClasses(settings);
         Path logDirectory = Path.of("target", "benchmark");
         Files.createDirectories(logDirectory);
@@ -60,7 +65,7 @@ final class ServiceJvm implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.stream(settings.serviceJvmOptions().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+        command.addAll(Arrays.stream(jvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
         command.addAll(List.of("-Dloader.path=" + serviceClasses, "-cp", settings.jar().toString(), LAUNCHER,
                 "--server.port=" + port));
         command.addAll(springArguments);
