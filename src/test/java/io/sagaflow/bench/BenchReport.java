@@ -99,7 +99,19 @@ final class BenchReport {
         h.put("embeddedFixedP99Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p99Ms));
         h.put("embeddedFixedStepP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::stepP50Ms));
         h.put("embeddedFixedMaxRssMb", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::maxRssMb));
+        for (String group : CPU_GROUPS) {
+            h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
+            h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
+        }
         return h;
+    }
+
+    private static final List<String> CPU_GROUPS = List.of(CpuBudget.POSTGRESQL, CpuBudget.RABBITMQ,
+            CpuBudget.SERVICE, CpuBudget.LOAD, CpuBudget.REST, CpuBudget.MACHINE_BUSY);
+
+    private static double cpuMedian(List<RelayRun> runs, String group) {
+        return BenchResults.median(runs.stream().filter(run -> run.cpuMicrosPerMessage() != null).toList(),
+                run -> run.cpuMicrosPerMessage().get(group));
     }
 
     private List<Target> targets(Map<String, Double> h) {
@@ -156,12 +168,27 @@ final class BenchReport {
                         + "p50 %.0f ms, p99 %.0f ms, step p50 %.0f ms, RSS %.0f MB.%n",
                 h.get("embeddedSagasPerSecond"), settings.fixedRate(), h.get("embeddedFixedP50Ms"),
                 h.get("embeddedFixedP99Ms"), h.get("embeddedFixedStepP50Ms"), h.get("embeddedFixedMaxRssMb")));
+        out.append(f("%nCPU per confirmed message, microseconds (median; every process shares the %d cores):%n%n",
+                Runtime.getRuntime().availableProcessors()));
+        out.append("| | PostgreSQL | RabbitMQ | service | benchmark JVM / PerfTest | rest | machine busy | ceiling at 100 % CPU |\n");
+        out.append("|---|---|---|---|---|---|---|---|\n");
+        out.append(cpuRow("relay drain", "relayCpuMicrosPerMessage.", h));
+        out.append(cpuRow("RabbitMQ PerfTest", "perfTestCpuMicrosPerMessage.", h));
         out.append(f("%nAt %d sagas/s (below capacity): end-to-end p99 %.0f ms, step p50 %.0f ms vs polling %.0f ms. "
                         + "At %d/s: step p50 %.0f ms vs polling %.0f ms (both include the queue in front of a busy CPU).%n",
                 settings.stepLatencyRate(), h.get("outboxLowRateP99Ms"), h.get("outboxLowRateStepP50Ms"),
                 h.get("pollingLowRateStepP50Ms"), settings.fixedRate(), h.get("outboxFixedStepP50Ms"),
                 h.get("pollingFixedStepP50Ms")));
         return out.toString();
+    }
+
+    private static String cpuRow(String name, String prefix, Map<String, Double> h) {
+        StringBuilder row = new StringBuilder("| " + name + " |");
+        for (String group : CPU_GROUPS) {
+            row.append(f(" %.0f |", h.get(prefix + group)));
+        }
+        double ceiling = Runtime.getRuntime().availableProcessors() * 1e6 / h.get(prefix + CpuBudget.MACHINE_BUSY);
+        return row.append(f(" %,.0f msg/s |%n", ceiling)).toString();
     }
 
     private String chart(Map<String, Double> h) {
@@ -216,6 +243,7 @@ final class BenchReport {
         map.put("warmUpSagas", settings.warmUpSagas());
         map.put("stepLatencyRate", settings.stepLatencyRate());
         map.put("serviceJvmOptions", settings.serviceJvmOptions());
+        map.put("embeddedJvmOptions", settings.embeddedJvmOptions());
         return map;
     }
 

@@ -25,6 +25,7 @@ final class PerfTestBaseline {
     static RelayRun run(BenchSettings settings, int repetition) throws IOException, InterruptedException {
         Path log = Path.of("target", "benchmark", "perftest-" + repetition + ".log");
         Files.createDirectories(log.getParent());
+        CpuBudget cpu = CpuBudget.start(0); // PerfTest's own JVM counts as load once reaped, start-up included
         Process perfTest = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "com.rabbitmq.perf.PerfTest",
@@ -48,10 +49,11 @@ final class PerfTestBaseline {
         }
         boolean hasLatency = latency.find();
         double rateValue = Double.parseDouble(rate.group(1));
-        return new RelayRun("rabbitmq perf-test", (int) (rateValue * settings.perfTestDuration().toSeconds()),
-                rateValue,
+        int messages = (int) (rateValue * settings.perfTestDuration().toSeconds());
+        return new RelayRun("rabbitmq perf-test", messages, rateValue,
                 hasLatency ? Long.parseLong(latency.group(2)) / 1000.0 : Double.NaN,
                 hasLatency ? Long.parseLong(latency.group(4)) / 1000.0 : Double.NaN,
-                hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN);
+                hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN)
+                .withCpu(cpu.microsPerMessage(messages));
     }
 }

@@ -34,14 +34,18 @@ final class RelayLoad {
     /**
      * A backlog of rows committed by 4 writers in transactions of {@code relayPerTransaction}, held
      * until all are written and then released at once: rows / (last confirm − release) is the
-     * relay's own drain rate, not the writers' insert rate.
+     * relay's own drain rate, not the writers' insert rate. The CPU window runs from the release to
+     * the poll that saw the last confirm (up to a second later, nearly idle).
      */
     RelayRun throughput(String label) throws Exception {
         String runId = "bench-" + UUID.randomUUID();
         String answer = service.post("/api/bench/outbox",
                 load(runId, settings.relayMessages(), settings.relayPerTransaction(), 4, true));
         long releasedAtMicros = json.readTree(answer).get("releasedAtMicros").asLong();
-        return RelayRun.drained(label, awaitConfirmed(label, runId, settings.relayMessages()), releasedAtMicros);
+        CpuBudget cpu = CpuBudget.start(service.pid()); // the drain has just begun
+        RelayRun drained = RelayRun.drained(label, awaitConfirmed(label, runId, settings.relayMessages()),
+                releasedAtMicros);
+        return drained.withCpu(cpu.microsPerMessage(settings.relayMessages()));
     }
 
     /**

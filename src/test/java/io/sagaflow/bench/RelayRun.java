@@ -1,12 +1,23 @@
 package io.sagaflow.bench;
 
-/**
- * One relay measurement: how many messages per second were confirmed, and how long a message took
- * from its commit to the broker's confirm (milliseconds; NaN where not measured).
- */
-record RelayRun(String label, int messages, double messagesPerSecond, double p50Ms, double p95Ms, double p99Ms) {
+import java.util.Map;
 
-    /** From [written, confirmed] pairs in microseconds. */
+/**
+ * One relay measurement: how many messages per second were confirmed, how long a message took
+ * from its commit to the broker's confirm (milliseconds; NaN where not measured) and, where
+ * measured, the CPU one message cost each process ({@link CpuBudget}, microseconds; else null).
+ */
+record RelayRun(String label, int messages, double messagesPerSecond, double p50Ms, double p95Ms, double p99Ms,
+                Map<String, Double> cpuMicrosPerMessage) {
+
+    RelayRun(String label, int messages, double messagesPerSecond, double p50Ms, double p95Ms, double p99Ms) {
+        this(label, messages, messagesPerSecond, p50Ms, p95Ms, p99Ms, null);
+    }
+
+    RelayRun withCpu(Map<String, Double> microsPerMessage) {
+        return new RelayRun(label, messages, messagesPerSecond, p50Ms, p95Ms, p99Ms, microsPerMessage);
+    }
+
     /** Throughput of a backlog released at one moment: rows / (last confirm − release). */
     static RelayRun drained(String label, long[][] writtenAndConfirmed, long releasedAtMicros) {
         long last = Long.MIN_VALUE;
@@ -18,6 +29,7 @@ record RelayRun(String label, int messages, double messagesPerSecond, double p50
                 Double.NaN, Double.NaN, Double.NaN);
     }
 
+    /** From [written, confirmed] pairs in microseconds. */
     static RelayRun of(String label, long[][] writtenAndConfirmed, boolean withLatency) {
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
