@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -74,7 +75,8 @@ public class OutboxRelay implements SmartLifecycle {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final RabbitTemplate rabbit;
-    private final ObjectMapper objectMapper;
+    /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
+    private final ObjectReader headersReader;
     private final OutboxProperties properties;
     private final Clock clock;
     private final Counter sentCounter;
@@ -93,7 +95,7 @@ public class OutboxRelay implements SmartLifecycle {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.rabbit = rabbit;
-        this.objectMapper = objectMapper;
+        this.headersReader = objectMapper.readerFor(new TypeReference<Map<String, String>>() { });
         this.properties = properties;
         this.clock = clock;
         this.sentCounter = meters.counter("sagaflow.outbox.sent");
@@ -271,7 +273,7 @@ public class OutboxRelay implements SmartLifecycle {
 
     private Map<String, String> readHeaders(ClaimedRow row) {
         try {
-            return objectMapper.readValue(row.headers(), new TypeReference<Map<String, String>>() { });
+            return headersReader.readValue(row.headers());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("outbox row " + row.messageId() + " has unreadable headers", e);
         }
