@@ -16,4 +16,10 @@ class MessagingConfiguration {
                 new TopicExchange(Topology.COMMANDS_EXCHANGE, true, false),
                 new DirectExchange(Topology.REPLIES_EXCHANGE, true, false));
     }
+
+    /** Static: a bean post-processor has to exist before the connection factory it adjusts. */
+    @Bean
+    static PublisherConfirmsThread publisherConfirmsThread() {
+        return new PublisherConfirmsThread();
+    }
 }
