@@ -75,6 +75,41 @@ class PublisherConfirmsThreadIntegrationTests {
         }
     }
 
+    @Test
+    @DisplayName("an unroutable message in a burst comes back as returned or nacked and holds up no other callback")
+    void unroutableMessageHoldsUpNoCallback() throws Exception {
+        String queue = admin.declareQueue(new Queue("sagaflow.test.confirms-" + UUID.randomUUID(), false, false, true));
+        RabbitTemplate template = new RabbitTemplate(connectionFactory);
+        template.setMandatory(true);
+        List<String> confirmed = Collections.synchronizedList(new ArrayList<>());
+        template.setConfirmCallback((correlation, ack, cause) -> confirmed.add(correlation.getId()));
+        template.setReturnsCallback(returned -> { });
+        try {
+            List<CorrelationData> correlations = new ArrayList<>();
+            template.invoke(operations -> {
+                for (int i = 0; i < MESSAGES; i++) {
+                    CorrelationData correlation = new CorrelationData("burst-" + i);
+                    // One message in the middle has no queue to go to.
+                    String routingKey = i == MESSAGES / 2 ? "nobody-" + UUID.randomUUID() : queue;
+                    operations.send("", routingKey, message("m-" + i), correlation);
+                    correlations.add(correlation);
+                }
+                return null;
+            });
+            CorrelationData unroutable = correlations.get(MESSAGES / 2);
+            CorrelationData.Confirm confirm = unroutable.getFuture().get(10, TimeUnit.SECONDS);
+            // RabbitMQ returns it, then acks; the embedded broker nacks it, then returns it.
+            assertThat(!confirm.isAck() || unroutable.getReturned() != null).as("returned or nacked").isTrue();
+            // Spring's confirm task waits for a return task; on one thread it must never wait on itself
+            // (it would for 60 s).
+            await("all confirm callbacks").atMost(Duration.ofSeconds(10)).until(() -> confirmed.size() == MESSAGES);
+            assertThat(confirmed).containsExactlyInAnyOrderElementsOf(
+                    correlations.stream().map(CorrelationData::getId).toList());
+        } finally {
+            admin.deleteQueue(queue);
+        }
+    }
+
     private static Message message(String body) {
         MessageProperties properties = new MessageProperties();
         properties.setMessageId(body);
