@@ -99,15 +99,12 @@ final class BenchReport {
         h.put("embeddedFixedP99Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p99Ms));
         h.put("embeddedFixedStepP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::stepP50Ms));
         h.put("embeddedFixedMaxRssMb", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::maxRssMb));
-        for (String group : CPU_GROUPS) {
+        for (String group : CpuBudget.GROUPS) {
             h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
             h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
         }
         return h;
     }
-
-    private static final List<String> CPU_GROUPS = List.of(CpuBudget.POSTGRESQL, CpuBudget.RABBITMQ,
-            CpuBudget.SERVICE, CpuBudget.LOAD, CpuBudget.REST, CpuBudget.MACHINE_BUSY);
 
     private static double cpuMedian(List<RelayRun> runs, String group) {
         return BenchResults.median(runs.stream().filter(run -> run.cpuMicrosPerMessage() != null).toList(),
@@ -184,7 +181,7 @@ final class BenchReport {
 
     private static String cpuRow(String name, String prefix, Map<String, Double> h) {
         StringBuilder row = new StringBuilder("| " + name + " |");
-        for (String group : CPU_GROUPS) {
+        for (String group : CpuBudget.GROUPS) {
             row.append(f(" %.0f |", h.get(prefix + group)));
         }
         double ceiling = Runtime.getRuntime().availableProcessors() * 1e6 / h.get(prefix + CpuBudget.MACHINE_BUSY);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -15,7 +16,7 @@ import java.util.stream.Stream;
  * one message cost each of them: where everything shares the cores, a relay's ceiling is the cores
  * divided by the sum, and a baseline that skips a part (PerfTest has no database) shows its share.
  *
- * <p>Ticks are USER_HZ (1/100 s), read per process, so each figure is good to a few ticks per
+ * <p>Ticks ({@link ProcStat}) are read per process, so each figure is good to a few ticks per
  * process; a window of a few seconds on 2 cores holds several hundred.
  */
 final class CpuBudget {
@@ -27,7 +28,8 @@ final class CpuBudget {
     static final String REST = "rest";
     static final String MACHINE_BUSY = "machine";
 
-    private static final double TICKS_PER_SECOND = 100.0;
+    /** The groups above in report order; {@code machine} is all busy time, so the others add up to it. */
+    static final List<String> GROUPS = List.of(POSTGRESQL, RABBITMQ, SERVICE, LOAD, REST, MACHINE_BUSY);
 
     private final long servicePid;
     private final Map<String, Long> startTicks;
@@ -45,8 +47,8 @@ final class CpuBudget {
     }
 
     /**
-     * Ends the window: microseconds of CPU per message for each group, in the order of the
-     * constants above ({@code machine} is all busy time, so the others add up to it).
+     * Ends the window: microseconds of CPU per message for each of {@link #GROUPS}, then for each
+     * of the service's threads.
      */
     Map<String, Double> microsPerMessage(int messages) {
         Map<String, Long> end = ticksByGroup(servicePid);
@@ -64,7 +66,7 @@ final class CpuBudget {
     }
 
     private static double micros(long ticks, int messages) {
-        return Math.round(ticks / TICKS_PER_SECOND * 1e6 / messages * 10) / 10.0;
+        return Math.round(ticks / ProcStat.TICKS_PER_SECOND * 1e6 / messages * 10) / 10.0;
     }
 
     /** The service JVM's threads, by name with digits folded ({@code outbox-relay-#}): the JVM names its native threads. */
@@ -75,7 +77,7 @@ final class CpuBudget {
         }
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(servicePid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
-                Stat stat = Stat.read(Path.of(task.toString(), "stat"));
+                ProcStat stat = ProcStat.read(Path.of(task.toString(), "stat"));
                 if (stat != null) {
                     byName.merge(stat.command().replaceAll("[0-9]+", "#"), stat.ownTicks(), Long::sum);
                 }
@@ -99,7 +101,7 @@ final class CpuBudget {
                     continue;
                 }
                 long pid = Long.parseLong(name);
-                Stat stat = Stat.read(process.resolve("stat"));
+                ProcStat stat = ProcStat.read(process.resolve("stat"));
                 if (stat == null) {
                     continue; // ended while we listed
                 }
@@ -143,23 +145,6 @@ final class CpuBudget {
             return busy;
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/stat", e);
-        }
-    }
-
-    private record Stat(String command, long ownTicks, long reapedChildrenTicks) {
-
-        static Stat read(Path statFile) {
-            try {
-                String stat = Files.readString(statFile);
-                // The command may contain spaces and parentheses: it ends at the last ')'.
-                String command = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                // utime, stime, cutime, cstime are fields 14-17 of proc(5); here counted from field 3.
-                return new Stat(command, Long.parseLong(fields[11]) + Long.parseLong(fields[12]),
-                        Long.parseLong(fields[13]) + Long.parseLong(fields[14]));
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
         }
     }
 }

@@ -13,9 +13,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProcSampler implements AutoCloseable {
 
-    /** Linux's USER_HZ: 100 on every mainstream architecture ({@code getconf CLK_TCK}). */
-    private static final double TICKS_PER_SECOND = 100.0;
-
     record Usage(double cpuCores, double maxRssMb, double lastRssMb) {
     }
 
@@ -42,7 +39,7 @@ final class ProcSampler implements AutoCloseable {
     Usage usage() {
         sampleRss();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        double cpuSeconds = (cpuTicks(pid) - startTicks) / TICKS_PER_SECOND;
+        double cpuSeconds = (cpuTicks(pid) - startTicks) / ProcStat.TICKS_PER_SECOND;
         return new Usage(cpuSeconds / seconds, maxRssMb, lastRssMb);
     }
 
@@ -52,14 +49,8 @@ final class ProcSampler implements AutoCloseable {
     }
 
     static long cpuTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name may contain spaces: fields are counted after its closing parenthesis.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14, 15)
-        } catch (IOException e) {
-            return 0;
-        }
+        ProcStat stat = ProcStat.of(pid);
+        return stat == null ? 0 : stat.ownTicks();
     }
 
     static double rssMb(long pid) {
