@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,6 +75,15 @@ class ObservabilityIntegrationTests {
         assertThat(count("sagaflow.sagas.completed")).isGreaterThanOrEqualTo(completed + 1);
         assertThat(count("sagaflow.sagas.compensated")).isGreaterThanOrEqualTo(compensated + 1);
         assertThat(stepReplies("payment.charge")).isGreaterThanOrEqualTo(chargeReplies + 2);
+    }
+
+    @Test
+    @DisplayName("listener threads are named after their consumer, participants included")
+    void listenerThreadsAreNamedAfterTheirConsumer() {
+        List<String> threads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
+
+        assertThat(threads).contains("orchestrator-1", "inventory-1", "payment-1", "shipping-1")
+                .noneMatch(name -> name.startsWith("not.a.Spring.bean"));
     }
 
     @Test

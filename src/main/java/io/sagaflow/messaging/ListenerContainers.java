@@ -42,6 +42,10 @@ public class ListenerContainers {
     public SimpleMessageListenerContainer create(String consumer, String queue, TransactionalConsumer.Handler handler,
                                                  MessageRecoverer recoverer) {
         SimpleMessageListenerContainer container = factory.createListenerContainer();
+        // Consumer threads are named after the consumer ("inventory-1"), in thread dumps, profiles
+        // and the listener metrics; without it, containers that are not beans (the participants')
+        // all run on threads called "not.a.Spring.bean-N".
+        container.setListenerId(consumer);
         container.setQueueNames(queue);
         container.setMessageListener(new TransactionalConsumer(consumer, handler, transactions, inbox, parked, meters,
                 properties.maxPayloadBytes()));

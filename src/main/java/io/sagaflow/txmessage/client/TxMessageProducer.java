@@ -284,6 +284,7 @@ public final class TxMessageProducer implements SmartLifecycle {
         declareCheckQueue();
         connectionFactory.addConnectionListener(redeclareOnReconnect);
         SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory);
+        container.setListenerId("tx-checks-" + producerGroup); // its threads' names, in thread dumps
         container.setQueueNames(TxMessageProtocol.checkQueue(producerGroup));
         container.setMessageListener(this::answerCheck);
         // A check that cannot be answered now is dropped, not requeued in a hot loop: Sagaflow asks again.
