@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -102,13 +103,21 @@ final class BenchReport {
         for (String group : CpuBudget.GROUPS) {
             h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
             h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
+            h.put("outboxSagaCpuMicros." + group, cpuMedian(results.outboxFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("naiveSagaCpuMicros." + group, cpuMedian(results.naiveFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("embeddedSagaCpuMicros." + group,
+                    cpuMedian(results.embeddedFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
         }
         return h;
     }
 
     private static double cpuMedian(List<RelayRun> runs, String group) {
-        return BenchResults.median(runs.stream().filter(run -> run.cpuMicrosPerMessage() != null).toList(),
-                run -> run.cpuMicrosPerMessage().get(group));
+        return cpuMedian(runs, RelayRun::cpuMicrosPerMessage, group);
+    }
+
+    private static <T> double cpuMedian(List<T> runs, Function<T, Map<String, Double>> cpu, String group) {
+        return BenchResults.median(runs.stream().filter(run -> cpu.apply(run) != null).toList(),
+                run -> cpu.apply(run).get(group));
     }
 
     private List<Target> targets(Map<String, Double> h) {
@@ -171,6 +180,13 @@ final class BenchReport {
         out.append("|---|---|---|---|---|---|---|---|\n");
         out.append(cpuRow("relay drain", "relayCpuMicrosPerMessage.", h));
         out.append(cpuRow("RabbitMQ PerfTest", "perfTestCpuMicrosPerMessage.", h));
+        out.append(f("%nCPU per completed saga at full speed, milliseconds (median; in embedded mode the service "
+                + "holds the database and the broker):%n%n"));
+        out.append("| | PostgreSQL | RabbitMQ | service | benchmark JVM | rest | machine busy | ceiling at 100 % CPU |\n");
+        out.append("|---|---|---|---|---|---|---|---|\n");
+        out.append(sagaCpuRow("outbox + inbox saga", "outboxSagaCpuMicros.", h));
+        out.append(sagaCpuRow("naive dual-write saga", "naiveSagaCpuMicros.", h));
+        out.append(sagaCpuRow("embedded mode", "embeddedSagaCpuMicros.", h));
         out.append(f("%nAt %d sagas/s (below capacity): end-to-end p99 %.0f ms, step p50 %.0f ms vs polling %.0f ms. "
                         + "At %d/s: step p50 %.0f ms vs polling %.0f ms (both include the queue in front of a busy CPU).%n",
                 settings.stepLatencyRate(), h.get("outboxLowRateP99Ms"), h.get("outboxLowRateStepP50Ms"),
@@ -179,13 +195,23 @@ final class BenchReport {
         return out.toString();
     }
 
+    /** A row of CPU per unit of work by process, in microseconds or, for sagas, milliseconds. */
     private static String cpuRow(String name, String prefix, Map<String, Double> h) {
+        return cpuRow(name, prefix, h, 1, "%.0f", "msg/s");
+    }
+
+    private static String sagaCpuRow(String name, String prefix, Map<String, Double> h) {
+        return cpuRow(name, prefix, h, 1000, "%.1f", "sagas/s");
+    }
+
+    private static String cpuRow(String name, String prefix, Map<String, Double> h, double microsPerUnit,
+                                 String format, String rate) {
         StringBuilder row = new StringBuilder("| " + name + " |");
         for (String group : CpuBudget.GROUPS) {
-            row.append(f(" %.0f |", h.get(prefix + group)));
+            row.append(f(" " + format + " |", h.get(prefix + group) / microsPerUnit));
         }
         double ceiling = Runtime.getRuntime().availableProcessors() * 1e6 / h.get(prefix + CpuBudget.MACHINE_BUSY);
-        return row.append(f(" %,.0f msg/s |%n", ceiling)).toString();
+        return row.append(f(" %,.0f %s |%n", ceiling, rate)).toString();
     }
 
     private String chart(Map<String, Double> h) {

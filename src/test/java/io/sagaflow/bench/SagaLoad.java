@@ -34,9 +34,18 @@ final class SagaLoad {
     private static final Duration STALL = Duration.ofSeconds(60);
     private static final Set<String> STEPS = Set.of("Task_ReserveStock", "Task_ChargePayment", "Task_ScheduleShipment");
 
+    /**
+     * One saga measurement; {@code cpuMicrosPerSaga} is what one completed saga cost each process
+     * ({@link CpuBudget}, microseconds), measured at full speed only, else null.
+     */
     record SagaRun(String label, int sagas, int notCompleted, double sagasPerSecond, double p50Ms, double p95Ms,
                    double p99Ms, double stepP50Ms, double stepP95Ms, Map<String, Double> stepP50ByStep,
-                   double cpuCores, double maxRssMb) {
+                   double cpuCores, double maxRssMb, Map<String, Double> cpuMicrosPerSaga) {
+
+        SagaRun withCpu(Map<String, Double> microsPerSaga) {
+            return new SagaRun(label, sagas, notCompleted, sagasPerSecond, p50Ms, p95Ms, p99Ms, stepP50Ms, stepP95Ms,
+                    stepP50ByStep, cpuCores, maxRssMb, microsPerSaga);
+        }
     }
 
     record Timing(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis) {
@@ -84,6 +93,9 @@ final class SagaLoad {
     SagaRun fullSpeed(String label, int total, int clients) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> posts = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(clients);
+        // Every process's CPU until the last saga ended: what a saga costs the whole machine, and
+        // so how many sagas per second its cores could complete at most.
+        CpuBudget cpu = CpuBudget.start(service.pid());
         try (ProcSampler usage = new ProcSampler(service.pid())) {
             AtomicInteger left = new AtomicInteger(total);
             for (int c = 0; c < clients; c++) {
@@ -101,7 +113,8 @@ final class SagaLoad {
                         progress(label, posts.size(), total, -1);
                         return pool.isTerminated();
                     });
-            return finish(label, sagaIds(posts), usage);
+            SagaRun run = finish(label, sagaIds(posts), usage);
+            return run.withCpu(cpu.microsPerMessage(run.sagas()));
         } finally {
             pool.shutdownNow();
         }
@@ -156,7 +169,8 @@ final class SagaLoad {
         double seconds = Math.max(1, lastEnd - firstStart) / 1000.0;
         return new SagaRun(label, timings.size(), notCompleted, timings.size() / seconds,
                 Stats.percentile(endToEnd, 50), Stats.percentile(endToEnd, 95), Stats.percentile(endToEnd, 99),
-                Stats.percentile(steps, 50), Stats.percentile(steps, 95), stepP50, used.cpuCores(), used.maxRssMb());
+                Stats.percentile(steps, 50), Stats.percentile(steps, 95), stepP50, used.cpuCores(), used.maxRssMb(),
+                null);
     }
 
     private List<Timing> timings(List<String> sagaIds) throws Exception {
