@@ -214,10 +214,16 @@ final class BenchReport {
         return row.append(f(" %,.0f %s |%n", ceiling, rate)).toString();
     }
 
+    private static double sagaCpuMillis(Map<String, Double> h, String saga, String group) {
+        return h.get(saga + "SagaCpuMicros." + group) / 1000;
+    }
+
     private String chart(Map<String, Double> h) {
         String ours = "#2b6cb0";
         String baseline = "#a0aec0";
         String embedded = "#38a169";
+        String goal = "#e53e3e";
+        int cores = Runtime.getRuntime().availableProcessors();
         return new SvgChart(f("Sagaflow benchmark, median of %d run(s), %d cores%s", settings.repeats(),
                 Runtime.getRuntime().availableProcessors(), settings.quick() ? " (quick mode)" : ""))
                 .panel("Relay: confirmed messages per second", "msg/s", List.of(
@@ -240,6 +246,17 @@ final class BenchReport {
                         new SvgChart.Bar("PG + RabbitMQ p99", h.get("outboxFixedP99Ms"), ours),
                         new SvgChart.Bar("embedded p50", h.get("embeddedFixedP50Ms"), embedded),
                         new SvgChart.Bar("embedded p99", h.get("embeddedFixedP99Ms"), embedded)))
+                .panel("CPU per completed saga at full speed, whole machine", "ms", List.of(
+                        new SvgChart.Bar("naive dual write (PG + RabbitMQ)", sagaCpuMillis(h, "naive", CpuBudget.MACHINE_BUSY), baseline),
+                        new SvgChart.Bar("outbox + inbox (PG + RabbitMQ)", sagaCpuMillis(h, "outbox", CpuBudget.MACHINE_BUSY), ours),
+                        new SvgChart.Bar("outbox + inbox (embedded)", sagaCpuMillis(h, "embedded", CpuBudget.MACHINE_BUSY), embedded),
+                        new SvgChart.Bar(f("all 200 sagas/s allow on %d cores", cores), cores * 1000.0 / 200, goal)))
+                .panel("CPU per completed saga, outbox + inbox on PG + RabbitMQ, by process", "ms", List.of(
+                        new SvgChart.Bar("PostgreSQL", sagaCpuMillis(h, "outbox", CpuBudget.POSTGRESQL), ours),
+                        new SvgChart.Bar("RabbitMQ", sagaCpuMillis(h, "outbox", CpuBudget.RABBITMQ), ours),
+                        new SvgChart.Bar("service", sagaCpuMillis(h, "outbox", CpuBudget.SERVICE), ours),
+                        new SvgChart.Bar("benchmark JVM (load)", sagaCpuMillis(h, "outbox", CpuBudget.LOAD), ours),
+                        new SvgChart.Bar("rest of the machine", sagaCpuMillis(h, "outbox", CpuBudget.REST), ours)))
                 .render();
     }
 
