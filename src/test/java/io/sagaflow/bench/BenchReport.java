@@ -208,7 +208,9 @@ final class BenchReport {
                                  String format, String rate) {
         StringBuilder row = new StringBuilder("| " + name + " |");
         for (String group : CpuBudget.GROUPS) {
-            row.append(f(" " + format + " |", h.get(prefix + group) / microsPerUnit));
+            // "rest" is a difference of tick counts read a moment apart and can come out a tick below
+            // zero; printed as 0, not "-0".
+            row.append(f(" " + format + " |", Math.max(0, h.get(prefix + group) / microsPerUnit)));
         }
         double ceiling = Runtime.getRuntime().availableProcessors() * 1e6 / h.get(prefix + CpuBudget.MACHINE_BUSY);
         return row.append(f(" %,.0f %s |%n", ceiling, rate)).toString();
