@@ -227,7 +227,7 @@ final class BenchReport {
         String goal = "#e53e3e";
         int cores = Runtime.getRuntime().availableProcessors();
         return new SvgChart(f("Sagaflow benchmark, median of %d run(s), %d cores%s", settings.repeats(),
-                Runtime.getRuntime().availableProcessors(), settings.quick() ? " (quick mode)" : ""))
+                cores, settings.quick() ? " (quick mode)" : ""))
                 .panel("Relay: confirmed messages per second", "msg/s", List.of(
                         new SvgChart.Bar("RabbitMQ PerfTest (ceiling)", h.get("perfTestMessagesPerSecond"), baseline),
                         new SvgChart.Bar("Sagaflow relay, drain of a backlog", h.get("relayMessagesPerSecond"), ours),

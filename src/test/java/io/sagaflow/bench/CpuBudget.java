@@ -12,8 +12,8 @@ import java.util.stream.Stream;
  * Where the machine's CPU went during a measured window, by process: PostgreSQL (every
  * {@code postgres} process), RabbitMQ (the Erlang VM, {@code beam.smp}), the service JVM, the
  * benchmark's own JVM with the children it ran and reaped (PerfTest), and the rest of the machine
- * ({@code /proc/stat}'s busy time minus those). Divided by the messages of the window, it says what
- * one message cost each of them: where everything shares the cores, a relay's ceiling is the cores
+ * ({@code /proc/stat}'s busy time minus those). Divided by the messages (or sagas) of the window, it
+ * says what one cost each of them: where everything shares the cores, the ceiling is the cores
  * divided by the sum, and a baseline that skips a part (PerfTest has no database) shows its share.
  *
  * <p>Ticks ({@link ProcStat}) are read per process, so each figure is good to a few ticks per
@@ -47,26 +47,26 @@ final class CpuBudget {
     }
 
     /**
-     * Ends the window: microseconds of CPU per message for each of {@link #GROUPS}, then for each
-     * of the service's threads.
+     * Ends the window: microseconds of CPU per unit of work ({@code count} confirmed messages, or
+     * completed sagas) for each of {@link #GROUPS}, then for each of the service's threads.
      */
-    Map<String, Double> microsPerMessage(int messages) {
+    Map<String, Double> microsEach(int count) {
         Map<String, Long> end = ticksByGroup(servicePid);
         Map<String, Long> endThreads = ticksByThreadName(servicePid);
-        Map<String, Double> perMessage = new LinkedHashMap<>();
-        end.forEach((group, ticks) -> perMessage.put(group, micros(ticks - startTicks.get(group), messages)));
+        Map<String, Double> perUnit = new LinkedHashMap<>();
+        end.forEach((group, ticks) -> perUnit.put(group, micros(ticks - startTicks.get(group), count)));
         // Then the service's share by thread (threads that ended in the window are in no line).
         endThreads.forEach((thread, ticks) -> {
-            double micros = micros(ticks - startServiceThreadTicks.getOrDefault(thread, 0L), messages);
+            double micros = micros(ticks - startServiceThreadTicks.getOrDefault(thread, 0L), count);
             if (micros >= 0.5) {
-                perMessage.put(SERVICE + "/" + thread, micros);
+                perUnit.put(SERVICE + "/" + thread, micros);
             }
         });
-        return perMessage;
+        return perUnit;
     }
 
-    private static double micros(long ticks, int messages) {
-        return Math.round(ticks / ProcStat.TICKS_PER_SECOND * 1e6 / messages * 10) / 10.0;
+    private static double micros(long ticks, int count) {
+        return Math.round(ticks / ProcStat.TICKS_PER_SECOND * 1e6 / count * 10) / 10.0;
     }
 
     /** The service JVM's threads, by name with digits folded ({@code outbox-relay-#}): the JVM names its native threads. */

@@ -54,6 +54,6 @@ final class PerfTestBaseline {
                 hasLatency ? Long.parseLong(latency.group(2)) / 1000.0 : Double.NaN,
                 hasLatency ? Long.parseLong(latency.group(4)) / 1000.0 : Double.NaN,
                 hasLatency ? Long.parseLong(latency.group(5)) / 1000.0 : Double.NaN)
-                .withCpu(cpu.microsPerMessage(messages));
+                .withCpu(cpu.microsEach(messages));
     }
 }

@@ -45,7 +45,7 @@ final class RelayLoad {
         CpuBudget cpu = CpuBudget.start(service.pid()); // the drain has just begun
         RelayRun drained = RelayRun.drained(label, awaitConfirmed(label, runId, settings.relayMessages()),
                 releasedAtMicros);
-        return drained.withCpu(cpu.microsPerMessage(settings.relayMessages()));
+        return drained.withCpu(cpu.microsEach(settings.relayMessages()));
     }
 
     /**

@@ -114,7 +114,7 @@ final class SagaLoad {
                         return pool.isTerminated();
                     });
             SagaRun run = finish(label, sagaIds(posts), usage);
-            return run.withCpu(cpu.microsPerMessage(run.sagas()));
+            return run.withCpu(cpu.microsEach(run.sagas()));
         } finally {
             pool.shutdownNow();
         }
