@@ -16,6 +16,12 @@ public final class Topology {
     public static final String ORCHESTRATOR_REPLY_KEY = "orchestrator";
     public static final String ORCHESTRATOR_REPLIES_QUEUE = "sagaflow.orchestrator.replies";
 
+    /**
+     * Topic exchange of events: saga-end events ({@code <processKey>.<status>}, e.g.
+     * {@code order-fulfillment.completed}) and business events such as the shop's {@code shop.order-placed}.
+     */
+    public static final String EVENTS_EXCHANGE = "sagaflow.events";
+
     private Topology() {
     }
 

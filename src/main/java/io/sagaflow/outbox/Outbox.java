@@ -45,11 +45,11 @@ public class Outbox {
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.update("""
                 INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
-                    correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)
+                    correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at, broadcast)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?)
                 """, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
                 message.type(), message.correlationId(), message.replyTo(), headersJson(message), message.payload(),
-                Timestamp.from(notBefore), now);
+                Timestamp.from(notBefore), now, message.broadcast());
         if (properties.wakeUpAfterCommit()) {
             wakeRelayAfterCommit();
         }

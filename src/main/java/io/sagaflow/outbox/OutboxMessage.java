@@ -11,6 +11,8 @@ import java.util.UUID;
  *     {@code null} for no ordering
  * @param headers AMQP headers, text values
  * @param payload the body, JSON text
+ * @param broadcast an event for whoever subscribes: a return because no queue is bound counts as
+ *     delivered (commands, replies and business events must reach a queue, so they keep it false)
  */
 public record OutboxMessage(
         String messageId,
@@ -21,7 +23,13 @@ public record OutboxMessage(
         String correlationId,
         String replyTo,
         Map<String, String> headers,
-        String payload) {
+        String payload,
+        boolean broadcast) {
+
+    public OutboxMessage(String messageId, String orderingKey, String exchange, String routingKey, String type,
+                         String correlationId, String replyTo, Map<String, String> headers, String payload) {
+        this(messageId, orderingKey, exchange, routingKey, type, correlationId, replyTo, headers, payload, false);
+    }
 
     public OutboxMessage {
         Objects.requireNonNull(messageId, "messageId");

@@ -60,7 +60,7 @@ public class OutboxRelay implements SmartLifecycle {
     /** Package-visible so a test can check its plan on PostgreSQL with a million old rows. */
     static final String CLAIM_DUE_ROWS = """
             SELECT o.seq, o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
-                   o.headers, o.payload, o.attempts, o.created_at
+                   o.headers, o.payload, o.attempts, o.created_at, o.broadcast
             FROM sagaflow.outbox_message o
             WHERE o.status = 'PENDING' AND o.next_attempt_at <= ?
               AND (o.ordering_key IS NULL OR NOT EXISTS (
@@ -75,6 +75,12 @@ public class OutboxRelay implements SmartLifecycle {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final RabbitTemplate rabbit;
+    /**
+     * Publishes broadcast rows (events for whoever subscribes) without the mandatory flag: no
+     * subscriber is no failure. Still confirmed. A batch holds at most one row per ordering key, so
+     * using a second channel for them cannot reorder a saga's messages.
+     */
+    private final RabbitTemplate broadcasts;
     /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
     private final ObjectReader headersReader;
     private final OutboxProperties properties;
@@ -95,6 +101,8 @@ public class OutboxRelay implements SmartLifecycle {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.rabbit = rabbit;
+        this.broadcasts = new RabbitTemplate(rabbit.getConnectionFactory());
+        this.broadcasts.setMandatory(false);
         this.headersReader = objectMapper.readerFor(new TypeReference<Map<String, String>>() { });
         this.properties = properties;
         this.clock = clock;
@@ -143,7 +151,7 @@ public class OutboxRelay implements SmartLifecycle {
                     rs.getLong("seq"), rs.getString("message_id"), rs.getString("exchange"),
                     rs.getString("routing_key"), rs.getString("message_type"), rs.getString("correlation_id"),
                     rs.getString("reply_to"), rs.getString("headers"), rs.getString("payload"),
-                    rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant()),
+                    rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant(), rs.getBoolean("broadcast")),
                     Timestamp.from(clock.instant()), properties.batchSize());
             if (!rows.isEmpty()) {
                 publishAndRecord(rows);
@@ -160,7 +168,8 @@ public class OutboxRelay implements SmartLifecycle {
             rabbit.invoke(operations -> {
                 for (ClaimedRow row : rows) {
                     CorrelationData correlation = new CorrelationData(row.messageId());
-                    operations.send(row.exchange(), row.routingKey(), toAmqpMessage(row), correlation);
+                    (row.broadcast() ? broadcasts : operations)
+                            .send(row.exchange(), row.routingKey(), toAmqpMessage(row), correlation);
                     inFlight.add(new InFlight(row, correlation));
                 }
                 return null;
@@ -360,7 +369,7 @@ public class OutboxRelay implements SmartLifecycle {
 
     private record ClaimedRow(long seq, String messageId, String exchange, String routingKey, String type,
                               String correlationId, String replyTo, String headers, String payload, int attempts,
-                              Instant createdAt) {
+                              Instant createdAt, boolean broadcast) {
     }
 
     private record InFlight(ClaimedRow row, CorrelationData correlation) {

@@ -1,34 +1,102 @@
 package io.sagaflow.saga;
 
 import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
+import io.sagaflow.web.ApiException;
+import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Size;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.UriComponentsBuilder;
 
-/** Start any deployed saga by its process key and follow it by its id. */
+/** Start any deployed saga by its process key, find sagas, and follow one by its id. */
 @RestController
 @RequestMapping("/api/sagas")
 class SagaController {
 
-    private final Sagas sagas;
+    static final int DEFAULT_PAGE_SIZE = 20;
+    static final int MAX_PAGE_SIZE = 200;
 
-    SagaController(Sagas sagas) {
+    private final Sagas sagas;
+    private final IdempotentRequests idempotentRequests;
+
+    SagaController(Sagas sagas, IdempotentRequests idempotentRequests) {
         this.sagas = sagas;
+        this.idempotentRequests = idempotentRequests;
     }
 
+    /**
+     * 202 for a new saga; 200 with the existing saga if one with the same business key and the same
+     * input exists; 409 naming it if its input differs.
+     */
     @PostMapping("/{processKey}")
     ResponseEntity<Sagas.StartedSaga> start(@PathVariable String processKey,
+                                            @RequestHeader(name = IdempotentRequests.HEADER, required = false)
+                                            String idempotencyKey,
                                             @RequestBody Map<String, Object> input) {
-        Sagas.StartedSaga started = sagas.start(processKey, input);
-        return ResponseEntity.accepted().location(URI.create("/api/sagas/" + started.sagaId())).body(started);
+        return idempotentRequests.execute(idempotencyKey, "POST /api/sagas/" + processKey, input,
+                Sagas.StartedSaga.class, () -> SagaStartAnswers.of(sagas.start(processKey, input)));
+    }
+
+    /** One page of a saga search. */
+    record SagaPage(List<SagaSummary> items, int page, int size, Map<String, String> links) {
+    }
+
+    /** A saga as search lists it. */
+    record SagaSummary(String sagaId, String processKey, String businessKey, SagaStatus status, String reason,
+                       Instant startedAt, Instant endedAt) {
+    }
+
+    /**
+     * Sagas newest first (ties by saga id, so pages are stable), filtered by any of process key,
+     * business key, status and start time; links to the next and previous page in the body and in
+     * the {@code Link} header.
+     */
+    @GetMapping
+    ResponseEntity<SagaPage> search(@RequestParam(required = false) String processKey,
+                                    @RequestParam(required = false) String businessKey,
+                                    @RequestParam(required = false) String status,
+                                    @RequestParam(required = false) String startedAfter,
+                                    @RequestParam(required = false) String page,
+                                    @RequestParam(required = false) String size) {
+        SagaQuery query = new SagaQuery(blankToNull(processKey), blankToNull(businessKey), status(status),
+                instant("startedAfter", startedAfter), integer("page", page, 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE),
+                integer("size", size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE));
+        List<SagaRegistry.SagaRecord> found = sagas.search(query);
+        boolean hasNext = found.size() > query.size();
+        List<SagaSummary> items = found.stream().limit(query.size())
+                .map(saga -> new SagaSummary(saga.sagaId(), saga.processKey(), saga.businessKey(), saga.status(),
+                        saga.reason(), saga.startedAt(), saga.endedAt()))
+                .toList();
+        Map<String, String> links = new LinkedHashMap<>();
+        links.put("self", pageLink(query, query.page()));
+        if (hasNext) {
+            links.put("next", pageLink(query, query.page() + 1));
+        }
+        if (query.page() > 0) {
+            links.put("prev", pageLink(query, query.page() - 1));
+        }
+        String linkHeader = links.entrySet().stream()
+                .map(link -> "<" + link.getValue() + ">; rel=\"" + link.getKey() + "\"")
+                .reduce((a, b) -> a + ", " + b).orElseThrow();
+        return ResponseEntity.ok().header(HttpHeaders.LINK, linkHeader)
+                .body(new SagaPage(items, query.page(), query.size(), links));
     }
 
     /** Optional body of an abort. */
@@ -47,5 +115,65 @@ class SagaController {
     @GetMapping("/{sagaId}")
     SagaView find(@PathVariable String sagaId) {
         return sagas.find(sagaId);
+    }
+
+    private static String pageLink(SagaQuery query, int page) {
+        UriComponentsBuilder link = UriComponentsBuilder.fromPath("/api/sagas");
+        if (query.processKey() != null) {
+            link.queryParam("processKey", query.processKey());
+        }
+        if (query.businessKey() != null) {
+            link.queryParam("businessKey", query.businessKey());
+        }
+        if (query.status() != null) {
+            link.queryParam("status", query.status().name());
+        }
+        if (query.startedAfter() != null) {
+            link.queryParam("startedAfter", query.startedAfter().toString());
+        }
+        return link.queryParam("page", page).queryParam("size", query.size()).encode().build().toUriString();
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static SagaStatus status(String value) {
+        if (blankToNull(value) == null) {
+            return null;
+        }
+        try {
+            return SagaStatus.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidField("status", "is \"" + value + "\"; one of "
+                    + Arrays.toString(SagaStatus.values()));
+        }
+    }
+
+    private static Instant instant(String field, String value) {
+        if (blankToNull(value) == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw ApiException.invalidField(field, "is \"" + value + "\"; an ISO-8601 instant such as "
+                    + "2026-12-04T10:15:30Z");
+        }
+    }
+
+    private static int integer(String field, String value, int defaultValue, int min, int max) {
+        if (blankToNull(value) == null) {
+            return defaultValue;
+        }
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalidField(field, "is \"" + value + "\"; a whole number from " + min + " to " + max);
     }
 }

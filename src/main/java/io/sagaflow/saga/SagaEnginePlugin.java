@@ -6,21 +6,27 @@ import java.util.List;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.incident.IncidentHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Registers Sagaflow's job handler (re-send a step after an incident) and the parse listener that
- * keeps saga steps' input parameters out of the variables ({@link SagaStepInputs}) with the engine.
+ * Registers with the engine: Sagaflow's job handler (re-send a step after an incident), the parse
+ * listener that keeps saga steps' input parameters out of the variables ({@link SagaStepInputs}), and
+ * the saga lifecycle hooks that keep the saga registry and its end events ({@link SagaLifecycle}).
  */
 @Component
 class SagaEnginePlugin extends AbstractProcessEnginePlugin {
 
     private final ObjectProvider<SagaStepBehavior> behavior;
+    private final SagaLifecycle lifecycle;
 
-    SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior) {
+    SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
+                     ObjectProvider<JdbcTemplate> jdbc) {
         this.behavior = behavior;
+        this.lifecycle = new SagaLifecycle(registry::getObject, jdbc::getObject);
     }
 
     @Override
@@ -33,6 +39,13 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         List<BpmnParseListener> parseListeners = configuration.getCustomPostBPMNParseListeners() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomPostBPMNParseListeners());
         parseListeners.add(new SagaStepInputs.ParseListener());
+        parseListeners.add(lifecycle.parseListener());
         configuration.setCustomPostBPMNParseListeners(parseListeners);
+        // Our failed-job handler runs beside Camunda's, which still creates the incident.
+        configuration.setCompositeIncidentHandlersEnabled(true);
+        List<IncidentHandler> incidentHandlers = configuration.getCustomIncidentHandlers() == null
+                ? new ArrayList<>() : new ArrayList<>(configuration.getCustomIncidentHandlers());
+        incidentHandlers.add(lifecycle.incidentHandler());
+        configuration.setCustomIncidentHandlers(incidentHandlers);
     }
 }

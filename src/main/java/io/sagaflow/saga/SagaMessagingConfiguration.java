@@ -9,6 +9,7 @@ import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,7 +28,9 @@ class SagaMessagingConfiguration {
         Queue replies = QueueBuilder.durable(Topology.ORCHESTRATOR_REPLIES_QUEUE).build();
         Binding binding = BindingBuilder.bind(replies)
                 .to(new DirectExchange(Topology.REPLIES_EXCHANGE)).with(Topology.ORCHESTRATOR_REPLY_KEY);
-        return new Declarables(replies, binding);
+        // Saga-end events go here; declared by every instance, so they never meet a missing exchange.
+        TopicExchange events = new TopicExchange(Topology.EVENTS_EXCHANGE, true, false);
+        return new Declarables(replies, binding, events);
     }
 
     @Bean

@@ -1,16 +1,20 @@
 package io.sagaflow.saga;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.messaging.Operation;
 import io.sagaflow.web.ApiException;
 import org.camunda.bpm.engine.HistoryService;
@@ -23,6 +27,10 @@ import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -34,6 +42,9 @@ public class Sagas {
     private static final List<String> COMPENSATION_THROW_TYPES =
             List.of("intermediateCompensationThrowEvent", "compensationEndEvent");
 
+    /** Starts that lost a race to a start that then rolled back try again, this many times in all. */
+    private static final int MAX_START_ATTEMPTS = 5;
+
     /** Camunda keeps a string variable in a 4000-character column. */
     static final int MAX_TEXT_VARIABLE_LENGTH = 4000;
 
@@ -44,10 +55,14 @@ public class Sagas {
     private final WaitingSteps waitingSteps;
     private final ObjectMapper objectMapper;
     private final ApplicationEventPublisher events;
+    private final SagaRegistry registry;
+    /** NESTED: its own transaction, or a savepoint in the caller's. */
+    private final TransactionTemplate startTransaction;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
 
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
-          WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events) {
+          WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events,
+          SagaRegistry registry, PlatformTransactionManager transactionManager) {
         this.repository = repository;
         this.runtime = runtime;
         this.history = history;
@@ -55,19 +70,37 @@ public class Sagas {
         this.waitingSteps = waitingSteps;
         this.objectMapper = objectMapper;
         this.events = events;
+        this.registry = registry;
+        this.startTransaction = new TransactionTemplate(transactionManager);
+        this.startTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
     }
 
-    /** A started saga: its id (the process instance id) and business key. */
-    public record StartedSaga(String sagaId, String businessKey) {
+    /** A saga as its start request answers: its id (the process instance id), business key and status. */
+    public record StartedSaga(String sagaId, String businessKey, SagaStatus status) {
     }
 
     /**
-     * Starts the latest version of {@code processKey}. The business key is the value of the
-     * process's business-key variable (see {@link SagaModel#BUSINESS_KEY_VARIABLE_PROPERTY}) if the
-     * model names one, else the input's {@code businessKey}, else a generated id.
+     * The answer to a start request.
+     *
+     * @param created {@code true} if this call started the saga; {@code false} if a saga with the
+     *     same process key, business key and input existed already, which is then the answer
      */
-    @Transactional
-    public StartedSaga start(String processKey, Map<String, Object> input) {
+    public record StartResult(StartedSaga saga, boolean created) {
+    }
+
+    /**
+     * Starts the latest version of {@code processKey}, at most once per business key. The business
+     * key is the value of the process's business-key variable (see
+     * {@link SagaModel#BUSINESS_KEY_VARIABLE_PROPERTY}) if the model names one, else the input's
+     * {@code businessKey}, else a generated id.
+     *
+     * <p>The database decides: the start registers the saga under (process key, business key) with a
+     * unique constraint, in the start's transaction ({@link SagaRegistry}). A caller that loses the
+     * race, or comes again later, gets that saga back if its input is the same, and a 409 naming it if
+     * not. Joins the caller's transaction through a savepoint, so a refused start leaves the caller's
+     * other work (an inbox row, say) intact.
+     */
+    public StartResult start(String processKey, Map<String, Object> input) {
         ProcessDefinition definition = repository.createProcessDefinitionQuery()
                 .processDefinitionKey(processKey).latestVersion().singleResult();
         if (definition == null) {
@@ -80,10 +113,47 @@ public class Sagas {
         if (keyVariable != null) {
             variables.put(keyVariable, businessKey);
         }
-        ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey, variables);
-        events.publishEvent(new SagaStarted(instance.getId(), processKey, businessKey,
-                Collections.unmodifiableMap(variables)));
-        return new StartedSaga(instance.getId(), businessKey);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                String sagaId = startTransaction.execute(status -> {
+                    ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey,
+                            variables);
+                    events.publishEvent(new SagaStarted(instance.getId(), processKey, businessKey,
+                            Collections.unmodifiableMap(variables)));
+                    return instance.getId();
+                });
+                return new StartResult(new StartedSaga(sagaId, businessKey, SagaStatus.RUNNING), true);
+            } catch (RuntimeException e) {
+                if (!DuplicateKeys.isCause(e)) {
+                    throw e;
+                }
+            }
+            // A saga with this key exists and has committed (PostgreSQL lets the losing insert wait
+            // for the winner's commit), or the other start rolled back and the key is free again.
+            Optional<SagaRegistry.SagaRecord> existing = registry.find(processKey, businessKey);
+            if (existing.isPresent()) {
+                return sameStart(existing.get(), InputFingerprint.of(variables));
+            }
+            if (attempt == MAX_START_ATTEMPTS) {
+                throw new ApiException(HttpStatus.CONFLICT, "another start of " + processKey + " with business key '"
+                        + businessKey + "' is in progress; retry the request");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10L << attempt).toNanos());
+        }
+    }
+
+    private static StartResult sameStart(SagaRegistry.SagaRecord existing, String fingerprint) {
+        if (!existing.inputHash().equals(fingerprint)) {
+            throw new ApiException(HttpStatus.CONFLICT, "saga " + existing.sagaId() + " (" + existing.processKey()
+                    + ", business key '" + existing.businessKey() + "') was started with other input; a business key "
+                    + "starts one saga", Map.of("sagaId", existing.sagaId()));
+        }
+        return new StartResult(new StartedSaga(existing.sagaId(), existing.businessKey(), existing.status()), false);
+    }
+
+    /** Sagas matching the query, from the registry; one more than the page size if a next page exists. */
+    List<SagaRegistry.SagaRecord> search(SagaQuery query) {
+        return registry.search(query);
     }
 
     @Transactional(readOnly = true)

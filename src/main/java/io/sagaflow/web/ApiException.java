@@ -1,5 +1,7 @@
 package io.sagaflow.web;
 
+import java.util.Map;
+
 import org.springframework.http.HttpStatus;
 
 /**
@@ -10,15 +12,26 @@ public class ApiException extends RuntimeException {
 
     private final HttpStatus status;
     private final String field;
+    private final Map<String, Object> properties;
 
     public ApiException(HttpStatus status, String detail) {
         this(status, null, detail);
     }
 
     public ApiException(HttpStatus status, String field, String detail) {
+        this(status, field, detail, Map.of());
+    }
+
+    /** @param properties extra members of the problem, e.g. the id of the saga a conflict is about */
+    public ApiException(HttpStatus status, String detail, Map<String, Object> properties) {
+        this(status, null, detail, properties);
+    }
+
+    private ApiException(HttpStatus status, String field, String detail, Map<String, Object> properties) {
         super(detail);
         this.status = status;
         this.field = field;
+        this.properties = Map.copyOf(properties);
     }
 
     public static ApiException notFound(String detail) {
@@ -39,5 +52,9 @@ public class ApiException extends RuntimeException {
 
     public String field() {
         return field;
+    }
+
+    public Map<String, Object> properties() {
+        return properties;
     }
 }

@@ -30,6 +30,7 @@ class ApiProblems extends ResponseEntityExceptionHandler {
         if (e.field() != null) {
             problem.setProperty("errors", List.of(Map.of("field", e.field(), "message", e.getMessage())));
         }
+        e.properties().forEach(problem::setProperty);
         return ResponseEntity.status(e.status()).body(problem);
     }
 

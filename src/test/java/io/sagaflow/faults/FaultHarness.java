@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,6 +84,7 @@ final class FaultHarness {
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>(); // sagaId -> customerId
     private final Map<String, AtomicInteger> acknowledgedByService = new ConcurrentHashMap<>();
     private final AtomicInteger failedPosts = new AtomicInteger();
+    private final AtomicInteger retriesAnsweredWithTheExistingSaga = new AtomicInteger();
     private final Set<String> republished = ConcurrentHashMap.newKeySet();
     private final Set<String> resentIds = ConcurrentHashMap.newKeySet();
     private final Set<String> lateActionIds = ConcurrentHashMap.newKeySet();
@@ -150,9 +152,10 @@ final class FaultHarness {
 
     /**
      * Places the orders with {@code parallelism} clients. A request that fails (the service is being
-     * killed or the database restarted) is retried once the service answers again, with a new
-     * customer id: the lost response may still have started a saga, which is then found by prefix
-     * and checked like every other one.
+     * killed or the database restarted) is retried once the service answers again, as a real client
+     * would: the same order with the same order id. The lost response may have started the saga;
+     * the retry then answers 200 with that saga instead of starting a second one (checked below:
+     * one saga per customer, one charge, one shipment).
      */
     void place(List<Order> orders, int parallelism, Duration serviceTimeout) throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(parallelism);
@@ -174,17 +177,25 @@ final class FaultHarness {
 
     private void placeWithRetry(Order order, Duration serviceTimeout) throws Exception {
         ServiceProcess service = services.get(order.index() % services.size());
+        String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0);
+        String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId, "sku", sku,
+                "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
         for (int attempt = 1; attempt <= 20; attempt++) {
-            String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0) + "-" + attempt;
-            String body = json.writeValueAsString(Map.of("customerId", customerId, "sku", sku,
-                    "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
                         .timeout(Duration.ofSeconds(30)).header("Authorization", basicAuth())
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 202) {
-                    acknowledged.put(json.readTree(response.body()).get("sagaId").asText(), customerId);
+                // 202: this request started the saga; 200: a lost earlier attempt had, and this names it.
+                if (response.statusCode() == 202 || response.statusCode() == 200) {
+                    String sagaId = json.readTree(response.body()).get("sagaId").asText();
+                    String earlier = acknowledged.putIfAbsent(sagaId, customerId);
+                    if (earlier != null && !earlier.equals(customerId)) {
+                        problems.add("saga " + sagaId + " acknowledged for " + earlier + " and " + customerId);
+                    }
+                    if (response.statusCode() == 200) {
+                        retriesAnsweredWithTheExistingSaga.incrementAndGet();
+                    }
                     acknowledgedByService.computeIfAbsent(service.name(), name -> new AtomicInteger()).incrementAndGet();
                     return;
                 }
@@ -195,6 +206,54 @@ final class FaultHarness {
             service = awaitHealthyService(serviceTimeout);
         }
         throw new IllegalStateException("order " + order + " could not be placed");
+    }
+
+    /**
+     * Sends every order to all services at the same moment, with one order id: two instances race
+     * to start the same saga. Exactly one may answer 202, the others 200 naming the same saga; any
+     * other answer is a problem. One saga per order is checked by {@link #verify}.
+     */
+    void placeEverywhereAtOnce(List<Order> orders) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(services.size());
+        try {
+            for (Order order : orders) {
+                String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0);
+                String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId,
+                        "sku", sku, "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
+                CountDownLatch gate = new CountDownLatch(1);
+                List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+                for (ServiceProcess service : services) {
+                    answers.add(clients.submit(() -> {
+                        gate.await();
+                        return http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
+                                .timeout(Duration.ofSeconds(30)).header("Authorization", basicAuth())
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                    }));
+                }
+                gate.countDown();
+                Set<String> sagaIds = new HashSet<>();
+                int started = 0;
+                for (Future<HttpResponse<String>> answer : answers) {
+                    HttpResponse<String> response = answer.get();
+                    if (response.statusCode() != 202 && response.statusCode() != 200) {
+                        problems.add("order " + customerId + " answered " + response.statusCode() + ": "
+                                + response.body());
+                        continue;
+                    }
+                    started += response.statusCode() == 202 ? 1 : 0;
+                    sagaIds.add(json.readTree(response.body()).get("sagaId").asText());
+                }
+                if (started != 1 || sagaIds.size() != 1) {
+                    problems.add("order " + customerId + " sent to " + services.size() + " instances at once: "
+                            + started + " answered 202, sagas named " + sagaIds);
+                }
+                sagaIds.forEach(sagaId -> acknowledged.put(sagaId, customerId));
+            }
+        } finally {
+            clients.shutdownNow();
+        }
     }
 
     private ServiceProcess awaitHealthyService(Duration timeout) {
@@ -614,7 +673,8 @@ final class FaultHarness {
                     + ", expected reserved " + expectedReserved);
         }
         return new ScenarioResult(scenario, sagas.size(), completed, compensated, duplicatesInjected.get(), kills,
-                lost, doubleEffects, deadlineCompensations, nullCompensations, hanging, duration);
+                lost, doubleEffects, deadlineCompensations, nullCompensations, hanging, failedPosts.get(),
+                retriesAnsweredWithTheExistingSaga.get(), duration);
     }
 
     private void expect(Saga saga, boolean condition, String problem) {

@@ -16,7 +16,10 @@ import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code sagaflow.cluster.sagas} (default 300), {@code sagaflow.faults.timeout-minutes}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SagaClusterTests {
 
     private static final int SAGAS = Integer.getInteger("sagaflow.cluster.sagas", 300);
@@ -36,6 +40,8 @@ class SagaClusterTests {
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
     private static final String VIRTUAL_HOST = "sagaflow-cluster";
     private static final int CLIENTS = 8;
+    /** Orders each sent to both instances at the same moment. */
+    private static final int SAME_KEY_ORDERS = 40;
     private static final Path OUTPUT = Path.of("target", "cluster");
 
     private ServiceProcess survivor;
@@ -72,6 +78,28 @@ class SagaClusterTests {
     }
 
     @Test
+    @Order(1)
+    void oneOrderSentToBothInstancesAtOnceStartsOneSaga() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "same-key");
+        harness.createStock();
+
+        harness.placeEverywhereAtOnce(FaultHarness.orders(0, SAME_KEY_ORDERS));
+        boolean allEnded = harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        ScenarioResult result = harness.verify("same key on 2 instances", 0, Duration.between(start, Instant.now()));
+        System.out.printf("[cluster] same order sent to both instances at once%n%s%n%s%n", ScenarioResult.HEADER,
+                result.line());
+        harness.problems().stream().limit(50).forEach(problem -> System.out.println("[cluster] PROBLEM " + problem));
+
+        assertThat(harness.problems()).as("problems").isEmpty();
+        assertThat(allEnded).as("every saga reached a terminal state").isTrue();
+        assertThat(result.sagas()).as("one saga per order").isEqualTo(SAME_KEY_ORDERS);
+        assertThat(result.doubleEffects()).as("double effects").isZero();
+        assertThat(result.lost()).as("lost").isZero();
+    }
+
+    @Test
+    @Order(2)
     void survivorFinishesEverySagaAfterTheOtherInstanceIsKilled() throws Exception {
         Instant start = Instant.now();
         FaultHarness harness = new FaultHarness(List.of(survivor, victim), "cluster");

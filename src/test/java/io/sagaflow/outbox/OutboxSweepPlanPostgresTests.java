@@ -3,8 +3,6 @@ package io.sagaflow.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -14,8 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.flywaydb.core.Flyway;
+import io.sagaflow.plans.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,8 +29,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OutboxSweepPlanPostgresTests {
 
-    private static final String SERVER = System.getProperty("sagaflow.plan.server", "jdbc:postgresql://127.0.0.1:5432/");
-    private static final String USER = System.getProperty("sagaflow.plan.user", "postgres");
     private static final String DATABASE = "sagaflow_plan";
     private static final int OLD_ROWS = Integer.getInteger("sagaflow.plan.old-rows", 1_000_000);
     private static final int PENDING_ROWS = 200;
@@ -41,15 +36,7 @@ class OutboxSweepPlanPostgresTests {
 
     @BeforeAll
     void migrateAndFill() throws SQLException {
-        try (Connection admin = DriverManager.getConnection(SERVER + "postgres", USER, "");
-             Statement statement = admin.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-            statement.execute("CREATE DATABASE " + DATABASE);
-        }
-        Flyway.configure().dataSource(SERVER + DATABASE, USER, "")
-                .schemas("sagaflow", "inventory", "payment", "shipping", "car", "hotel", "flight", "shop", "examples")
-                .locations("classpath:db/migration/common", "classpath:db/migration/postgresql")
-                .load().migrate();
+        QueryPlans.createMigratedDatabase(DATABASE);
         try (Connection db = connect(); Statement statement = db.createStatement()) {
             // A million old, sent messages of 100k finished sagas (what retention has not deleted yet) ...
             statement.execute("""
@@ -90,10 +77,7 @@ class OutboxSweepPlanPostgresTests {
 
     @AfterAll
     void dropDatabase() throws SQLException {
-        try (Connection admin = DriverManager.getConnection(SERVER + "postgres", USER, "");
-             Statement statement = admin.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-        }
+        QueryPlans.dropDatabase(DATABASE);
     }
 
     @Test
@@ -102,15 +86,7 @@ class OutboxSweepPlanPostgresTests {
         List<String> claimed = new ArrayList<>();
         try (Connection db = connect()) {
             db.setAutoCommit(false);
-            try (PreparedStatement explain = db.prepareStatement(
-                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + OutboxRelay.CLAIM_DUE_ROWS)) {
-                explain.setTimestamp(1, Timestamp.from(Instant.now()));
-                explain.setInt(2, 100);
-                try (ResultSet rs = explain.executeQuery()) {
-                    rs.next();
-                    plan = new ObjectMapper().readTree(rs.getString(1)).get(0);
-                }
-            }
+            plan = QueryPlans.explain(db, OutboxRelay.CLAIM_DUE_ROWS, List.of(Timestamp.from(Instant.now()), 100));
             try (PreparedStatement claim = db.prepareStatement(OutboxRelay.CLAIM_DUE_ROWS)) {
                 claim.setTimestamp(1, Timestamp.from(Instant.now()));
                 claim.setInt(2, 100);
@@ -122,10 +98,8 @@ class OutboxSweepPlanPostgresTests {
             }
             db.rollback();
         }
-        List<String> scans = new ArrayList<>();
-        collectScans(plan.get("Plan"), scans);
-        JsonNode top = plan.get("Plan");
-        long pages = top.path("Shared Hit Blocks").asLong() + top.path("Shared Read Blocks").asLong();
+        List<String> scans = QueryPlans.scans(plan);
+        long pages = QueryPlans.pagesTouched(plan);
         System.out.printf("[plan] %,d old rows and %,d scheduled in %,d pages: claim query %.2f ms, %d pages touched, "
                 + "scans %s%n", OLD_ROWS, SCHEDULED_ROWS, tablePages(), plan.path("Execution Time").asDouble(), pages, scans);
 
@@ -153,17 +127,7 @@ class OutboxSweepPlanPostgresTests {
         }
     }
 
-    private static void collectScans(JsonNode node, List<String> scans) {
-        String type = node.path("Node Type").asText();
-        if (type.contains("Scan")) {
-            scans.add(type + (node.has("Index Name") ? " " + node.get("Index Name").asText() : ""));
-        }
-        for (JsonNode child : node.path("Plans")) {
-            collectScans(child, scans);
-        }
-    }
-
     private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(SERVER + DATABASE, USER, "");
+        return QueryPlans.connect(DATABASE);
     }
 }

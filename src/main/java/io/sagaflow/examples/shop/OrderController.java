@@ -1,12 +1,13 @@
 package io.sagaflow.examples.shop;
 
 import java.math.BigDecimal;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import io.sagaflow.saga.SagaStartAnswers;
 import io.sagaflow.saga.Sagas;
+import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Digits;
@@ -19,11 +20,14 @@ import jakarta.validation.constraints.Size;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The typed way to start an {@code order-fulfillment} saga: the request is validated field by
- * field, the order gets a fresh id, and that id is the saga's business key.
+ * field; the order id (the saga's business key) is the request's {@code orderId}, or a fresh one.
+ * A client that may retry sends an {@code orderId} or an {@code Idempotency-Key}: without either,
+ * each request is a new order.
  */
 @RestController
 class OrderController {
@@ -31,12 +35,17 @@ class OrderController {
     static final String PROCESS_KEY = "order-fulfillment";
 
     private final Sagas sagas;
+    private final IdempotentRequests idempotentRequests;
 
-    OrderController(Sagas sagas) {
+    OrderController(Sagas sagas, IdempotentRequests idempotentRequests) {
         this.sagas = sagas;
+        this.idempotentRequests = idempotentRequests;
     }
 
+    /** @param orderId optional: the client's own order id, which makes a retried request start nothing new */
     record OrderRequest(
+            @Size(max = 64) @Pattern(regexp = "[A-Za-z0-9._:-]+", message = "letters, digits and . _ : - only")
+            String orderId,
             @NotBlank @Size(max = 64) String customerId,
             @NotBlank @Size(max = 64) String sku,
             @NotNull @Min(1) @Max(1_000_000) Integer quantity,
@@ -45,15 +54,21 @@ class OrderController {
     }
 
     @PostMapping("/api/orders")
-    ResponseEntity<Sagas.StartedSaga> placeOrder(@Valid @RequestBody OrderRequest order) {
+    ResponseEntity<Sagas.StartedSaga> placeOrder(@RequestHeader(name = IdempotentRequests.HEADER, required = false)
+                                                 String idempotencyKey,
+                                                 @Valid @RequestBody OrderRequest order) {
+        return idempotentRequests.execute(idempotencyKey, "POST /api/orders", order, Sagas.StartedSaga.class,
+                () -> SagaStartAnswers.of(sagas.start(PROCESS_KEY, variables(order))));
+    }
+
+    private static Map<String, Object> variables(OrderRequest order) {
         Map<String, Object> variables = new LinkedHashMap<>();
-        variables.put("orderId", UUID.randomUUID().toString());
+        variables.put("orderId", order.orderId() != null ? order.orderId() : UUID.randomUUID().toString());
         variables.put("customerId", order.customerId());
         variables.put("sku", order.sku());
         variables.put("quantity", order.quantity());
         variables.put("amount", order.amount().doubleValue());
         variables.put("country", order.country());
-        Sagas.StartedSaga started = sagas.start(PROCESS_KEY, variables);
-        return ResponseEntity.accepted().location(URI.create("/api/sagas/" + started.sagaId())).body(started);
+        return variables;
     }
 }

@@ -11,12 +11,15 @@ import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.saga.Sagas;
+import io.sagaflow.web.ApiException;
 import org.springframework.stereotype.Component;
 
 /**
  * Starts an order-fulfillment saga per OrderPlaced event. The saga start and the inbox row (keyed
  * by the event's message id, i.e. the transactional message's id) commit together, so a redelivered
- * event starts nothing; the business key is the shop's order id.
+ * event starts nothing; the business key is the shop's order id, so a second event for the same
+ * order (another message id) starts nothing either, as a second REST start would not: with the same
+ * contents it is acknowledged, with other contents it is parked with the reason.
  */
 @ConditionalOnParticipantRole("shop")
 @Component
@@ -45,7 +48,12 @@ class OrderSagaStarter implements TransactionalConsumer.Handler {
         variables.put("quantity", number(event, "quantity").intValue());
         variables.put("amount", number(event, "amount").doubleValue());
         variables.put("country", text(event, "country"));
-        sagas.start(OrderController.PROCESS_KEY, variables);
+        try {
+            sagas.start(OrderController.PROCESS_KEY, variables); // the same order again: its saga is the answer
+        } catch (ApiException refused) {
+            // Another OrderPlaced for an order id whose saga has other input: retrying cannot help.
+            throw new PoisonMessageException("OrderPlaced refused: " + refused.getMessage(), refused);
+        }
     }
 
     private static String text(JsonNode event, String field) {

@@ -4,6 +4,7 @@ import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.messaging.Topology;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.txmessage.client.TxMessageProducer;
 import org.springframework.amqp.core.BindingBuilder;
@@ -30,7 +31,7 @@ class ShopConfiguration {
     static final String PRODUCER_GROUP = "shop";
     static final String OUTCOME_TABLE = "shop.tx_outcome";
     /** Topic exchange of business events. */
-    static final String EVENTS_EXCHANGE = "sagaflow.events";
+    static final String EVENTS_EXCHANGE = Topology.EVENTS_EXCHANGE;
     /** Routing key and AMQP type of the event. */
     static final String ORDER_PLACED = "shop.order-placed";
     static final String SAGA_STARTER_CONSUMER = "order-saga-starter";

@@ -11,9 +11,12 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.txmessage.client.TxMessage;
 import io.sagaflow.txmessage.client.TxMessageProducer;
+import io.sagaflow.web.ApiException;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -42,10 +45,43 @@ class ShopOrders {
 
     record ShopOrder(String orderId, String customerId, String sku, int quantity, BigDecimal amount, String country,
                      String messageId, Instant createdAt) {
+
+        boolean sameAs(OrderController.OrderRequest order) {
+            return customerId.equals(order.customerId()) && sku.equals(order.sku()) && quantity == order.quantity()
+                    && amount.compareTo(order.amount()) == 0 && country.equals(order.country());
+        }
     }
 
-    PlacedOrder place(OrderController.OrderRequest order) {
-        String orderId = UUID.randomUUID().toString();
+    /**
+     * Places the order under {@code orderId} (or a fresh id). The order id is the primary key of
+     * shop.orders: a second order with the same id fails in the local transaction, so its half
+     * message is rolled back and nothing is announced twice.
+     *
+     * @return the placed order, or the existing one with this id if it is the same order
+     * @throws ApiException 409 if an order with this id exists with other contents
+     */
+    Placement place(String orderId, OrderController.OrderRequest order) {
+        try {
+            return new Placement(placeNew(orderId != null ? orderId : UUID.randomUUID().toString(), order), true);
+        } catch (RuntimeException e) {
+            if (orderId == null || !DuplicateKeys.isCause(e)) {
+                throw e;
+            }
+        }
+        ShopOrder existing = find(orderId).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT,
+                "order " + orderId + " is being placed by another request; retry it"));
+        if (!existing.sameAs(order)) {
+            throw new ApiException(HttpStatus.CONFLICT, "order " + orderId + " exists with other contents",
+                    Map.of("orderId", orderId));
+        }
+        return new Placement(new PlacedOrder(orderId, existing.messageId()), false);
+    }
+
+    /** @param created {@code false} if the order existed already */
+    record Placement(PlacedOrder order, boolean created) {
+    }
+
+    private PlacedOrder placeNew(String orderId, OrderController.OrderRequest order) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("orderId", orderId);
         event.put("customerId", order.customerId());

@@ -1,0 +1,134 @@
+package io.sagaflow.saga;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.camunda.bpm.engine.BadUserRequestException;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.ExecutionListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.incident.IncidentContext;
+import org.camunda.bpm.engine.impl.incident.IncidentHandler;
+import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
+import org.camunda.bpm.engine.impl.util.xml.Element;
+import org.camunda.bpm.engine.runtime.Incident;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The engine's own moments of a saga, fed to the {@link SagaRegistry}: the process instance's start
+ * and end (built-in listeners, so they run for every start path, engine-rest included, and even
+ * when an operator deletes an instance skipping custom listeners), and incidents on its jobs.
+ * Registered with the engine by {@link SagaEnginePlugin}.
+ */
+final class SagaLifecycle {
+
+    /** Steps that say a saga undid its work: a compensation was sent, or a step was refused or stopped. */
+    private static final String UNDONE_STEPS = """
+            SELECT op, status, reason FROM sagaflow.saga_step
+            WHERE saga_id = ? AND (op = 'COMPENSATION' OR status IN ('REJECTED', 'TIMED_OUT', 'CANCELLED'))
+            ORDER BY sent_at
+            """;
+
+    private final Supplier<SagaRegistry> registry;
+    private final Supplier<JdbcTemplate> jdbc;
+
+    SagaLifecycle(Supplier<SagaRegistry> registry, Supplier<JdbcTemplate> jdbc) {
+        this.registry = registry;
+        this.jdbc = jdbc;
+    }
+
+    AbstractBpmnParseListener parseListener() {
+        return new AbstractBpmnParseListener() {
+            @Override
+            public void parseProcess(Element process, ProcessDefinitionEntity definition) {
+                definition.addBuiltInListener(ExecutionListener.EVENTNAME_START, (ExecutionListener) this::started);
+                definition.addBuiltInListener(ExecutionListener.EVENTNAME_END, (ExecutionListener) this::ended);
+            }
+
+            private void started(DelegateExecution execution) {
+                if (!((ExecutionEntity) execution).isProcessInstanceExecution()) {
+                    return;
+                }
+                try {
+                    registry.get().started(execution.getProcessInstanceId(), processKey(execution),
+                            execution.getProcessBusinessKey(), execution.getVariables());
+                } catch (DuplicateKeyException e) {
+                    // A message an operator using engine-rest can act on, instead of the SQL error.
+                    throw new BadUserRequestException("a saga of " + processKey(execution) + " with business key '"
+                            + execution.getProcessBusinessKey() + "' exists: a business key starts one saga", e);
+                }
+            }
+
+            private void ended(DelegateExecution execution) {
+                if (((ExecutionEntity) execution).isProcessInstanceExecution()) {
+                    SagaLifecycle.this.ended((ExecutionEntity) execution);
+                }
+            }
+        };
+    }
+
+    /** A sub-handler of Camunda's failed-job incidents (composite incident handlers). */
+    IncidentHandler incidentHandler() {
+        return new IncidentHandler() {
+            @Override
+            public String getIncidentHandlerType() {
+                return Incident.FAILED_JOB_HANDLER_TYPE;
+            }
+
+            @Override
+            public Incident handleIncident(IncidentContext context, String message) {
+                sagaIdOf(context).forEach(sagaId -> registry.get().failed(sagaId, message));
+                return null; // the main handler creates the incident
+            }
+
+            @Override
+            public void resolveIncident(IncidentContext context) {
+                sagaIdOf(context).forEach(sagaId -> registry.get().resumed(sagaId));
+            }
+
+            @Override
+            public void deleteIncident(IncidentContext context) {
+                resolveIncident(context);
+            }
+        };
+    }
+
+    private void ended(ExecutionEntity instance) {
+        String sagaId = instance.getProcessInstanceId();
+        if (instance.isCanceled() || instance.isExternallyTerminated()) {
+            registry.get().ended(sagaId, SagaStatus.FAILED, "deleted without compensation: "
+                    + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason()));
+            return;
+        }
+        List<UndoneStep> undone = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
+                rs.getString("status"), rs.getString("reason")), sagaId);
+        if (undone.isEmpty()) {
+            registry.get().ended(sagaId, SagaStatus.COMPLETED, null);
+            return;
+        }
+        Object abortReason = instance.getVariable(SagaModel.ABORT_REASON_VARIABLE);
+        String reason = abortReason != null ? "aborted by an operator: " + abortReason : undone.stream()
+                .filter(step -> "ACTION".equals(step.op()) && step.reason() != null)
+                .map(step -> step.reason()).findFirst().orElse(null);
+        registry.get().ended(sagaId, SagaStatus.COMPENSATED, reason);
+    }
+
+    private record UndoneStep(String op, String status, String reason) {
+    }
+
+    private static String processKey(DelegateExecution execution) {
+        return ((ExecutionEntity) execution).getProcessDefinition().getKey();
+    }
+
+    private static List<String> sagaIdOf(IncidentContext context) {
+        if (context.getExecutionId() == null) {
+            return List.of();
+        }
+        ExecutionEntity execution = Context.getCommandContext().getExecutionManager()
+                .findExecutionById(context.getExecutionId());
+        return execution == null ? List.of() : List.of(execution.getProcessInstanceId());
+    }
+}

@@ -1,0 +1,12 @@
+package io.sagaflow.saga;
+
+import java.time.Instant;
+
+/**
+ * Filters and page of a saga search; {@code null} filters match everything.
+ *
+ * @param page zero-based page number
+ * @param size sagas per page
+ */
+record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter, int page, int size) {
+}

@@ -1,0 +1,157 @@
+package io.sagaflow.saga;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.sagaflow.outbox.Outbox;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * One row per saga ({@code sagaflow.saga}), written by the engine's own start and end of the
+ * process instance, so no entry point can bypass it:
+ * <ul>
+ *   <li>start: inserted in the start transaction; its unique (process key, business key) is what
+ *       makes a second start of the same business transaction fail in the database, whoever calls;</li>
+ *   <li>end: RUNNING/FAILED → COMPLETED, COMPENSATED or FAILED in the transaction that ends the saga,
+ *       together with the saga-end event in the outbox ({@link SagaEvents});</li>
+ *   <li>incident: RUNNING → FAILED (with its event) while an operator is needed, back to RUNNING on Retry.</li>
+ * </ul>
+ */
+@Component
+public class SagaRegistry {
+
+    /** A saga as the registry keeps it. */
+    public record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
+                             SagaStatus status, String reason, Instant startedAt, Instant endedAt) {
+    }
+
+    private static final RowMapper<SagaRecord> ROW = (rs, n) -> new SagaRecord(rs.getString("saga_id"),
+            rs.getString("process_key"), rs.getString("business_key"), rs.getString("input_hash"),
+            SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"),
+            rs.getTimestamp("started_at").toInstant(),
+            rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant());
+
+    private static final int MAX_REASON_LENGTH = 2000;
+
+    private final JdbcTemplate jdbc;
+    private final Outbox outbox;
+    private final SagaEvents events;
+    private final Clock clock;
+
+    SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock) {
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /**
+     * Registers a starting saga. Throws the database's duplicate-key error if a saga of this process
+     * with this business key exists (running or ended and not yet deleted by retention).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void started(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
+        jdbc.update("""
+                INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?)
+                """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
+                Timestamp.from(clock.instant()));
+    }
+
+    /**
+     * Records how the saga ended and writes its saga-end event, once: the update only matches a saga
+     * that has not ended yet.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void ended(String sagaId, SagaStatus status, String reason) {
+        Instant now = clock.instant();
+        int updated = jdbc.update("""
+                UPDATE sagaflow.saga SET status = ?, reason = ?, ended_at = ?
+                WHERE saga_id = ? AND ended_at IS NULL
+                """, status.name(), bounded(reason), Timestamp.from(now), sagaId);
+        if (updated == 1) {
+            find(sagaId).ifPresent(saga -> outbox.append(events.sagaEvent(saga)));
+        }
+    }
+
+    /** An incident was raised: the saga waits for an operator. One event per RUNNING → FAILED change. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void failed(String sagaId, String reason) {
+        int updated = jdbc.update("""
+                UPDATE sagaflow.saga SET status = 'FAILED', reason = ?
+                WHERE saga_id = ? AND status = 'RUNNING' AND ended_at IS NULL
+                """, bounded(reason), sagaId);
+        if (updated == 1) {
+            find(sagaId).ifPresent(saga -> outbox.append(events.sagaEvent(saga)));
+        }
+    }
+
+    /** The operator resolved the incident (Retry): the saga runs again. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void resumed(String sagaId) {
+        jdbc.update("""
+                UPDATE sagaflow.saga SET status = 'RUNNING', reason = NULL
+                WHERE saga_id = ? AND status = 'FAILED' AND ended_at IS NULL
+                """, sagaId);
+    }
+
+    public Optional<SagaRecord> find(String sagaId) {
+        return jdbc.query("SELECT * FROM sagaflow.saga WHERE saga_id = ?", ROW, sagaId).stream().findFirst();
+    }
+
+    Optional<SagaRecord> find(String processKey, String businessKey) {
+        return jdbc.query("SELECT * FROM sagaflow.saga WHERE process_key = ? AND business_key = ?", ROW,
+                processKey, businessKey).stream().findFirst();
+    }
+
+    /**
+     * One page of sagas matching the filters, newest first (ties broken by saga id), and one row
+     * more than asked for, so the caller knows whether a next page exists without counting.
+     */
+    List<SagaRecord> search(SagaQuery query) {
+        SearchStatement statement = searchStatement(query);
+        return jdbc.query(statement.sql(), ROW, statement.arguments().toArray());
+    }
+
+    /** The exact SQL of a search, package-visible so its plan can be checked on PostgreSQL. */
+    record SearchStatement(String sql, List<Object> arguments) {
+    }
+
+    static SearchStatement searchStatement(SagaQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM sagaflow.saga WHERE 1 = 1");
+        List<Object> arguments = new ArrayList<>();
+        if (query.processKey() != null) {
+            sql.append(" AND process_key = ?");
+            arguments.add(query.processKey());
+        }
+        if (query.businessKey() != null) {
+            sql.append(" AND business_key = ?");
+            arguments.add(query.businessKey());
+        }
+        if (query.status() != null) {
+            sql.append(" AND status = ?");
+            arguments.add(query.status().name());
+        }
+        if (query.startedAfter() != null) {
+            sql.append(" AND started_at > ?");
+            arguments.add(Timestamp.from(query.startedAfter()));
+        }
+        sql.append(" ORDER BY started_at DESC, saga_id DESC LIMIT ? OFFSET ?");
+        arguments.add(query.size() + 1);
+        arguments.add((long) query.page() * query.size());
+        return new SearchStatement(sql.toString(), arguments);
+    }
+
+    private static String bounded(String reason) {
+        return reason == null || reason.length() <= MAX_REASON_LENGTH ? reason : reason.substring(0, MAX_REASON_LENGTH);
+    }
+}

@@ -1,0 +1,225 @@
+package io.sagaflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.ApiSupport.StartedSaga;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Saga-end events as a subscriber sees them: a queue of this test bound to {@code sagaflow.events}
+ * gets exactly one event per ended saga (completed, compensated, aborted) and one per incident,
+ * with the contract's routing key, type, headers and body.
+ */
+@IntegrationTest
+@DisplayName("Saga-end events")
+class SagaEndEventsIntegrationTests {
+
+    private static final String PROCESS = "order-fulfillment";
+    /** After its event arrived, a saga's queue is watched this long for a second one. */
+    private static final Duration NO_SECOND_EVENT = Duration.ofSeconds(2);
+
+    @Autowired
+    private TestRestTemplate rest;
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private ObjectMapper objectMapper;
+    @Autowired
+    private RabbitTemplate rabbit;
+    @Autowired
+    private AmqpAdmin amqpAdmin;
+    @Value("${sagaflow.admin.user}")
+    private String adminUser;
+    @Value("${sagaflow.admin.password}")
+    private String adminPassword;
+
+    private ApiSupport api;
+    private String sku;
+    private Queue subscriber;
+    /** Every event received so far, of any saga: other tests' sagas may end meanwhile. */
+    private final List<Message> received = new ArrayList<>();
+
+    @BeforeEach
+    void subscribe() {
+        api = new ApiSupport(rest, adminUser, adminPassword);
+        sku = ApiSupport.freshSku(jdbc, 1_000);
+        // Neither exclusive nor auto-delete: the embedded broker would drop it between two receives.
+        subscriber = new Queue(ApiSupport.fresh("test.saga-events"), false, false, false);
+        amqpAdmin.declareQueue(subscriber);
+        amqpAdmin.declareBinding(BindingBuilder.bind(subscriber).to(new TopicExchange("sagaflow.events")).with("#"));
+    }
+
+    @AfterEach
+    void unsubscribe() {
+        amqpAdmin.deleteQueue(subscriber.getName());
+    }
+
+    @Test
+    @DisplayName("a completed saga publishes one saga.completed with routing key order-fulfillment.completed")
+    void completedSagaPublishesOneEvent() throws Exception {
+        StartedSaga started = api.startSaga(PROCESS, order("10.00", "DE"));
+        assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPLETED");
+
+        Message event = onlyEventOf(started.sagaId());
+
+        assertThat(event.getMessageProperties().getReceivedRoutingKey()).isEqualTo(PROCESS + ".completed");
+        assertThat(event.getMessageProperties().getType()).isEqualTo("saga.completed");
+        assertThat(event.getMessageProperties().getMessageId()).isNotBlank();
+        assertThat((String) event.getMessageProperties().getHeader("sagaflow-business-key"))
+                .isEqualTo(started.businessKey());
+        JsonNode body = objectMapper.readTree(event.getBody());
+        assertThat(body.path("sagaId").asText()).isEqualTo(started.sagaId());
+        assertThat(body.path("processKey").asText()).isEqualTo(PROCESS);
+        assertThat(body.path("businessKey").asText()).isEqualTo(started.businessKey());
+        assertThat(body.path("status").asText()).isEqualTo("COMPLETED");
+        assertThat(body.path("startedAt").asText()).isNotBlank();
+        assertThat(body.path("endedAt").asText()).isNotBlank();
+    }
+
+    @Test
+    @DisplayName("a compensated saga publishes one saga.compensated naming the refusal")
+    void compensatedSagaPublishesOneEvent() throws Exception {
+        StartedSaga started = api.startSaga(PROCESS, order("20000", "DE"));
+        assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPENSATED");
+
+        Message event = onlyEventOf(started.sagaId());
+
+        assertThat(event.getMessageProperties().getReceivedRoutingKey()).isEqualTo(PROCESS + ".compensated");
+        assertThat(event.getMessageProperties().getType()).isEqualTo("saga.compensated");
+        JsonNode body = objectMapper.readTree(event.getBody());
+        assertThat(body.path("status").asText()).isEqualTo("COMPENSATED");
+        assertThat(body.path("reason").asText()).isNotBlank();
+    }
+
+    @Test
+    @DisplayName("an aborted saga publishes one saga.compensated whose reason is the operator's")
+    void abortedSagaPublishesOneEvent() throws Exception {
+        StartedSaga started = api.startSaga(PROCESS, order("11.00", "DE", "payment.charge:delay=PT3S"));
+        await("the charge sent").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND command = 'payment.charge'", Long.class,
+                started.sagaId()) == 1);
+
+        ResponseEntity<String> aborted = api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"customer cancelled\"}",
+                started.sagaId());
+        assertThat(aborted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPENSATED");
+
+        JsonNode body = objectMapper.readTree(onlyEventOf(started.sagaId()).getBody());
+        assertThat(body.path("status").asText()).isEqualTo("COMPENSATED");
+        assertThat(body.path("reason").asText()).isEqualTo("aborted by an operator: customer cancelled");
+    }
+
+    @Test
+    @DisplayName("an incident publishes one saga.failed; its retry completes the saga with one saga.completed")
+    void incidentPublishesFailedThenCompleted() throws Exception {
+        StartedSaga started = api.startSaga(PROCESS, order("12.00", "DE", "payment.charge:technical-failure-once"));
+        assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("FAILED");
+
+        Message failed = onlyEventOf(started.sagaId());
+        assertThat(failed.getMessageProperties().getReceivedRoutingKey()).isEqualTo(PROCESS + ".failed");
+        JsonNode body = objectMapper.readTree(failed.getBody());
+        assertThat(body.path("status").asText()).isEqualTo("FAILED");
+        assertThat(body.path("reason").asText()).contains("simulated technical failure");
+        assertThat(body.has("endedAt") && !body.path("endedAt").isNull()).as("an incident does not end the saga")
+                .isFalse();
+
+        retryIncidentOf(started.sagaId());
+        await("the retried saga completed").atMost(ApiSupport.SAGA_TIMEOUT)
+                .until(() -> "COMPLETED".equals(api.saga(started.sagaId()).status()));
+        List<Message> events = eventsOf(started.sagaId(), 2);
+        assertThat(events).extracting(event -> event.getMessageProperties().getType())
+                .containsExactly("saga.failed", "saga.completed");
+    }
+
+    // --- helpers --------------------------------------------------------------------------
+
+    /** Waits for the saga's event, then makes sure no second one follows. */
+    private Message onlyEventOf(String sagaId) {
+        return eventsOf(sagaId, 1).get(0);
+    }
+
+    /** Waits for {@code count} events of the saga, then watches a while longer: there must be no more. */
+    private List<Message> eventsOf(String sagaId, int count) {
+        await("%d event(s) of saga %s".formatted(count, sagaId)).atMost(ApiSupport.SAGA_TIMEOUT)
+                .until(() -> {
+                    receiveFor(Duration.ofMillis(200));
+                    return of(sagaId).size() >= count;
+                });
+        receiveFor(NO_SECOND_EVENT);
+        List<Message> events = of(sagaId);
+        assertThat(events).as("events of saga %s", sagaId).hasSize(count);
+        return events;
+    }
+
+    private void receiveFor(Duration duration) {
+        long end = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < end) {
+            Message message = rabbit.receive(subscriber.getName(), 100);
+            if (message != null) {
+                received.add(message);
+            }
+        }
+    }
+
+    private List<Message> of(String sagaId) {
+        return received.stream()
+                .filter(message -> sagaId.equals(message.getMessageProperties().getHeader("sagaflow-saga-id")))
+                .toList();
+    }
+
+    private void retryIncidentOf(String sagaId) throws Exception {
+        ResponseEntity<List<Map<String, Object>>> incidents = api.rest().exchange(
+                "/engine-rest/incident?processInstanceId={id}", HttpMethod.GET, null,
+                new ParameterizedTypeReference<>() { }, sagaId);
+        String jobId = (String) incidents.getBody().get(0).get("configuration");
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        ResponseEntity<String> retried = api.rest().exchange("/engine-rest/job/{id}/retries", HttpMethod.PUT,
+                new HttpEntity<>("{\"retries\":1}", headers), String.class, jobId);
+        assertThat(retried.getStatusCode()).as("retry: %s", retried.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
+    }
+
+    private Map<String, Object> order(String amount, String country, String... simulate) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("orderId", ApiSupport.fresh("order"));
+        variables.put("customerId", ApiSupport.fresh("customer"));
+        variables.put("sku", sku);
+        variables.put("quantity", 1);
+        variables.put("amount", new BigDecimal(amount));
+        variables.put("country", country);
+        if (simulate.length > 0) {
+            variables.put("simulate", List.of(simulate));
+        }
+        return variables;
+    }
+}
