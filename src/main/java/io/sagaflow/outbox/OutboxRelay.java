@@ -146,23 +146,31 @@ public class OutboxRelay implements SmartLifecycle {
      * @return how many rows were claimed
      */
     public int relayOnce() {
-        Integer claimed = transactions.execute(status -> {
+        return relayRound().claimed();
+    }
+
+    /** @param brokerUnreachable some claimed rows were not published: no connection to the broker */
+    private record Round(int claimed, boolean brokerUnreachable) {
+    }
+
+    private Round relayRound() {
+        Round round = transactions.execute(status -> {
             List<ClaimedRow> rows = jdbc.query(CLAIM_DUE_ROWS, (rs, n) -> new ClaimedRow(
                     rs.getLong("seq"), rs.getString("message_id"), rs.getString("exchange"),
                     rs.getString("routing_key"), rs.getString("message_type"), rs.getString("correlation_id"),
                     rs.getString("reply_to"), rs.getString("headers"), rs.getString("payload"),
                     rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant(), rs.getBoolean("broadcast")),
                     Timestamp.from(clock.instant()), properties.batchSize());
-            if (!rows.isEmpty()) {
-                publishAndRecord(rows);
-            }
-            return rows.size();
+            boolean reachable = rows.isEmpty() || publishAndRecord(rows);
+            return new Round(rows.size(), !reachable);
         });
-        return claimed == null ? 0 : claimed;
+        return round == null ? new Round(0, false) : round;
     }
 
-    private void publishAndRecord(List<ClaimedRow> rows) {
+    /** @return {@code false} if the broker could not be reached for some of the rows */
+    private boolean publishAndRecord(List<ClaimedRow> rows) {
         List<InFlight> inFlight = new ArrayList<>(rows.size());
+        boolean reachable = true;
         try {
             // One channel for the whole batch instead of a cache checkout per message.
             rabbit.invoke(operations -> {
@@ -179,6 +187,7 @@ public class OutboxRelay implements SmartLifecycle {
             // losing an attempt; rows already in flight are still confirmed below.
             log.warn("Broker unreachable, {} outbox rows wait: {}", rows.size() - inFlight.size(),
                     unreachable.getMessage());
+            reachable = false;
         }
 
         long deadline = System.nanoTime() + properties.confirmTimeout().toNanos();
@@ -201,6 +210,7 @@ public class OutboxRelay implements SmartLifecycle {
             markSent(sent, lastConfirm);
             sentCounter.increment(sent.size());
         }
+        return reachable;
     }
 
     /**
@@ -291,7 +301,13 @@ public class OutboxRelay implements SmartLifecycle {
     private void runUntilStopped() {
         while (running) {
             try {
-                int claimed = relayOnce();
+                Round round = relayRound();
+                int claimed = round.claimed();
+                if (round.brokerUnreachable()) {
+                    // Not a wake-up, not the next batch: retrying at once would spin on a dead connection.
+                    waitForWakeUpOrTimeout(true);
+                    continue;
+                }
                 if (claimed >= properties.batchSize()) {
                     continue; // more may be due right now
                 }

@@ -21,7 +21,6 @@ CREATE TABLE sagaflow.saga (
 CREATE INDEX saga_by_start ON sagaflow.saga (started_at, saga_id);
 CREATE INDEX saga_by_process ON sagaflow.saga (process_key, started_at, saga_id);
 CREATE INDEX saga_by_status ON sagaflow.saga (status, started_at, saga_id);
-CREATE INDEX saga_by_process_status ON sagaflow.saga (process_key, status, started_at, saga_id);
 CREATE INDEX saga_by_business_key ON sagaflow.saga (business_key);
 -- Retention deletes ended sagas by age.
 CREATE INDEX saga_by_end ON sagaflow.saga (ended_at);
