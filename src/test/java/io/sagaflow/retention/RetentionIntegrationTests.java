@@ -63,12 +63,43 @@ class RetentionIntegrationTests {
         assertThat(ids("SELECT saga_id FROM sagaflow.participant_barrier WHERE saga_id LIKE ?")).containsExactly(run + "-new");
     }
 
+    @Test
+    void endedSagasGoAfterTheirRetentionRunningOnesStayAndIdempotencyKeysGoAfterADay() {
+        insertSaga("old-ended", daysAgo(40), daysAgo(31));
+        insertSaga("new-ended", daysAgo(40), daysAgo(29));
+        insertSaga("old-running", daysAgo(40), null);
+        for (String key : List.of("old-key", "new-key")) {
+            jdbc.update("""
+                    INSERT INTO sagaflow.idempotency_key (principal, idem_key, request_hash, response_code,
+                        response_body, created_at)
+                    VALUES ('retention-test', ?, 'hash', 202, '{}', ?)""", run + "-" + key,
+                    Timestamp.from(Instant.now().minus(key.startsWith("old") ? Duration.ofHours(25)
+                            : Duration.ofHours(23))));
+        }
+
+        deduplicationRetention.deleteExpiredRows();
+
+        assertThat(ids("SELECT saga_id FROM sagaflow.saga WHERE saga_id LIKE ?"))
+                .containsExactlyInAnyOrder(run + "-new-ended", run + "-old-running");
+        assertThat(ids("SELECT idem_key FROM sagaflow.idempotency_key WHERE idem_key LIKE ?"))
+                .containsExactly(run + "-new-key");
+    }
+
     /** The PENDING row must not reach the relay or the outbox health check of other tests. */
     @AfterEach
     void removeRowsOfThisTest() {
         jdbc.update("DELETE FROM sagaflow.outbox_message WHERE message_id LIKE ?", run + "-%");
         jdbc.update("DELETE FROM sagaflow.inbox_message WHERE message_id LIKE ?", run + "-%");
         jdbc.update("DELETE FROM sagaflow.participant_barrier WHERE saga_id LIKE ?", run + "-%");
+        jdbc.update("DELETE FROM sagaflow.saga WHERE saga_id LIKE ?", run + "-%");
+        jdbc.update("DELETE FROM sagaflow.idempotency_key WHERE idem_key LIKE ?", run + "-%");
+    }
+
+    private void insertSaga(String id, Timestamp startedAt, Timestamp endedAt) {
+        jdbc.update("""
+                INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at, ended_at)
+                VALUES (?, 'retention-test', ?, 'hash', ?, ?, ?)""", run + "-" + id, run + "-" + id,
+                endedAt == null ? "RUNNING" : "COMPLETED", startedAt, endedAt);
     }
 
     private List<String> ids(String sql) {

@@ -125,6 +125,46 @@ class TxShopOrderIntegrationTests {
     }
 
     @Test
+    @DisplayName("a second OrderPlaced for the same order (another message id) starts no saga; with other contents it is parked naming the saga")
+    void secondOrderPlacedForOneOrderStartsNoSecondSaga() throws Exception {
+        ResponseEntity<JsonNode> placed = api.post("/api/examples/shop/orders", order(1, "10.00"));
+        String orderId = placed.getBody().path("orderId").asText();
+        String sagaId = awaitSagaOf(orderId);
+        Map<String, Object> event = new LinkedHashMap<>(Map.of("orderId", orderId, "customerId", customerId,
+                "sku", sku, "quantity", 1, "amount", 10.00, "country", "DE"));
+
+        String sameOrder = publishOrderPlaced(event);
+        event.put("quantity", 2);
+        String otherContents = publishOrderPlaced(event);
+
+        await("the other contents parked").atMost(SAGA_TIMEOUT).until(() -> parkedReason(otherContents) != null);
+        assertThat(parkedReason(otherContents)).contains(sagaId, "other input");
+        await("the same order consumed").atMost(SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?", Long.class,
+                SAGA_STARTER, sameOrder) == 1);
+        assertThat(parkedReason(sameOrder)).isNull();
+        assertThat(sagasOf(orderId)).extracting(HistoricProcessInstance::getId).containsExactly(sagaId);
+        assertThat(awaitFinished(sagaId).path("status").asText()).isEqualTo("COMPLETED");
+    }
+
+    private String publishOrderPlaced(Map<String, Object> event) {
+        String messageId = TxApi.fresh("order-placed");
+        MessageProperties properties = new MessageProperties();
+        properties.setMessageId(messageId);
+        properties.setType("shop.order-placed");
+        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        rabbit.send("sagaflow.events", "shop.order-placed",
+                new Message(api.json(event).getBytes(StandardCharsets.UTF_8), properties));
+        return messageId;
+    }
+
+    private String parkedReason(String messageId) {
+        List<String> reasons = jdbc.queryForList("SELECT reason FROM sagaflow.parked_message WHERE message_id = ?",
+                String.class, messageId);
+        return reasons.isEmpty() ? null : reasons.get(0);
+    }
+
+    @Test
     @DisplayName("an invalid shop order is refused with 400 naming the field, and nothing is stored or sent")
     void invalidShopOrderIsRefused() {
         Long ordersBefore = jdbc.queryForObject("SELECT COUNT(*) FROM shop.orders", Long.class);
