@@ -17,6 +17,16 @@ import org.springframework.boot.test.context.SpringBootTest;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "sagaflow.embedded-broker.port=0")
+        properties = {
+            "sagaflow.embedded-broker.port=0",
+            // The API client of the tests, in both run modes (the prod profile has no default one).
+            "sagaflow.security.clients[0].id=test-client",
+            "sagaflow.security.clients[0].secret=test-client-secret",
+            // Bearer tokens signed by the tests' own key pair (JwtTokens).
+            "spring.security.oauth2.resourceserver.jwt.public-key-location=classpath:jwt/test-public.pem",
+            // Several tests send wrong credentials on purpose from 127.0.0.1, the address every test
+            // uses; the flood test floods from 127.0.0.2 (LoginFloodIntegrationTests).
+            "sagaflow.security.login-throttle.max-failures=60",
+        })
 public @interface IntegrationTest {
 }

@@ -29,8 +29,8 @@ import org.springframework.http.ResponseEntity;
 /**
  * Who may reach what. Every protected surface answers 401 to no credentials, to an unknown user and
  * to a wrong password, and 200 to the admin. Wrong passwords are only ever sent for a throw-away
- * Camunda user of the test: Camunda throttles a user's logins after a wrong password, and the
- * admin user is shared by every integration test of the JVM.
+ * Camunda user of the test: the webapps' login still delays a user after a wrong password. Clients
+ * versus operators, and bearer tokens: {@link AccessControlIntegrationTests}.
  */
 @IntegrationTest
 @DisplayName("Security")

@@ -8,7 +8,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
- * The embedded mode falls back to admin/admin so that it runs with no setup; say so loudly. The
+ * The embedded mode falls back to admin/admin and the API client client/client so that it runs
+ * with no setup; say so loudly. The
  * prod profile has no fallback: without SAGAFLOW_ADMIN_USER / SAGAFLOW_ADMIN_PASSWORD it does not start.
  */
 @Component
@@ -28,6 +29,11 @@ class DevelopmentCredentialsWarning {
                 || !environment.containsProperty("SAGAFLOW_ADMIN_PASSWORD")) {
             log.warn("Using the development admin credentials of the embedded mode (admin/admin). "
                     + "Set SAGAFLOW_ADMIN_USER and SAGAFLOW_ADMIN_PASSWORD for anything but a local trial.");
+        }
+        if ("client".equals(environment.getProperty("sagaflow.security.clients[0].id"))
+                && "client".equals(environment.getProperty("sagaflow.security.clients[0].secret"))) {
+            log.warn("Using the development API client of the embedded mode (client/client). Set "
+                    + "SAGAFLOW_CLIENT_ID and SAGAFLOW_CLIENT_SECRET, or use OAuth2 bearer tokens, for anything else.");
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.sagaflow.security.Callers;
 import io.sagaflow.web.ApiException;
 import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
@@ -66,7 +67,7 @@ class SagaController {
     /**
      * Sagas newest first (ties by saga id, so pages are stable), filtered by any of process key,
      * business key, status and start time; links to the next and previous page in the body and in
-     * the {@code Link} header.
+     * the {@code Link} header. A client finds only the sagas it started.
      */
     @GetMapping
     ResponseEntity<SagaPage> search(@RequestParam(required = false) String processKey,
@@ -76,7 +77,8 @@ class SagaController {
                                     @RequestParam(required = false) String page,
                                     @RequestParam(required = false) String size) {
         SagaQuery query = new SagaQuery(blankToNull(processKey), blankToNull(businessKey), status(status),
-                instant("startedAfter", startedAfter), integer("page", page, 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE),
+                instant("startedAfter", startedAfter), Callers.ownSagasOnly(),
+                integer("page", page, 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE),
                 integer("size", size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE));
         List<SagaRegistry.SagaRecord> found = sagas.search(query);
         boolean hasNext = found.size() > query.size();
@@ -112,9 +114,10 @@ class SagaController {
         return ResponseEntity.accepted().location(URI.create("/api/sagas/" + sagaId)).body(sagas.find(sagaId));
     }
 
+    /** A client sees only the sagas it started: another's answers 404, as an unknown id does. */
     @GetMapping("/{sagaId}")
     SagaView find(@PathVariable String sagaId) {
-        return sagas.find(sagaId);
+        return sagas.find(sagaId, Callers.ownSagasOnly());
     }
 
     private static String pageLink(SagaQuery query, int page) {

@@ -5,8 +5,10 @@ import java.time.Instant;
 /**
  * Filters and page of a saga search; {@code null} filters match everything.
  *
+ * @param startedBy only sagas this caller started (a client sees its own sagas only)
  * @param page zero-based page number
  * @param size sagas per page
  */
-record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter, int page, int size) {
+record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter, String startedBy,
+                 int page, int size) {
 }

@@ -11,6 +11,8 @@ import java.util.Optional;
 import io.sagaflow.outbox.Outbox;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -31,14 +33,15 @@ public class SagaRegistry {
 
     /** A saga as the registry keeps it. */
     public record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
-                             SagaStatus status, String reason, Instant startedAt, Instant endedAt) {
+                             SagaStatus status, String reason, Instant startedAt, Instant endedAt, String startedBy) {
     }
 
     private static final RowMapper<SagaRecord> ROW = (rs, n) -> new SagaRecord(rs.getString("saga_id"),
             rs.getString("process_key"), rs.getString("business_key"), rs.getString("input_hash"),
             SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"),
             rs.getTimestamp("started_at").toInstant(),
-            rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant());
+            rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant(),
+            rs.getString("started_by"));
 
     private static final int MAX_REASON_LENGTH = 2000;
 
@@ -61,10 +64,17 @@ public class SagaRegistry {
     @Transactional(propagation = Propagation.MANDATORY)
     void started(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
         jdbc.update("""
-                INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?)
+                INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at,
+                    started_by)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
-                Timestamp.from(clock.instant()));
+                Timestamp.from(clock.instant()), caller());
+    }
+
+    /** Who started it: the authenticated caller of a REST start; none for a start from a message. */
+    private static String caller() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        return authentication == null || !authentication.isAuthenticated() ? null : authentication.getName();
     }
 
     /**
@@ -144,6 +154,10 @@ public class SagaRegistry {
         if (query.startedAfter() != null) {
             sql.append(" AND started_at > ?");
             arguments.add(Timestamp.from(query.startedAfter()));
+        }
+        if (query.startedBy() != null) {
+            sql.append(" AND started_by = ?");
+            arguments.add(query.startedBy());
         }
         sql.append(" ORDER BY started_at DESC, saga_id DESC LIMIT ? OFFSET ?");
         arguments.add(query.size() + 1);

@@ -156,6 +156,18 @@ public class Sagas {
         return registry.search(query);
     }
 
+    /**
+     * The saga as {@code visibleTo} may see it: {@code null} for anyone, else only a saga that caller
+     * started (another's is "not found", so its existence is not revealed).
+     */
+    @Transactional(readOnly = true)
+    public SagaView find(String sagaId, String visibleTo) {
+        if (visibleTo != null && registry.find(sagaId).filter(saga -> visibleTo.equals(saga.startedBy())).isEmpty()) {
+            throw ApiException.notFound("no saga with id '" + sagaId + "'");
+        }
+        return find(sagaId);
+    }
+
     @Transactional(readOnly = true)
     public SagaView find(String sagaId) {
         HistoricProcessInstance instance = history.createHistoricProcessInstanceQuery()

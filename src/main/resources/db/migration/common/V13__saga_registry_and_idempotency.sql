@@ -13,6 +13,8 @@ CREATE TABLE sagaflow.saga (
     reason       VARCHAR(2000),
     started_at   TIMESTAMP WITH TIME ZONE NOT NULL,
     ended_at     TIMESTAMP WITH TIME ZONE,
+    -- The authenticated caller that started it over REST (a client reads only its own sagas).
+    started_by   VARCHAR(255),
     CONSTRAINT saga_status_known CHECK (status IN ('RUNNING', 'COMPLETED', 'COMPENSATED', 'FAILED')),
     CONSTRAINT saga_one_per_business_key UNIQUE (process_key, business_key)
 );
@@ -22,6 +24,7 @@ CREATE INDEX saga_by_start ON sagaflow.saga (started_at, saga_id);
 CREATE INDEX saga_by_process ON sagaflow.saga (process_key, started_at, saga_id);
 CREATE INDEX saga_by_status ON sagaflow.saga (status, started_at, saga_id);
 CREATE INDEX saga_by_business_key ON sagaflow.saga (business_key);
+CREATE INDEX saga_by_starter ON sagaflow.saga (started_by, started_at, saga_id);
 -- Retention deletes ended sagas by age.
 CREATE INDEX saga_by_end ON sagaflow.saga (ended_at);
 
