@@ -67,6 +67,20 @@ final class CockpitPage implements AutoCloseable {
         return Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER));
     }
 
+    /**
+     * Skips the calling test without a browser, or fails it on CI, where the browser must be there.
+     * Per test, not per class: a class-level skip would not show up in the test report at all.
+     */
+    static void requireBrowser() {
+        if (!browserInstalled()) {
+            String missing = CHROMIUM + " or " + CHROMEDRIVER + " is missing (Debian packages chromium, chromium-driver)";
+            if ("true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail(missing + ": CI=true, so the browser test must run");
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, missing + ": browser test skipped");
+        }
+    }
+
     /** A fresh browser (own profile directory) on Cockpit of the default engine at {@code serverUrl}. */
     static CockpitPage open(String serverUrl, Path screenshots) {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
@@ -247,6 +261,95 @@ final class CockpitPage implements AutoCloseable {
 
     void awaitUrlContains(String fragment) {
         wait.until(ExpectedConditions.urlContains(fragment));
+    }
+
+    // --- the "Saga messages" tab and the dashboard section (Sagaflow's Cockpit plugin) -----------
+
+    /** Waits until the tab lists the outbox row of {@code messageId} with {@code status}; returns the row. */
+    WebElement awaitOutboxRow(String messageId, String status) {
+        By row = By.cssSelector(".saga-messages tr[data-message-id='" + messageId + "']");
+        return wait.until(driver -> {
+            List<WebElement> rows = driver.findElements(row);
+            if (rows.isEmpty() || !rows.get(0).findElement(By.cssSelector(".saga-status")).getText().equals(status)) {
+                refreshSagaMessages(driver);
+                return null;
+            }
+            return rows.get(0);
+        });
+    }
+
+    /** Waits until the tab lists a parked message whose reason contains {@code text}; returns the row. */
+    WebElement awaitParkedRow(String text) {
+        By rows = By.cssSelector(".saga-messages tr[data-parked-id]");
+        return wait.until(driver -> driver.findElements(rows).stream()
+                .filter(row -> row.getText().contains(text)).findFirst().orElseGet(() -> {
+                    refreshSagaMessages(driver);
+                    return null;
+                }));
+    }
+
+    /** Waits until the tab has loaded (its Refresh button is there). */
+    void awaitSagaMessagesTab() {
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".saga-messages .saga-refresh")));
+    }
+
+    private static void refreshSagaMessages(org.openqa.selenium.WebDriver driver) {
+        List<WebElement> refresh = driver.findElements(By.cssSelector(".saga-messages .saga-refresh"));
+        if (!refresh.isEmpty()) {
+            refresh.get(0).click();
+        }
+    }
+
+    /**
+     * Clicks a repair button, confirms in the tab's confirmation bar (typing {@code reason} if it asks
+     * for one), and returns the notice the tab shows afterwards.
+     */
+    String repair(WebElement button, String reason, String screenshotOfQuestion) {
+        button.click();
+        WebElement confirm = wait.until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector(".saga-messages .saga-confirm-yes")));
+        if (reason != null) {
+            driver.findElement(By.cssSelector(".saga-messages .saga-confirm-reason")).sendKeys(reason);
+        }
+        if (screenshotOfQuestion != null) {
+            screenshot(screenshotOfQuestion);
+        }
+        confirm.click();
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector(".saga-messages .saga-notice"))).getText();
+    }
+
+    /** Waits until {@code locator} is clickable and returns it. */
+    WebElement find(By locator) {
+        return wait.until(ExpectedConditions.elementToBeClickable(locator));
+    }
+
+    List<WebElement> findAll(By locator) {
+        return driver.findElements(locator);
+    }
+
+    /**
+     * POSTs JSON from the signed-in page, as the plugin's front end does (session cookie and CSRF
+     * token), and returns the HTTP status.
+     */
+    long postFromPage(String path, String json) {
+        Object status = ((JavascriptExecutor) driver).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const token = (document.cookie.match(/XSRF-TOKEN=([^;]+)/) || [])[1];
+                fetch(arguments[0], {method: 'POST', credentials: 'same-origin', body: arguments[1],
+                    headers: {'Content-Type': 'application/json', 'X-XSRF-TOKEN': token}})
+                  .then(response => done(response.status), error => done(-1));
+                """, path, json);
+        return ((Number) status).longValue();
+    }
+
+    /** The dashboard's Sagaflow section, once loaded. */
+    WebElement openDashboardSection() {
+        driver.get("about:blank");
+        driver.get(baseUrl + "#/dashboard");
+        WebElement section = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".saga-overview")));
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'});", section);
+        return section;
     }
 
     // --- evidence ------------------------------------------------------------------------------

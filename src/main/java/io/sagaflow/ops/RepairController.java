@@ -1,20 +1,12 @@
 package io.sagaflow.ops;
 
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.outbox.OutboxAdmin;
-import io.sagaflow.outbox.OutboxMessage;
-import io.sagaflow.web.ApiException;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import org.springframework.http.ResponseEntity;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -34,12 +26,12 @@ class RepairController {
 
     private final OutboxAdmin outboxAdmin;
     private final ParkedMessages parked;
-    private final ObjectMapper objectMapper;
+    private final Repairs repairs;
 
-    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, ObjectMapper objectMapper) {
+    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, Repairs repairs) {
         this.outboxAdmin = outboxAdmin;
         this.parked = parked;
-        this.objectMapper = objectMapper;
+        this.repairs = repairs;
     }
 
     @GetMapping("/outbox/failed")
@@ -51,11 +43,7 @@ class RepairController {
     /** FAILED → PENDING with a fresh attempt budget; the relay publishes it at once. */
     @PostMapping("/outbox/{messageId}/requeue")
     ResponseEntity<Void> requeue(@PathVariable String messageId) {
-        if (!outboxAdmin.requeue(messageId)) {
-            throw outboxAdmin.exists(messageId)
-                    ? ApiException.conflict("outbox message " + messageId + " is not FAILED")
-                    : ApiException.notFound("no outbox message " + messageId);
-        }
+        repairs.requeue(messageId);
         return ResponseEntity.accepted().build();
     }
 
@@ -65,36 +53,10 @@ class RepairController {
         return parked.list(limit);
     }
 
-    /**
-     * Publishes the parked message again, unchanged, to the queue it came from (through the outbox,
-     * so removing it from the parking table and re-publishing it are one transaction).
-     */
+    /** Publishes the parked message again, unchanged, to the queue it came from. */
     @PostMapping("/parked-messages/{id}/replay")
-    @Transactional
-    public ResponseEntity<Void> replay(@PathVariable long id) {
-        ParkedMessages.ParkedMessage message = parked.find(id)
-                .orElseThrow(() -> ApiException.notFound("no parked message " + id));
-        if (message.payload() == null) {
-            throw ApiException.conflict("parked message " + id + " has no stored body (it was over the size limit)");
-        }
-        outboxAdmin.republish(new OutboxMessage(
-                message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId(), null, "",
-                message.queue(), message.type() != null ? message.type() : "unknown", message.correlationId(),
-                message.replyTo(), textHeaders(message.headers()), message.payload()));
-        parked.remove(id);
+    ResponseEntity<Void> replay(@PathVariable long id) {
+        repairs.replay(id);
         return ResponseEntity.accepted().build();
-    }
-
-    private Map<String, String> textHeaders(String json) {
-        if (json == null) {
-            return Map.of();
-        }
-        try {
-            Map<String, Object> headers = objectMapper.readValue(json, new TypeReference<Map<String, Object>>() { });
-            return headers.entrySet().stream().filter(header -> header.getValue() != null)
-                    .collect(Collectors.toMap(Map.Entry::getKey, header -> header.getValue().toString()));
-        } catch (JsonProcessingException e) {
-            throw ApiException.conflict("headers of the parked message are unreadable: " + e.getOriginalMessage());
-        }
     }
 }

@@ -35,10 +35,12 @@ class SagaController {
     static final int MAX_PAGE_SIZE = 200;
 
     private final Sagas sagas;
+    private final SagaMessages messages;
     private final IdempotentRequests idempotentRequests;
 
-    SagaController(Sagas sagas, IdempotentRequests idempotentRequests) {
+    SagaController(Sagas sagas, SagaMessages messages, IdempotentRequests idempotentRequests) {
         this.sagas = sagas;
+        this.messages = messages;
         this.idempotentRequests = idempotentRequests;
     }
 
@@ -118,6 +120,16 @@ class SagaController {
     @GetMapping("/{sagaId}")
     SagaView find(@PathVariable String sagaId) {
         return sagas.find(sagaId, Callers.ownSagasOnly());
+    }
+
+    /**
+     * The saga's step commands, its outbox rows (with {@code lastError} and attempts) and the parked
+     * messages that name it: what Cockpit's "Saga messages" tab shows.
+     */
+    @GetMapping("/{sagaId}/messages")
+    SagaMessages.Messages messages(@PathVariable String sagaId) {
+        sagas.find(sagaId, Callers.ownSagasOnly()); // 404 for an unknown saga, or another client's
+        return messages.of(sagaId);
     }
 
     private static String pageLink(SagaQuery query, int page) {

@@ -83,7 +83,8 @@ class SecurityConfiguration {
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*", "/api/orders", "/api/examples/shop/orders",
                         "/api/tx-messages", "/api/tx-messages/*/commit", "/api/tx-messages/*/rollback")
                 .hasAuthority(START)
-                .requestMatchers(HttpMethod.GET, "/api/sagas", "/api/sagas/*", "/api/tx-messages/*",
+                .requestMatchers(HttpMethod.GET, "/api/sagas", "/api/sagas/*", "/api/sagas/*/messages",
+                        "/api/tx-messages/*",
                         "/api/examples/stock/*", "/api/examples/ledger/*", "/api/examples/shipments",
                         "/api/examples/cars", "/api/examples/hotels", "/api/examples/flights",
                         "/api/examples/shop/orders/*", "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**",

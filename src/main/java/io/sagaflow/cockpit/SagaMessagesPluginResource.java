@@ -1,0 +1,146 @@
+package io.sagaflow.cockpit;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.ops.Repairs;
+import io.sagaflow.saga.SagaMessages;
+import io.sagaflow.saga.Sagas;
+import io.sagaflow.security.Scopes;
+import io.sagaflow.web.ApiException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.camunda.bpm.cockpit.plugin.resource.AbstractCockpitPluginRootResource;
+import org.camunda.bpm.engine.authorization.Groups;
+import org.camunda.bpm.webapp.impl.security.auth.Authentication;
+import org.camunda.bpm.webapp.impl.security.auth.Authentications;
+import org.camunda.bpm.webapp.impl.security.auth.UserAuthentication;
+
+/**
+ * The plugin's REST resource, under {@code /camunda/api/cockpit/plugin/saga-messages/{engine}/}. The
+ * webapp lets only users signed in to that engine reach it; reading is open to them, the repairs
+ * (requeue, replay, abort) only to operators: members of {@code camunda-admin} or
+ * {@value Scopes#OPERATOR_GROUP}, as on the REST API. Errors answer JSON {@code {status, detail}}.
+ */
+@Path("plugin/" + SagaMessagesCockpitPlugin.ID)
+public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResource {
+
+    public SagaMessagesPluginResource() {
+        super(SagaMessagesCockpitPlugin.ID);
+    }
+
+    /** The tab's data, and whether this user may repair. */
+    public record TabData(SagaMessages.Messages messages, boolean operator) {
+    }
+
+    @GET
+    @Path("{engine}/process-instance/{sagaId}/messages")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response messages(@PathParam("engine") String engine, @PathParam("sagaId") String sagaId) {
+        return answer(() -> new TabData(SpringBeans.get(SagaMessages.class).of(sagaId), isOperator(engine)));
+    }
+
+    @GET
+    @Path("{engine}/overview")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response overview(@PathParam("engine") String engine) {
+        return answer(() -> SpringBeans.get(SagaMessages.class).overview());
+    }
+
+    @POST
+    @Path("{engine}/outbox/{messageId}/requeue")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response requeue(@PathParam("engine") String engine, @PathParam("messageId") String messageId) {
+        return answer(() -> {
+            requireOperator(engine);
+            SpringBeans.get(Repairs.class).requeue(messageId);
+            return Map.of("requeued", messageId);
+        });
+    }
+
+    @POST
+    @Path("{engine}/parked/{id}/replay")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response replay(@PathParam("engine") String engine, @PathParam("id") long id) {
+        return answer(() -> {
+            requireOperator(engine);
+            SpringBeans.get(Repairs.class).replay(id);
+            return Map.of("replayed", id);
+        });
+    }
+
+    @POST
+    @Path("{engine}/process-instance/{sagaId}/abort")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response abort(@PathParam("engine") String engine, @PathParam("sagaId") String sagaId, String body) {
+        return answer(() -> {
+            requireOperator(engine);
+            String given = reasonIn(body);
+            String reason = given == null || given.isBlank() ? "no reason given" : given.trim();
+            if (reason.length() > 500) {
+                throw ApiException.invalidField("reason", "is longer than 500 characters");
+            }
+            SpringBeans.get(Sagas.class).abort(sagaId, reason + " (Cockpit, " + userOf(engine) + ")");
+            return Map.of("aborted", sagaId);
+        });
+    }
+
+    private interface Action {
+        Object run() throws JsonProcessingException;
+    }
+
+    /** JSON written by the application's object mapper (instants as ISO-8601), not the webapp's. */
+    private static Response answer(Action action) {
+        ObjectMapper json = SpringBeans.get(ObjectMapper.class);
+        try {
+            return Response.ok(json.writeValueAsString(action.run()), MediaType.APPLICATION_JSON).build();
+        } catch (ApiException refused) {
+            return Response.status(refused.status().value()).type(MediaType.APPLICATION_JSON)
+                    .entity(Map.of("status", refused.status().value(), "detail", refused.getMessage())).build();
+        } catch (JsonProcessingException e) {
+            return Response.status(400).type(MediaType.APPLICATION_JSON)
+                    .entity(Map.of("status", 400, "detail", "the body is not JSON: " + e.getOriginalMessage())).build();
+        }
+    }
+
+    private static String reasonIn(String body) throws JsonProcessingException {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        JsonNode reason = SpringBeans.get(ObjectMapper.class).readTree(body).get("reason");
+        return reason == null || reason.isNull() ? null : reason.asText();
+    }
+
+    private static void requireOperator(String engine) {
+        if (!isOperator(engine)) {
+            throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "only operators (groups "
+                    + Groups.CAMUNDA_ADMIN + ", " + Scopes.OPERATOR_GROUP + ") may repair messages");
+        }
+    }
+
+    private static boolean isOperator(String engine) {
+        List<String> groups = userAuthentication(engine) instanceof UserAuthentication user && user.getGroupIds() != null
+                ? user.getGroupIds() : List.of();
+        return groups.contains(Groups.CAMUNDA_ADMIN) || groups.contains(Scopes.OPERATOR_GROUP);
+    }
+
+    private static String userOf(String engine) {
+        Authentication user = userAuthentication(engine);
+        return user == null ? "unknown user" : user.getName();
+    }
+
+    private static Authentication userAuthentication(String engine) {
+        Authentications current = Authentications.getCurrent();
+        return current == null ? null : current.getAuthenticationForProcessEngine(engine);
+    }
+}

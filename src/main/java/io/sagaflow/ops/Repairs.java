@@ -1,0 +1,72 @@
+package io.sagaflow.ops;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.ParkedMessages;
+import io.sagaflow.outbox.OutboxAdmin;
+import io.sagaflow.outbox.OutboxMessage;
+import io.sagaflow.web.ApiException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The two message repairs, shared by the repair API and the Cockpit tab: requeue a FAILED outbox
+ * row, replay a parked message.
+ */
+@Service
+public class Repairs {
+
+    private final OutboxAdmin outboxAdmin;
+    private final ParkedMessages parked;
+    private final ObjectMapper objectMapper;
+
+    Repairs(OutboxAdmin outboxAdmin, ParkedMessages parked, ObjectMapper objectMapper) {
+        this.outboxAdmin = outboxAdmin;
+        this.parked = parked;
+        this.objectMapper = objectMapper;
+    }
+
+    /** FAILED → PENDING with a fresh attempt budget; the relay publishes it at once. */
+    public void requeue(String messageId) {
+        if (!outboxAdmin.requeue(messageId)) {
+            throw outboxAdmin.exists(messageId)
+                    ? ApiException.conflict("outbox message " + messageId + " is not FAILED")
+                    : ApiException.notFound("no outbox message " + messageId);
+        }
+    }
+
+    /**
+     * Publishes the parked message again, unchanged, to the queue it came from (through the outbox,
+     * so removing it from the parking table and re-publishing it are one transaction).
+     */
+    @Transactional
+    public void replay(long id) {
+        ParkedMessages.ParkedMessage message = parked.find(id)
+                .orElseThrow(() -> ApiException.notFound("no parked message " + id));
+        if (message.payload() == null) {
+            throw ApiException.conflict("parked message " + id + " has no stored body (it was over the size limit)");
+        }
+        outboxAdmin.republish(new OutboxMessage(
+                message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId(), null, "",
+                message.queue(), message.type() != null ? message.type() : "unknown", message.correlationId(),
+                message.replyTo(), textHeaders(message.headers()), message.payload()));
+        parked.remove(id);
+    }
+
+    private Map<String, String> textHeaders(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            Map<String, Object> headers = objectMapper.readValue(json, new TypeReference<Map<String, Object>>() { });
+            return headers.entrySet().stream().filter(header -> header.getValue() != null)
+                    .collect(Collectors.toMap(Map.Entry::getKey, header -> header.getValue().toString()));
+        } catch (JsonProcessingException e) {
+            throw ApiException.conflict("headers of the parked message are unreadable: " + e.getOriginalMessage());
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// Sagaflow's Cockpit plugin: a "Saga messages" tab on every process instance, and a "Sagaflow"
+// section on the dashboard. A plain ES module, served from the jar as it is: no build step.
+// Data and repairs come from the plugin's REST resource (SagaMessagesPluginResource); every
+// repair asks for a confirmation in the page first, and only operators see the buttons.
+
+const PLUGIN = "saga-messages";
+
+function url(api, path) {
+  return `${api.cockpitApi}/plugin/${PLUGIN}/${api.engine}${path}`;
+}
+
+async function call(api, method, path, body) {
+  const response = await fetch(url(api, path), {
+    method,
+    credentials: "same-origin",
+    headers: {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "X-XSRF-TOKEN": api.CSRFToken,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    throw new Error((json && json.detail) || `${response.status} ${response.statusText}`);
+  }
+  return json;
+}
+
+/** Builds an element; text children are text nodes, so nothing a message says becomes markup. */
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  Object.entries(attributes).forEach(([name, value]) => {
+    if (name === "onclick") {
+      element.addEventListener("click", value);
+    } else if (value !== undefined && value !== null) {
+      element.setAttribute(name, value);
+    }
+  });
+  children.flat(Infinity).forEach((child) => {
+    if (child !== undefined && child !== null) {
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  });
+  return element;
+}
+
+function time(instant) {
+  return instant ? new Date(instant).toLocaleString() : "";
+}
+
+const STATUS_CLASS = {
+  FAILED: "danger", REJECTED: "warning", TIMED_OUT: "warning", CANCELLED: "warning",
+  PENDING: "info", WAITING: "info", QUEUED: "info",
+};
+
+function status(value) {
+  return el("span", { class: `label label-${STATUS_CLASS[value] || "default"} saga-status` }, value);
+}
+
+function table(caption, headers, rows, emptyText) {
+  if (rows.length === 0) {
+    return el("div", { class: "saga-section" }, el("h4", {}, caption), el("p", { class: "text-muted" }, emptyText));
+  }
+  return el("div", { class: "saga-section" },
+    el("h4", {}, caption),
+    el("table", { class: "cam-table" },
+      el("thead", {}, el("tr", {}, headers.map((header) => el("th", {}, header)))),
+      el("tbody", {}, rows)));
+}
+
+/**
+ * Asks before a repair, in the page (a bar above the tables): the question, a reason field when
+ * one is asked for, and Confirm / Cancel. Nothing is sent before Confirm.
+ */
+function confirmThen(node, question, askReason, action) {
+  const bar = node.querySelector(".saga-confirm-slot");
+  const reason = askReason ? el("input", { type: "text", class: "form-control input-sm saga-confirm-reason",
+    placeholder: "Reason (shown in the saga and its event)", maxlength: "500" }) : null;
+  bar.replaceChildren(el("div", { class: "alert alert-warning saga-confirm" },
+    el("p", {}, question), reason,
+    el("button", { class: "btn btn-sm btn-primary saga-confirm-yes", onclick: () => action(reason ? reason.value : null) },
+      "Confirm"), " ",
+    el("button", { class: "btn btn-sm btn-default saga-confirm-no", onclick: () => bar.replaceChildren() }, "Cancel")));
+}
+
+function repair(node, refresh, question, action) {
+  confirmThen(node, question, false, async () => {
+    try {
+      await action();
+      await refresh(`Done: ${question.replace(/\?$/, "")}.`);
+    } catch (error) {
+      await refresh(`Failed: ${error.message}`, true);
+    }
+  });
+}
+
+async function renderTab(node, { api, processInstanceId }) {
+  const refresh = async (notice, isError) => {
+    let data;
+    try {
+      data = await call(api, "GET", `/process-instance/${processInstanceId}/messages`);
+    } catch (error) {
+      node.replaceChildren(el("p", { class: "text-danger" }, `Saga messages unavailable: ${error.message}`));
+      return;
+    }
+    const { messages, operator } = data;
+    const steps = messages.steps.map((step) => el("tr", { "data-command-id": step.commandId },
+      el("td", {}, step.step), el("td", {}, step.op), el("td", {}, step.command), el("td", {}, step.attempt),
+      el("td", {}, status(step.status)), el("td", {}, time(step.deadlineAt)), el("td", { class: "saga-reason" }, step.reason),
+      el("td", {}, time(step.sentAt)), el("td", {}, time(step.repliedAt))));
+    const outbox = messages.outbox.map((row) => el("tr", { "data-message-id": row.messageId },
+      el("td", {}, row.type), el("td", {}, `${row.exchange} / ${row.routingKey}`), el("td", {}, status(row.status)),
+      el("td", {}, row.attempts), el("td", { class: "saga-last-error" }, row.lastError), el("td", {}, time(row.createdAt)),
+      el("td", {}, time(row.sentAt)),
+      el("td", {}, operator && row.status === "FAILED"
+        ? el("button", {
+          class: "btn btn-xs btn-primary saga-requeue",
+          onclick: () => repair(node, refresh, `Requeue outbox message ${row.messageId}?`,
+            () => call(api, "POST", `/outbox/${row.messageId}/requeue`)),
+        }, "Requeue")
+        : null)));
+    const parked = messages.parked.map((message) => el("tr", { "data-parked-id": message.id },
+      el("td", {}, message.type), el("td", {}, message.consumer), el("td", {}, message.queue),
+      el("td", { class: "saga-reason" }, message.reason), el("td", {}, time(message.parkedAt)),
+      el("td", {}, operator
+        ? el("button", {
+          class: "btn btn-xs btn-primary saga-replay",
+          onclick: () => repair(node, refresh, `Replay parked message ${message.id} to ${message.queue}?`,
+            () => call(api, "POST", `/parked/${message.id}/replay`)),
+        }, "Replay")
+        : null)));
+    const abort = operator
+      ? el("button", {
+        class: "btn btn-default btn-sm saga-abort",
+        onclick: () => confirmThen(node, "Abort this saga? It compensates what it has done.", true,
+          async (reason) => {
+            try {
+              await call(api, "POST", `/process-instance/${processInstanceId}/abort`, { reason });
+              await refresh("Done: the saga compensates.");
+            } catch (error) {
+              await refresh(`Failed: ${error.message}`, true);
+            }
+          }),
+      }, "Abort saga…")
+      : el("p", { class: "text-muted saga-read-only" }, "Read-only: repairs need an operator (camunda-admin or saga-operator).");
+    node.replaceChildren(el("div", { class: "saga-messages" },
+      el("div", { class: "saga-toolbar" }, abort, " ",
+        el("button", { class: "btn btn-default btn-sm saga-refresh", onclick: () => refresh() }, "Refresh")),
+      el("div", { class: "saga-confirm-slot" }),
+      notice ? el("div", { class: `alert alert-${isError ? "danger" : "success"} saga-notice` }, notice) : null,
+      table("Steps", ["Step", "Op", "Command", "Attempt", "Status", "Deadline", "Reason", "Sent", "Replied"], steps,
+        "No step has sent a command yet."),
+      table("Outbox", ["Type", "Exchange / routing key", "Status", "Attempts", "Last error", "Written", "Sent", ""],
+        outbox, "No outbox row of this saga needs attention."),
+      table("Parked messages", ["Type", "Consumer", "Queue", "Reason", "Parked", ""], parked,
+        "No parked message names this saga.")));
+  };
+  node.replaceChildren(el("p", { class: "text-muted" }, "Loading saga messages…"));
+  await refresh();
+}
+
+function sagaLinks(ids) {
+  return el("span", { class: "saga-links" }, ids.map((id, index) => [index ? ", " : "",
+    el("a", { href: `#/process-instance/${id}/runtime` }, id.substring(0, 8))]));
+}
+
+async function renderDashboard(node, { api }) {
+  let overview;
+  try {
+    overview = await call(api, "GET", "/overview");
+  } catch (error) {
+    node.replaceChildren(el("p", { class: "text-danger" }, `Sagaflow overview unavailable: ${error.message}`));
+    return;
+  }
+  const row = (name, value, ids, warn) => el("tr", { "data-count": name },
+    el("th", {}, name), el("td", { class: warn ? "text-danger saga-count" : "saga-count" }, value),
+    el("td", {}, ids && ids.length ? sagaLinks(ids) : ""));
+  node.replaceChildren(el("section", { class: "saga-overview" },
+    el("h3", { class: "section-title" }, "Sagaflow"),
+    el("table", { class: "cam-table" }, el("tbody", {},
+      row("Pending outbox rows", `${overview.pendingOutboxRows}${overview.oldestPendingSeconds !== null
+        ? ` (oldest ${overview.oldestPendingSeconds} s)` : ""}`, null, overview.oldestPendingSeconds > 60),
+      row("FAILED outbox rows", overview.failedOutboxRows, overview.sagasWithFailedRows, overview.failedOutboxRows > 0),
+      row("Parked messages", overview.parkedMessages, overview.sagasWithParkedMessages, overview.parkedMessages > 0),
+      row("Half messages PARKED", overview.halfMessagesParked, null, overview.halfMessagesParked > 0),
+      row("Steps past their deadline", overview.stepsPastDeadline, overview.sagasPastDeadline,
+        overview.stepsPastDeadline > 0)))));
+}
+
+export default [
+  {
+    id: "sagaflow-saga-messages-tab",
+    pluginPoint: "cockpit.processInstance.runtime.tab",
+    properties: { label: "Saga messages" },
+    priority: 5,
+    render: (node, context) => { renderTab(node, context); },
+  },
+  {
+    id: "sagaflow-dashboard",
+    pluginPoint: "cockpit.dashboard",
+    priority: 5,
+    render: (node, context) => { renderDashboard(node, context); },
+  },
+];

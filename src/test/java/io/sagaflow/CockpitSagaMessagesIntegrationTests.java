@@ -1,0 +1,334 @@
+package io.sagaflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.ParkedMessages;
+import io.sagaflow.messaging.Topology;
+import io.sagaflow.outbox.OutboxProperties;
+import org.camunda.bpm.engine.AuthorizationService;
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.authorization.Authorization;
+import org.camunda.bpm.engine.authorization.Permissions;
+import org.camunda.bpm.engine.authorization.Resources;
+import org.camunda.bpm.engine.identity.User;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Repairing messages where operators already are: Cockpit's "Saga messages" tab (Sagaflow's Cockpit
+ * plugin) in a real Chromium, against the real relay and broker. A FAILED command is requeued once
+ * its route exists, a parked reply is replayed, a waiting saga is aborted; each saga then ends as it
+ * must. Screenshots go to target/browser (and docs/images with {@code -Dsagaflow.docs.screenshots=true}).
+ */
+@IntegrationTest
+@DisplayName("Cockpit: the Saga messages tab")
+class CockpitSagaMessagesIntegrationTests {
+
+    private static final String TRIP = "trip-booking";
+    private static final String ORDER = "order-fulfillment";
+    private static final String CAR_QUEUE = Topology.participantQueue("car");
+    private static final String CAR_RESERVE = "car.reserve";
+
+    @Autowired
+    private TestRestTemplate rest;
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private AmqpAdmin amqpAdmin;
+    @Autowired
+    private RabbitTemplate rabbit;
+    @Autowired
+    private OutboxProperties outbox;
+    @Autowired
+    private ObjectMapper objectMapper;
+    @Autowired
+    private ParkedMessages parkedMessages;
+    @Autowired
+    private IdentityService identities;
+    @Autowired
+    private AuthorizationService authorizations;
+    @Autowired
+    @Qualifier("replyListener")
+    private SimpleMessageListenerContainer replyListener;
+    @Value("${sagaflow.admin.user}")
+    private String adminUser;
+    @Value("${sagaflow.admin.password}")
+    private String adminPassword;
+    @LocalServerPort
+    private int port;
+
+    private final Path projectDir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+    private ApiSupport api;
+    private CockpitPage cockpit;
+
+    @BeforeEach
+    void setUp() {
+        CockpitPage.requireBrowser();
+        api = new ApiSupport(rest, adminUser, adminPassword);
+        cockpit = CockpitPage.open("http://localhost:" + port, projectDir.resolve("target/browser/saga-messages"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        amqpAdmin.declareBinding(carReserveRoute()); // whatever a test did, the route exists afterwards
+        if (!replyListener.isRunning()) {
+            replyListener.start();
+        }
+        if (cockpit != null) {
+            cockpit.close();
+        }
+    }
+
+    @Test
+    @DisplayName("an unroutable command FAILED: the tab shows it with its error; with the route back, Requeue completes the saga")
+    void requeueAFailedCommand() throws Exception {
+        amqpAdmin.removeBinding(carReserveRoute());
+        StartedSaga trip = api.startSaga(TRIP, trip());
+        String commandId = await("the car command sent and refused").atMost(ApiSupport.SAGA_TIMEOUT)
+                .until(() -> jdbc.queryForList("""
+                        SELECT o.message_id FROM sagaflow.outbox_message o
+                        JOIN sagaflow.saga_step s ON s.command_id = o.message_id
+                        WHERE s.saga_id = ? AND s.command = ? AND o.attempts >= 1 AND o.last_error IS NOT NULL""",
+                        String.class, trip.sagaId(), CAR_RESERVE), rows -> rows.size() == 1).get(0);
+        // The relay's backoff would take minutes to reach its last attempt: skip the waits, not the attempt.
+        jdbc.update("UPDATE sagaflow.outbox_message SET attempts = ?, next_attempt_at = CURRENT_TIMESTAMP "
+                + "WHERE message_id = ?", outbox.maxAttempts() - 1, commandId);
+        await("the relay gives the command up as FAILED").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> "FAILED".equals(
+                jdbc.queryForObject("SELECT status FROM sagaflow.outbox_message WHERE message_id = ?", String.class,
+                        commandId)));
+
+        try {
+            cockpit.logIn(adminUser, adminPassword);
+            WebElement overview = cockpit.openDashboardSection();
+            toDocs(cockpit.screenshot("dashboard"), "cockpit-saga-dashboard.png");
+            assertThat(overview.findElement(By.cssSelector("tr[data-count='FAILED outbox rows'] .saga-count"))
+                    .getText()).isNotEqualTo("0");
+            assertThat(overview.findElements(By.cssSelector("a[href='#/process-instance/" + trip.sagaId()
+                    + "/runtime']"))).as("link to the saga with the FAILED row: %s", overview.getText()).isNotEmpty();
+
+            cockpit.openInstance(trip.sagaId());
+            cockpit.selectTab("Saga messages");
+            WebElement failed = cockpit.awaitOutboxRow(commandId, "FAILED");
+            assertThat(failed.findElement(By.cssSelector(".saga-last-error")).getText())
+                    .containsAnyOf("unroutable", "nacked");
+            assertThat(failed.getText()).contains(CAR_RESERVE);
+            toDocs(cockpit.screenshot("failed-command"), "cockpit-saga-messages.png");
+            JsonNode overRest = objectMapper.readTree(api.rest().getForObject("/api/sagas/{id}/messages", String.class,
+                    trip.sagaId()));
+            assertThat(overRest.path("outbox").findValuesAsText("status")).contains("FAILED");
+            assertThat(overRest.path("steps").findValuesAsText("command")).containsExactly(CAR_RESERVE);
+
+            amqpAdmin.declareBinding(carReserveRoute()); // the operator creates the missing route
+            String notice = cockpit.repair(failed.findElement(By.cssSelector(".saga-requeue")), null, "requeue-confirm");
+            assertThat(notice).contains("Done", "Requeue");
+
+            assertThat(awaitStatus(trip.sagaId(), "COMPLETED")).isEqualTo("COMPLETED");
+            assertThat(cockpit.awaitOutboxRow(commandId, "SENT").getText()).contains(CAR_RESERVE);
+        } catch (Throwable e) {
+            cockpit.saveFailure();
+            throw e;
+        }
+    }
+
+    @Test
+    @DisplayName("a parked reply is listed with its reason; Replay hands it to the orchestrator and the saga completes")
+    void replayAParkedReply() throws Exception {
+        // The orchestrator's reply consumer is stopped, so the first reply waits in its queue; the test
+        // parks it as the consumer parks a reply whose retries are exhausted.
+        replyListener.stop();
+        StartedSaga order = api.startSaga(ORDER, order());
+        Message reply = await("the saga's first reply waiting").atMost(ApiSupport.SAGA_TIMEOUT).until(
+                () -> replyOf(order.sagaId()), received -> received != null);
+        reply.getMessageProperties().setConsumerQueue(Topology.ORCHESTRATOR_REPLIES_QUEUE);
+        parkedMessages.park("orchestrator", InboundMessage.of(reply),
+                "retries exhausted: database unavailable (simulated by the test)");
+        replyListener.start();
+
+        try {
+            cockpit.logIn(adminUser, adminPassword);
+            cockpit.openInstance(order.sagaId());
+            cockpit.selectTab("Saga messages");
+            WebElement parked = cockpit.awaitParkedRow("retries exhausted");
+            toDocs(cockpit.screenshot("parked-reply"), "cockpit-saga-parked.png");
+
+            String notice = cockpit.repair(parked.findElement(By.cssSelector(".saga-replay")), null, "replay-confirm");
+            assertThat(notice).contains("Done", "Replay");
+
+            assertThat(awaitStatus(order.sagaId(), "COMPLETED")).isEqualTo("COMPLETED");
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.parked_message WHERE headers LIKE ?",
+                    Long.class, "%" + order.sagaId() + "%")).as("parked messages left").isZero();
+        } catch (Throwable e) {
+            cockpit.saveFailure();
+            throw e;
+        }
+    }
+
+    @Test
+    @DisplayName("Abort with a reason from the tab compensates a waiting saga")
+    void abortFromTheTab() throws Exception {
+        Map<String, Object> variables = order();
+        variables.put("simulate", List.of("payment.charge:delay=PT20S"));
+        StartedSaga order = api.startSaga(ORDER, variables);
+        await("the charge waiting for its reply").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND command = 'payment.charge' "
+                        + "AND status = 'WAITING'", Long.class, order.sagaId()) == 1);
+
+        try {
+            cockpit.logIn(adminUser, adminPassword);
+            cockpit.openInstance(order.sagaId());
+            cockpit.selectTab("Saga messages");
+            cockpit.awaitSagaMessagesTab();
+            String notice = cockpit.repair(cockpit.find(By.cssSelector(".saga-messages .saga-abort")),
+                    "customer cancelled in Cockpit", "abort-confirm");
+            assertThat(notice).contains("Done");
+
+            assertThat(awaitStatus(order.sagaId(), "COMPENSATED")).isEqualTo("COMPENSATED");
+            assertThat(jdbc.queryForObject("SELECT reason FROM sagaflow.saga WHERE saga_id = ?", String.class,
+                    order.sagaId())).contains("customer cancelled in Cockpit", adminUser);
+        } catch (Throwable e) {
+            cockpit.saveFailure();
+            throw e;
+        }
+    }
+
+    @Test
+    @DisplayName("a Cockpit user who is no operator sees the tab read-only, and the plugin refuses its repairs with 403")
+    void nonOperatorSeesTheTabReadOnly() throws Exception {
+        Map<String, Object> variables = order();
+        variables.put("simulate", List.of("payment.charge:delay=PT20S"));
+        StartedSaga order = api.startSaga(ORDER, variables);
+        String viewer = "viewer-" + java.util.UUID.randomUUID();
+        String password = "viewer-secret-" + java.util.UUID.randomUUID();
+        createCockpitViewer(viewer, password);
+
+        try {
+            cockpit.logIn(viewer, password);
+            cockpit.openInstance(order.sagaId());
+            cockpit.selectTab("Saga messages");
+            cockpit.find(By.cssSelector(".saga-messages .saga-read-only"));
+            assertThat(cockpit.findAll(By.cssSelector(".saga-messages .saga-abort, .saga-messages .saga-requeue, "
+                    + ".saga-messages .saga-replay"))).as("repair buttons").isEmpty();
+            toDocs(cockpit.screenshot("read-only"), "cockpit-saga-read-only.png");
+
+            long status = cockpit.postFromPage("/camunda/api/cockpit/plugin/saga-messages/default/process-instance/"
+                    + order.sagaId() + "/abort", "{\"reason\":\"not mine to abort\"}");
+            assertThat(status).as("a viewer's abort through the plugin").isEqualTo(403);
+            assertThat(api.saga(order.sagaId()).status()).isEqualTo("RUNNING");
+        } catch (Throwable e) {
+            cockpit.saveFailure();
+            throw e;
+        } finally {
+            identities.deleteUser(viewer);
+        }
+    }
+
+    // --- helpers --------------------------------------------------------------------------
+
+    /** A Camunda user who may open Cockpit and read process instances, in no group. */
+    private void createCockpitViewer(String viewer, String password) {
+        User user = identities.newUser(viewer);
+        user.setFirstName("Cockpit");
+        user.setLastName("Viewer");
+        user.setPassword(password);
+        identities.saveUser(user);
+        grant(viewer, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
+        grant(viewer, Resources.PROCESS_DEFINITION, "*", Permissions.READ, Permissions.READ_INSTANCE);
+        grant(viewer, Resources.PROCESS_INSTANCE, "*", Permissions.READ);
+    }
+
+    private void grant(String user, Resources resource, String resourceId, Permissions... permissions) {
+        Authorization authorization = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
+        authorization.setUserId(user);
+        authorization.setResource(resource);
+        authorization.setResourceId(resourceId);
+        for (Permissions permission : permissions) {
+            authorization.addPermission(permission);
+        }
+        authorizations.saveAuthorization(authorization);
+    }
+
+    /** Takes the next waiting reply; one of another saga (an earlier test's late reply) goes back. */
+    private Message replyOf(String sagaId) {
+        Message reply = rabbit.receive(Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
+        if (reply != null && !sagaId.equals(reply.getMessageProperties().getHeader("sagaflow-saga-id"))) {
+            rabbit.send("", Topology.ORCHESTRATOR_REPLIES_QUEUE, reply);
+            return null;
+        }
+        return reply;
+    }
+
+    private static Binding carReserveRoute() {
+        return BindingBuilder.bind(new Queue(CAR_QUEUE)).to(new TopicExchange(Topology.COMMANDS_EXCHANGE))
+                .with(CAR_RESERVE);
+    }
+
+    private String awaitStatus(String sagaId, String status) {
+        await("saga " + sagaId + " " + status).atMost(ApiSupport.SAGA_TIMEOUT.multipliedBy(2))
+                .pollInterval(Duration.ofMillis(200)).until(() -> status.equals(api.saga(sagaId).status()));
+        return api.saga(sagaId).status();
+    }
+
+    private Map<String, Object> trip() {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("tripId", ApiSupport.fresh("trip"));
+        variables.put("customerId", ApiSupport.fresh("traveller"));
+        variables.put("city", "Lisbon");
+        variables.put("days", 4);
+        variables.put("nights", 3);
+        variables.put("from", "BER");
+        variables.put("to", "LIS");
+        return variables;
+    }
+
+    private Map<String, Object> order() {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("orderId", ApiSupport.fresh("order"));
+        variables.put("customerId", ApiSupport.fresh("customer"));
+        variables.put("sku", ApiSupport.freshSku(jdbc, 100));
+        variables.put("quantity", 1);
+        variables.put("amount", new BigDecimal("9.00"));
+        variables.put("country", "DE");
+        return variables;
+    }
+
+    private void toDocs(Path screenshot, String name) throws IOException {
+        if (Boolean.getBoolean("sagaflow.docs.screenshots")) {
+            Path images = projectDir.resolve("docs/images");
+            Files.createDirectories(images);
+            Files.copy(screenshot, images.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
