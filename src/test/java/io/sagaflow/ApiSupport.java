@@ -134,6 +134,53 @@ final class ApiSupport {
         return response.getBody();
     }
 
+    /**
+     * Variables of a 1-unit order of {@code sku} with a fresh order and customer id, for
+     * {@code POST /api/sagas/order-fulfillment}, with the simulations asked for.
+     */
+    static Map<String, Object> orderVariables(String sku, String amount, String country, String... simulate) {
+        Map<String, Object> variables = new java.util.LinkedHashMap<>();
+        variables.put("orderId", fresh("order"));
+        variables.put("customerId", fresh("customer"));
+        variables.put("sku", sku);
+        variables.put("quantity", 1);
+        variables.put("amount", new BigDecimal(amount));
+        variables.put("country", country);
+        if (simulate.length > 0) {
+            variables.put("simulate", List.of(simulate));
+        }
+        return variables;
+    }
+
+    /** An operator's Retry of the saga's (first) incident, through engine-rest, as Cockpit does it. */
+    void retryIncidentOf(String sagaId) {
+        ResponseEntity<List<Map<String, Object>>> incidents = rest.exchange(
+                "/engine-rest/incident?processInstanceId={id}", HttpMethod.GET, null,
+                new ParameterizedTypeReference<>() { }, sagaId);
+        assertThat(incidents.getBody()).as("incidents of saga %s", sagaId).isNotEmpty();
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        ResponseEntity<String> retried = rest.exchange("/engine-rest/job/{id}/retries", HttpMethod.PUT,
+                new HttpEntity<>("{\"retries\":1}", headers), String.class,
+                incidents.getBody().get(0).get("configuration"));
+        assertThat(retried.getStatusCode()).as("retry: %s", retried.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
+    }
+
+    /**
+     * Takes the next reply waiting in the orchestrator's queue (its consumer stopped) if it belongs
+     * to {@code sagaId}; one of another saga (an earlier test's late reply) goes back to the queue.
+     */
+    static org.springframework.amqp.core.Message takeReplyOf(org.springframework.amqp.rabbit.core.RabbitTemplate rabbit,
+                                                             String sagaId) {
+        org.springframework.amqp.core.Message reply = rabbit.receive(
+                io.sagaflow.messaging.Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
+        if (reply != null && !sagaId.equals(reply.getMessageProperties().getHeader("sagaflow-saga-id"))) {
+            rabbit.send("", io.sagaflow.messaging.Topology.ORCHESTRATOR_REPLIES_QUEUE, reply);
+            return null;
+        }
+        return reply;
+    }
+
     /** POST of a raw JSON text, for bodies no Java object would serialize to. */
     ResponseEntity<String> postJson(String path, String json, Object... uriVariables) {
         HttpHeaders headers = new HttpHeaders();

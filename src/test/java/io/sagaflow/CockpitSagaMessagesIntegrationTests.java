@@ -171,7 +171,7 @@ class CockpitSagaMessagesIntegrationTests {
         replyListener.stop();
         StartedSaga order = api.startSaga(ORDER, order());
         Message reply = await("the saga's first reply waiting").atMost(ApiSupport.SAGA_TIMEOUT).until(
-                () -> replyOf(order.sagaId()), received -> received != null);
+                () -> ApiSupport.takeReplyOf(rabbit, order.sagaId()), received -> received != null);
         reply.getMessageProperties().setConsumerQueue(Topology.ORCHESTRATOR_REPLIES_QUEUE);
         parkedMessages.park("orchestrator", InboundMessage.of(reply),
                 "retries exhausted: database unavailable (simulated by the test)");
@@ -280,16 +280,6 @@ class CockpitSagaMessagesIntegrationTests {
         authorizations.saveAuthorization(authorization);
     }
 
-    /** Takes the next waiting reply; one of another saga (an earlier test's late reply) goes back. */
-    private Message replyOf(String sagaId) {
-        Message reply = rabbit.receive(Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
-        if (reply != null && !sagaId.equals(reply.getMessageProperties().getHeader("sagaflow-saga-id"))) {
-            rabbit.send("", Topology.ORCHESTRATOR_REPLIES_QUEUE, reply);
-            return null;
-        }
-        return reply;
-    }
-
     private static Binding carReserveRoute() {
         return BindingBuilder.bind(new Queue(CAR_QUEUE)).to(new TopicExchange(Topology.COMMANDS_EXCHANGE))
                 .with(CAR_RESERVE);
@@ -314,14 +304,7 @@ class CockpitSagaMessagesIntegrationTests {
     }
 
     private Map<String, Object> order() {
-        Map<String, Object> variables = new LinkedHashMap<>();
-        variables.put("orderId", ApiSupport.fresh("order"));
-        variables.put("customerId", ApiSupport.fresh("customer"));
-        variables.put("sku", ApiSupport.freshSku(jdbc, 100));
-        variables.put("quantity", 1);
-        variables.put("amount", new BigDecimal("9.00"));
-        variables.put("country", "DE");
-        return variables;
+        return ApiSupport.orderVariables(ApiSupport.freshSku(jdbc, 100), "9.00", "DE");
     }
 
     private void toDocs(Path screenshot, String name) throws IOException {

@@ -6,7 +6,9 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
 
 /**
  * The whole service on real connections: by default the embedded mode (H2 + in-JVM AMQP broker on
@@ -27,6 +29,11 @@ import org.springframework.boot.test.context.SpringBootTest;
             // Several tests send wrong credentials on purpose from 127.0.0.1, the address every test
             // uses; the flood test floods from 127.0.0.2 (LoginFloodIntegrationTests).
             "sagaflow.security.login-throttle.max-failures=60",
+            // Every saga traced, so TracingIntegrationTests sees whole traces.
+            "management.tracing.sampling.probability=1.0",
         })
+// Spring Boot switches tracing off in tests unless asked; metrics export stays off.
+@AutoConfigureObservability(metrics = false)
+@Import(TracingTestConfiguration.class)
 public @interface IntegrationTest {
 }

@@ -87,7 +87,7 @@ class SagaEndEventsIntegrationTests {
     @Test
     @DisplayName("a completed saga publishes one saga.completed with routing key order-fulfillment.completed")
     void completedSagaPublishesOneEvent() throws Exception {
-        StartedSaga started = api.startSaga(PROCESS, order("10.00", "DE"));
+        StartedSaga started = api.startSaga(PROCESS, ApiSupport.orderVariables(sku, "10.00", "DE"));
         assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPLETED");
 
         Message event = onlyEventOf(started.sagaId());
@@ -109,7 +109,7 @@ class SagaEndEventsIntegrationTests {
     @Test
     @DisplayName("a compensated saga publishes one saga.compensated naming the refusal")
     void compensatedSagaPublishesOneEvent() throws Exception {
-        StartedSaga started = api.startSaga(PROCESS, order("20000", "DE"));
+        StartedSaga started = api.startSaga(PROCESS, ApiSupport.orderVariables(sku, "20000", "DE"));
         assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPENSATED");
 
         Message event = onlyEventOf(started.sagaId());
@@ -124,7 +124,7 @@ class SagaEndEventsIntegrationTests {
     @Test
     @DisplayName("an aborted saga publishes one saga.compensated whose reason is the operator's")
     void abortedSagaPublishesOneEvent() throws Exception {
-        StartedSaga started = api.startSaga(PROCESS, order("11.00", "DE", "payment.charge:delay=PT3S"));
+        StartedSaga started = api.startSaga(PROCESS, ApiSupport.orderVariables(sku, "11.00", "DE", "payment.charge:delay=PT3S"));
         await("the charge sent").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
                 "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND command = 'payment.charge'", Long.class,
                 started.sagaId()) == 1);
@@ -142,7 +142,7 @@ class SagaEndEventsIntegrationTests {
     @Test
     @DisplayName("an incident publishes one saga.failed; its retry completes the saga with one saga.completed")
     void incidentPublishesFailedThenCompleted() throws Exception {
-        StartedSaga started = api.startSaga(PROCESS, order("12.00", "DE", "payment.charge:technical-failure-once"));
+        StartedSaga started = api.startSaga(PROCESS, ApiSupport.orderVariables(sku, "12.00", "DE", "payment.charge:technical-failure-once"));
         assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("FAILED");
 
         Message failed = onlyEventOf(started.sagaId());
@@ -153,7 +153,7 @@ class SagaEndEventsIntegrationTests {
         assertThat(body.has("endedAt") && !body.path("endedAt").isNull()).as("an incident does not end the saga")
                 .isFalse();
 
-        retryIncidentOf(started.sagaId());
+        api.retryIncidentOf(started.sagaId());
         await("the retried saga completed").atMost(ApiSupport.SAGA_TIMEOUT)
                 .until(() -> "COMPLETED".equals(api.saga(started.sagaId()).status()));
         List<Message> events = eventsOf(started.sagaId(), 2);
@@ -197,29 +197,4 @@ class SagaEndEventsIntegrationTests {
                 .toList();
     }
 
-    private void retryIncidentOf(String sagaId) throws Exception {
-        ResponseEntity<List<Map<String, Object>>> incidents = api.rest().exchange(
-                "/engine-rest/incident?processInstanceId={id}", HttpMethod.GET, null,
-                new ParameterizedTypeReference<>() { }, sagaId);
-        String jobId = (String) incidents.getBody().get(0).get("configuration");
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        ResponseEntity<String> retried = api.rest().exchange("/engine-rest/job/{id}/retries", HttpMethod.PUT,
-                new HttpEntity<>("{\"retries\":1}", headers), String.class, jobId);
-        assertThat(retried.getStatusCode()).as("retry: %s", retried.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
-    }
-
-    private Map<String, Object> order(String amount, String country, String... simulate) {
-        Map<String, Object> variables = new LinkedHashMap<>();
-        variables.put("orderId", ApiSupport.fresh("order"));
-        variables.put("customerId", ApiSupport.fresh("customer"));
-        variables.put("sku", sku);
-        variables.put("quantity", 1);
-        variables.put("amount", new BigDecimal(amount));
-        variables.put("country", country);
-        if (simulate.length > 0) {
-            variables.put("simulate", List.of(simulate));
-        }
-        return variables;
-    }
 }

@@ -1,6 +1,7 @@
 package io.sagaflow.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.tracing.SagaTracing;
 import org.springframework.amqp.rabbit.config.RetryInterceptorBuilder;
 import org.springframework.amqp.rabbit.config.SimpleRabbitListenerContainerFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
@@ -22,9 +23,12 @@ public class ListenerContainers {
     private final ParkedMessages parked;
     private final MeterRegistry meters;
     private final MessagingProperties properties;
+    private final SagaTracing tracing;
 
     ListenerContainers(SimpleRabbitListenerContainerFactory factory, TransactionTemplate transactions, Inbox inbox,
-                       ParkedMessages parked, MeterRegistry meters, MessagingProperties properties) {
+                       ParkedMessages parked, MeterRegistry meters, MessagingProperties properties,
+                       SagaTracing tracing) {
+        this.tracing = tracing;
         this.factory = factory;
         this.transactions = transactions;
         this.inbox = inbox;
@@ -48,7 +52,7 @@ public class ListenerContainers {
         container.setListenerId(consumer);
         container.setQueueNames(queue);
         container.setMessageListener(new TransactionalConsumer(consumer, handler, transactions, inbox, parked, meters,
-                properties.maxPayloadBytes()));
+                properties.maxPayloadBytes(), tracing));
         MessagingProperties.Retry retry = properties.retry();
         container.setAdviceChain(RetryInterceptorBuilder.stateless()
                 .maxAttempts(retry.maxAttempts())

@@ -3,6 +3,7 @@ package io.sagaflow.messaging;
 import java.util.Objects;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.tracing.SagaTracing;
 import org.slf4j.MDC;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageListener;
@@ -35,9 +36,12 @@ public final class TransactionalConsumer implements MessageListener {
     private final ParkedMessages parked;
     private final MeterRegistry meters;
     private final int maxPayloadBytes;
+    private final SagaTracing tracing;
 
     public TransactionalConsumer(String consumer, Handler handler, TransactionTemplate transactions, Inbox inbox,
-                                 ParkedMessages parked, MeterRegistry meters, int maxPayloadBytes) {
+                                 ParkedMessages parked, MeterRegistry meters, int maxPayloadBytes,
+                                 SagaTracing tracing) {
+        this.tracing = Objects.requireNonNull(tracing);
         this.consumer = Objects.requireNonNull(consumer);
         this.handler = Objects.requireNonNull(handler);
         this.transactions = transactions;
@@ -53,7 +57,8 @@ public final class TransactionalConsumer implements MessageListener {
         // Every log line about this message names its saga (see logging.pattern.level).
         try (var saga = MDC.putCloseable("sagaId", message.header(SagaHeaders.SAGA_ID));
              var key = MDC.putCloseable("businessKey", message.header(SagaHeaders.BUSINESS_KEY))) {
-            consume(amqpMessage, message);
+            // The message's trace continues here (W3C traceparent in its headers).
+            tracing.consuming("handle " + message.type(), message.headers(), () -> consume(amqpMessage, message));
         }
     }
 

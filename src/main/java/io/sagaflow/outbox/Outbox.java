@@ -6,6 +6,7 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.tracing.SagaTracing;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -25,8 +26,11 @@ public class Outbox {
     private final OutboxRelay relay;
     private final OutboxProperties properties;
     private final Clock clock;
+    private final SagaTracing tracing;
 
-    Outbox(JdbcTemplate jdbc, ObjectMapper objectMapper, OutboxRelay relay, OutboxProperties properties, Clock clock) {
+    Outbox(JdbcTemplate jdbc, ObjectMapper objectMapper, OutboxRelay relay, OutboxProperties properties, Clock clock,
+           SagaTracing tracing) {
+        this.tracing = tracing;
         this.jdbc = jdbc;
         this.objectMapper = objectMapper;
         this.relay = relay;
@@ -39,9 +43,14 @@ public class Outbox {
         append(message, clock.instant());
     }
 
-    /** Writes a message that the relay publishes no earlier than {@code notBefore}. */
+    /**
+     * Writes a message that the relay publishes no earlier than {@code notBefore}, with the trace
+     * context of a producer span in its headers (one it already carries is kept).
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void append(OutboxMessage message, Instant notBefore) {
+    public void append(OutboxMessage untraced, Instant notBefore) {
+        OutboxMessage message = untraced.withHeaders(tracing.producerHeaders("send " + untraced.type(),
+                untraced.headers()));
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.update("""
                 INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,

@@ -40,6 +40,12 @@ public record OutboxMessage(
         headers = Map.copyOf(headers);
     }
 
+    /** The same message with other headers. */
+    public OutboxMessage withHeaders(Map<String, String> newHeaders) {
+        return new OutboxMessage(messageId, orderingKey, exchange, routingKey, type, correlationId, replyTo, newHeaders,
+                payload, broadcast);
+    }
+
     public static String newMessageId() {
         return UUID.randomUUID().toString();
     }

@@ -7,6 +7,7 @@ import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.tracing.SagaTracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.retry.MessageRecoverer;
@@ -28,9 +29,11 @@ class TechnicalFailureReplies {
     private final Replies replies;
     private final ParkedMessages parked;
     private final ObjectMapper objectMapper;
+    private final SagaTracing tracing;
 
     TechnicalFailureReplies(TransactionTemplate transactions, Inbox inbox, Replies replies, ParkedMessages parked,
-                            ObjectMapper objectMapper) {
+                            ObjectMapper objectMapper, SagaTracing tracing) {
+        this.tracing = tracing;
         this.transactions = transactions;
         this.inbox = inbox;
         this.replies = replies;
@@ -51,11 +54,13 @@ class TechnicalFailureReplies {
             }
             log.warn("{} failed technically on {} of saga {} after retries: {}", participant.name(), command.type(),
                     command.sagaId(), reason);
-            transactions.executeWithoutResult(status -> {
-                if (inbox.recordFirstDelivery(participant.name(), command.messageId())) {
-                    replies.send(participant.name(), command, ReplyBody.technicalFailure(reason));
-                }
-            });
+            // After the retries, outside their spans: the failure reply continues the command's trace.
+            tracing.consuming("give up " + command.type(), message.headers(), () ->
+                    transactions.executeWithoutResult(status -> {
+                        if (inbox.recordFirstDelivery(participant.name(), command.messageId())) {
+                            replies.send(participant.name(), command, ReplyBody.technicalFailure(reason));
+                        }
+                    }));
         };
     }
 }

@@ -1,8 +1,10 @@
 package io.sagaflow.saga;
 
 import java.util.List;
+import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.tracing.SagaTracing;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +27,13 @@ class DeadlineWatcher {
     private final WaitingSteps waitingSteps;
     private final TransactionTemplate transactions;
     private final MeterRegistry meters;
+    private final SagaTracing tracing;
+    private final SagaRegistry registry;
 
     DeadlineWatcher(SagaSteps steps, WaitingSteps waitingSteps, TransactionTemplate transactions,
-                    MeterRegistry meters) {
+                    MeterRegistry meters, SagaTracing tracing, SagaRegistry registry) {
+        this.tracing = tracing;
+        this.registry = registry;
         this.steps = steps;
         this.waitingSteps = waitingSteps;
         this.transactions = transactions;
@@ -47,8 +53,14 @@ class DeadlineWatcher {
         try {
             overdue = transactions.execute(status -> {
                 List<SagaSteps.SentCommand> claimed = steps.claimOverdue(1);
-                claimed.forEach(command -> waitingSteps.stop(command, StepStatus.TIMED_OUT,
-                        "no reply to " + command.command() + " within its deadline of " + command.deadline()));
+                // In the saga's own trace: a scheduler has no request or message to take it from.
+                claimed.forEach(command -> tracing.inSpan("saga step deadline " + command.step(),
+                        Map.of("saga.id", command.sagaId(), "saga.step", command.step(), "saga.command",
+                                command.command()), registry.traceparentOf(command.sagaId()), () -> {
+                            waitingSteps.stop(command, StepStatus.TIMED_OUT, "no reply to " + command.command()
+                                    + " within its deadline of " + command.deadline());
+                            return null;
+                        }));
                 return claimed;
             });
         } catch (RuntimeException e) {

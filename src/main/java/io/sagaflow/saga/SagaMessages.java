@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
+import io.sagaflow.tracing.SagaTracing;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -35,7 +36,9 @@ public class SagaMessages {
                          Instant parkedAt) {
     }
 
-    public record Messages(String sagaId, List<Step> steps, List<OutboxRow> outbox, List<Parked> parked) {
+    /** @param traceId the saga's W3C trace id, to look it up in the tracing backend */
+    public record Messages(String sagaId, String traceId, List<Step> steps, List<OutboxRow> outbox,
+                           List<Parked> parked) {
     }
 
     /**
@@ -87,7 +90,9 @@ public class SagaMessages {
                 """, (rs, n) -> new Parked(rs.getLong("id"), rs.getString("consumer"), rs.getString("queue"),
                 rs.getString("message_id"), rs.getString("message_type"), rs.getString("reason"),
                 instant(rs, "parked_at")), "%\"sagaflow-saga-id\":\"" + sagaId + "\"%");
-        return new Messages(sagaId, steps, outbox, parked);
+        String traceparent = jdbc.query("SELECT traceparent FROM sagaflow.saga WHERE saga_id = ?",
+                (rs, n) -> rs.getString(1), sagaId).stream().findFirst().orElse(null);
+        return new Messages(sagaId, SagaTracing.traceIdOf(traceparent), steps, outbox, parked);
     }
 
     @Transactional(readOnly = true)

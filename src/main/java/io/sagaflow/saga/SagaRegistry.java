@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.sagaflow.outbox.Outbox;
+import io.sagaflow.tracing.SagaTracing;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.security.core.Authentication;
@@ -33,7 +34,12 @@ public class SagaRegistry {
 
     /** A saga as the registry keeps it. */
     public record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
-                             SagaStatus status, String reason, Instant startedAt, Instant endedAt, String startedBy) {
+                             SagaStatus status, String reason, Instant startedAt, Instant endedAt, String startedBy,
+                             String traceparent) {
+
+        public String traceId() {
+            return SagaTracing.traceIdOf(traceparent);
+        }
     }
 
     private static final RowMapper<SagaRecord> ROW = (rs, n) -> new SagaRecord(rs.getString("saga_id"),
@@ -41,7 +47,7 @@ public class SagaRegistry {
             SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"),
             rs.getTimestamp("started_at").toInstant(),
             rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant(),
-            rs.getString("started_by"));
+            rs.getString("started_by"), rs.getString("traceparent"));
 
     private static final int MAX_REASON_LENGTH = 2000;
 
@@ -49,8 +55,10 @@ public class SagaRegistry {
     private final Outbox outbox;
     private final SagaEvents events;
     private final Clock clock;
+    private final SagaTracing tracing;
 
-    SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock) {
+    SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock, SagaTracing tracing) {
+        this.tracing = tracing;
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.events = events;
@@ -65,10 +73,10 @@ public class SagaRegistry {
     void started(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
         jdbc.update("""
                 INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at,
-                    started_by)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)
+                    started_by, traceparent)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
-                Timestamp.from(clock.instant()), caller());
+                Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent());
     }
 
     /** Who started it: the authenticated caller of a REST start; none for a start from a message. */
@@ -112,6 +120,12 @@ public class SagaRegistry {
                 UPDATE sagaflow.saga SET status = 'RUNNING', reason = NULL
                 WHERE saga_id = ? AND status = 'FAILED' AND ended_at IS NULL
                 """, sagaId);
+    }
+
+    /** The saga's stored trace context, to continue its trace from a job or a scheduler. */
+    String traceparentOf(String sagaId) {
+        return jdbc.query("SELECT traceparent FROM sagaflow.saga WHERE saga_id = ?", (rs, n) -> rs.getString(1),
+                sagaId).stream().findFirst().orElse(null);
     }
 
     public Optional<SagaRecord> find(String sagaId) {

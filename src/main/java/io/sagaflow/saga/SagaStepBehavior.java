@@ -6,11 +6,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.tracing.SagaTracing;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
@@ -20,6 +22,7 @@ import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -41,10 +44,38 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
     private final StepCommands commands;
     private final ObjectMapper objectMapper;
+    private final SagaTracing tracing;
+    private final Function<String, String> traceparentOfSaga;
 
+    @Autowired
+    SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper, SagaTracing tracing, SagaRegistry registry) {
+        this(commands, objectMapper, tracing, registry::traceparentOf);
+    }
+
+    /** For the Spring-free process tests: no tracing, no registry. */
     SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper) {
+        this(commands, objectMapper, SagaTracing.noop(), sagaId -> null);
+    }
+
+    private SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper, SagaTracing tracing,
+                             Function<String, String> traceparentOfSaga) {
         this.commands = commands;
         this.objectMapper = objectMapper;
+        this.tracing = tracing;
+        this.traceparentOfSaga = traceparentOfSaga;
+    }
+
+    /**
+     * Runs the step again for an operator's Retry of its incident, in the saga's own trace (a job
+     * has no request or message to take it from).
+     */
+    void retry(ActivityExecution execution) {
+        String sagaId = execution.getProcessInstanceId();
+        tracing.inSpan("saga step retry " + execution.getCurrentActivityId(), Map.of("saga.id", sagaId,
+                "saga.step", String.valueOf(execution.getCurrentActivityId())), traceparentOfSaga.apply(sagaId), () -> {
+                    execute(execution);
+                    return null;
+                });
     }
 
     @Override

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param completedSteps ids of the forward steps that succeeded, in completion order
  * @param compensatedSteps ids of the forward steps whose compensation succeeded, in that order
+ * @param traceId the W3C trace id all of the saga's spans share (absent if it started untraced)
  */
 public record SagaView(String sagaId, String processKey, String businessKey, SagaStatus status,
-                       List<String> completedSteps, List<String> compensatedSteps) {
+                       List<String> completedSteps, List<String> compensatedSteps, String traceId) {
 }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.messaging.Operation;
+import io.sagaflow.tracing.SagaTracing;
 import io.sagaflow.web.ApiException;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.RepositoryService;
@@ -56,13 +57,15 @@ public class Sagas {
     private final ObjectMapper objectMapper;
     private final ApplicationEventPublisher events;
     private final SagaRegistry registry;
+    private final SagaTracing tracing;
     /** NESTED: its own transaction, or a savepoint in the caller's. */
     private final TransactionTemplate startTransaction;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
 
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
           WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events,
-          SagaRegistry registry, PlatformTransactionManager transactionManager) {
+          SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing) {
+        this.tracing = tracing;
         this.repository = repository;
         this.runtime = runtime;
         this.history = history;
@@ -115,13 +118,15 @@ public class Sagas {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                String sagaId = startTransaction.execute(status -> {
+                // The saga's trace: a child of the request or message that starts it.
+                String sagaId = tracing.inSpan("saga start " + processKey, Map.of("saga.process_key", processKey,
+                        "saga.business_key", businessKey), null, () -> startTransaction.execute(status -> {
                     ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey,
                             variables);
                     events.publishEvent(new SagaStarted(instance.getId(), processKey, businessKey,
                             Collections.unmodifiableMap(variables)));
                     return instance.getId();
-                });
+                }));
                 return new StartResult(new StartedSaga(sagaId, businessKey, SagaStatus.RUNNING), true);
             } catch (RuntimeException e) {
                 if (!DuplicateKeys.isCause(e)) {
@@ -178,7 +183,8 @@ public class Sagas {
         List<SagaSteps.SentCommand> answered = steps.answered(sagaId);
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance), succeededSteps(answered, Operation.ACTION),
-                succeededSteps(answered, Operation.COMPENSATION));
+                succeededSteps(answered, Operation.COMPENSATION),
+                registry.find(sagaId).map(SagaRegistry.SagaRecord::traceId).orElse(null));
     }
 
     /**

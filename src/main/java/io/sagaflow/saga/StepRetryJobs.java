@@ -54,7 +54,7 @@ final class StepRetryJobs implements JobHandler<StepRetryJobs.NoConfiguration> {
     @Override
     public void execute(NoConfiguration configuration, ExecutionEntity execution, CommandContext commandContext,
                         String tenantId) {
-        behavior.get().execute(execution);
+        behavior.get().retry(execution);
     }
 
     @Override

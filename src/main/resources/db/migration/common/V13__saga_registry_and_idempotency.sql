@@ -15,6 +15,8 @@ CREATE TABLE sagaflow.saga (
     ended_at     TIMESTAMP WITH TIME ZONE,
     -- The authenticated caller that started it over REST (a client reads only its own sagas).
     started_by   VARCHAR(255),
+    -- W3C trace context of the saga's start: work no message carries (retry jobs, deadlines) joins it.
+    traceparent  VARCHAR(64),
     CONSTRAINT saga_status_known CHECK (status IN ('RUNNING', 'COMPLETED', 'COMPENSATED', 'FAILED')),
     CONSTRAINT saga_one_per_business_key UNIQUE (process_key, business_key)
 );

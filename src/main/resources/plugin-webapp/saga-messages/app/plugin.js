@@ -147,7 +147,8 @@ async function renderTab(node, { api, processInstanceId }) {
       : el("p", { class: "text-muted saga-read-only" }, "Read-only: repairs need an operator (camunda-admin or saga-operator).");
     node.replaceChildren(el("div", { class: "saga-messages" },
       el("div", { class: "saga-toolbar" }, abort, " ",
-        el("button", { class: "btn btn-default btn-sm saga-refresh", onclick: () => refresh() }, "Refresh")),
+        el("button", { class: "btn btn-default btn-sm saga-refresh", onclick: () => refresh() }, "Refresh"),
+        messages.traceId ? el("span", { class: "saga-trace-id text-muted" }, `  Trace id: ${messages.traceId}`) : null),
       el("div", { class: "saga-confirm-slot" }),
       notice ? el("div", { class: `alert alert-${isError ? "danger" : "success"} saga-notice` }, notice) : null,
       table("Steps", ["Step", "Op", "Command", "Attempt", "Status", "Deadline", "Reason", "Sent", "Replied"], steps,

@@ -37,7 +37,10 @@ class DockerComposeFileTests {
     @Test
     @SuppressWarnings("unchecked")
     void runsPostgresRabbitmqWithManagementUiTwoOrchestratorsAndTheParticipants() {
-        assertThat(services).containsOnlyKeys("postgres", "rabbitmq", "orchestrator-1", "orchestrator-2", "participants");
+        assertThat(services).containsOnlyKeys("postgres", "rabbitmq", "orchestrator-1", "orchestrator-2", "participants",
+                "jaeger");
+        assertThat((List<Object>) services.get("jaeger").get("profiles")).as("Jaeger only on request")
+                .containsExactly("tracing");
         assertThat((String) services.get("postgres").get("image")).startsWith("postgres:15");
         assertThat((String) services.get("rabbitmq").get("image")).contains("management");
         assertThat((List<Object>) services.get("rabbitmq").get("ports")).contains("15672:15672");
