@@ -110,6 +110,18 @@ class SagaSearchIntegrationTests {
         assertThat(starts).isSortedAccordingTo((a, b) -> b.compareTo(a));
     }
 
+    @Test
+    @DisplayName("the OpenAPI document describes the search with its filters, the messages of a saga and the Idempotency-Key")
+    void openApiDocumentDescribesTheNewEndpoints() throws Exception {
+        JsonNode paths = objectMapper.readTree(api.rest().getForObject("/v3/api-docs", String.class)).path("paths");
+
+        assertThat(paths.path("/api/sagas").path("get").path("parameters").findValuesAsText("name"))
+                .contains("processKey", "businessKey", "status", "startedAfter", "page", "size");
+        assertThat(paths.has("/api/sagas/{sagaId}/messages")).isTrue();
+        assertThat(paths.path("/api/orders").path("post").path("parameters").findValuesAsText("name"))
+                .contains("Idempotency-Key");
+    }
+
     @ParameterizedTest(name = "{0}={1} answers 400 naming the field")
     @CsvSource({"status, DONE", "startedAfter, yesterday", "size, 0", "size, 201", "page, -1", "page, x"})
     @DisplayName("a bad filter answers 400 problem+json naming the field")
