@@ -32,8 +32,9 @@ import org.springframework.context.annotation.Import;
             // Every saga traced, so TracingIntegrationTests sees whole traces.
             "management.tracing.sampling.probability=1.0",
         })
-// Spring Boot switches tracing off in tests unless asked; metrics export stays off.
-@AutoConfigureObservability(metrics = false)
+// Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
+// (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).
+@AutoConfigureObservability
 @Import(TracingTestConfiguration.class)
 public @interface IntegrationTest {
 }

@@ -46,6 +46,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class RepairIntegrationTests {
 
     private static final Duration RELAY_TIMEOUT = Duration.ofSeconds(20);
+    /** How long "nothing arrives" is watched: two relay sweeps (sagaflow.outbox.poll-interval, 1 s). */
+    private static final Duration QUIET_PERIOD = Duration.ofSeconds(2);
 
     @Autowired
     private RabbitTemplate rabbit;
@@ -98,7 +100,9 @@ class RepairIntegrationTests {
         assertThat(listed.path("lastError").asText()).isEqualTo(lastError);
 
         String queue = bindTemporaryQueue(routingKey);
-        assertThat(rabbit.receive(queue)).as("a FAILED row is not published on its own").isNull();
+        // Watched for longer than a relay sweep (1 s): an immediate receive would pass before any sweep ran.
+        assertThat(rabbit.receive(queue, QUIET_PERIOD.toMillis())).as("a FAILED row is not published on its own")
+                .isNull();
 
         ResponseEntity<String> requeue = requeue(messageId);
 
@@ -115,7 +119,7 @@ class RepairIntegrationTests {
         assertThat(sent.get("last_error")).isNull();
         assertThat(sent.get("sent_at")).isNotNull();
         assertThat(listedFailed(messageId)).as("still listed as FAILED").isNull();
-        assertThat(rabbit.receive(queue)).as("a second copy").isNull();
+        assertThat(rabbit.receive(queue, QUIET_PERIOD.toMillis())).as("a second copy").isNull();
     }
 
     @Test

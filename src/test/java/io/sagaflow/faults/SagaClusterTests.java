@@ -77,6 +77,23 @@ class SagaClusterTests {
         }
     }
 
+    /** The queues the instances declared are quorum queues, as configured: read from the broker itself. */
+    @Test
+    @Order(0)
+    void queuesAreQuorumQueues() {
+        String listing = Shell.output("rabbitmqctl", "-q", "list_queues", "-p", VIRTUAL_HOST, "name", "type");
+        Map<String, String> typeByQueue = listing.lines().map(String::trim).filter(line -> !line.isEmpty())
+                .map(line -> line.split("\\s+")).filter(parts -> parts.length == 2)
+                .collect(java.util.stream.Collectors.toMap(parts -> parts[0], parts -> parts[1], (a, b) -> a));
+        System.out.printf("[cluster] queue types: %s%n", typeByQueue);
+
+        assertThat(typeByQueue).as("queues of vhost %s", VIRTUAL_HOST)
+                .containsEntry("sagaflow.orchestrator.replies", "quorum")
+                .containsEntry("sagaflow.participant.inventory", "quorum")
+                .containsEntry("sagaflow.participant.payment", "quorum")
+                .containsEntry("sagaflow.participant.shipping", "quorum");
+    }
+
     @Test
     @Order(1)
     void oneOrderSentToBothInstancesAtOnceStartsOneSaga() throws Exception {

@@ -17,6 +17,23 @@ final class Shell {
         return null;
     }
 
+    /** Runs the command and returns its output; fails if it exits non-zero. */
+    static String output(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output.strip());
+            }
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs the command; a non-zero exit (e.g. deleting what does not exist) is only reported. */
     static boolean attempt(String... command) {
         try {
