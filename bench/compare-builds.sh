@@ -6,6 +6,9 @@
 #
 #   bench/compare-builds.sh <baseline-revision> [repeats, default 3]
 #
+# BENCH_ARGS adds benchmark properties to every run, e.g. BENCH_ARGS="-Dsagaflow.bench.full-speed-sagas=1500"
+# (more sagas per run: less spread between runs, longer runs).
+#
 # Needs what the benchmark needs (docs/performance.md): PostgreSQL and RabbitMQ on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +27,8 @@ cp target/sagaflow-*-SNAPSHOT.jar "$work/head.jar"
 for run in $(seq 1 "$repeats"); do
   for build in baseline head; do
     echo "== run $run of $repeats: $build"
-    mvn -B -ntp -q verify -Pbenchmark -Dsagaflow.bench.quick=true -Dsagaflow.bench.only=sagas \
+    # shellcheck disable=SC2086 # BENCH_ARGS is a list of arguments
+    mvn -B -ntp -q verify -Pbenchmark -Dsagaflow.bench.quick=true -Dsagaflow.bench.only=sagas ${BENCH_ARGS:-} \
         -Dsagaflow.bench.jar="$work/$build.jar" -Dsagaflow.bench.output="$work/$build-$run" > "$work/$build-$run.log" 2>&1 \
       || { echo "benchmark run failed, see $work/$build-$run.log"; exit 1; }
   done

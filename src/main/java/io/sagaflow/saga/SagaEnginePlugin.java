@@ -6,26 +6,40 @@ import java.util.List;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.history.HistoryLevel;
 import org.camunda.bpm.engine.impl.incident.IncidentHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Registers with the engine: Sagaflow's job handler (re-send a step after an incident), the parse
- * listener that keeps saga steps' input parameters out of the variables ({@link SagaStepInputs}), and
- * the saga lifecycle hooks that keep the saga registry and its end events ({@link SagaLifecycle}).
+ * listener that keeps saga steps' input parameters out of the variables ({@link SagaStepInputs}),
+ * the binding of {@code ${sagaStep}} to its bean ({@link SagaStepBinding}), the saga lifecycle hooks
+ * that keep the saga registry and its end events ({@link SagaLifecycle}), and the history level {@code saga} ({@link SagaHistoryLevel}).
  */
 @Component
 class SagaEnginePlugin extends AbstractProcessEnginePlugin {
 
+    private static final Logger log = LoggerFactory.getLogger(SagaEnginePlugin.class);
+
     private final ObjectProvider<SagaStepBehavior> behavior;
     private final SagaLifecycle lifecycle;
+    private final ObjectProvider<JdbcTemplate> jdbc;
+    private final SagaStepBinding stepBinding;
 
     SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
-                     ObjectProvider<JdbcTemplate> jdbc) {
+                     ObjectProvider<JdbcTemplate> jdbc, BeanFactory beans) {
         this.behavior = behavior;
+        // By name, as ${sagaStep} resolved it: the benchmark's naive baseline puts another bean there.
+        this.stepBinding = new SagaStepBinding(SingletonSupplier.of(() -> beans.getBean(SagaModel.STEP_BEAN)));
+        this.jdbc = jdbc;
         this.lifecycle = new SagaLifecycle(registry::getObject, jdbc::getObject);
     }
 
@@ -39,6 +53,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         List<BpmnParseListener> parseListeners = configuration.getCustomPostBPMNParseListeners() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomPostBPMNParseListeners());
         parseListeners.add(new SagaStepInputs.ParseListener());
+        parseListeners.add(stepBinding);
         parseListeners.add(lifecycle.parseListener());
         configuration.setCustomPostBPMNParseListeners(parseListeners);
         // Our failed-job handler runs beside Camunda's, which still creates the incident.
@@ -47,5 +62,34 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomIncidentHandlers());
         incidentHandlers.add(lifecycle.incidentHandler());
         configuration.setCustomIncidentHandlers(incidentHandlers);
+        List<HistoryLevel> historyLevels = configuration.getCustomHistoryLevels() == null
+                ? new ArrayList<>() : new ArrayList<>(configuration.getCustomHistoryLevels());
+        historyLevels.add(new SagaHistoryLevel());
+        configuration.setCustomHistoryLevels(historyLevels);
+        if (SagaHistoryLevel.NAME.equals(configuration.getHistory())) {
+            recordHistoryLevelChange();
+        }
+    }
+
+    /**
+     * Camunda stores the history level in its database and refuses to start when the configured one
+     * differs. A database written by an earlier Sagaflow (history {@code full}) or by a built-in level
+     * is moved to {@code saga} here, before the engine checks; the rows already written stay. On a new
+     * database the table does not exist yet and the engine records the level itself.
+     */
+    private void recordHistoryLevelChange() {
+        try {
+            int changed = jdbc.getObject().update("""
+                    UPDATE ACT_GE_PROPERTY SET VALUE_ = ?, REV_ = REV_ + 1
+                    WHERE NAME_ = 'historyLevel' AND VALUE_ IN ('0', '1', '2', '3')
+                    """, String.valueOf(SagaHistoryLevel.ID));
+            if (changed > 0) {
+                log.warn("Camunda's history level in this database changed to '{}' (id {}). Instances of an "
+                        + "earlier build configured with a built-in level will refuse to start on it "
+                        + "(docs/operations.md, history level).", SagaHistoryLevel.NAME, SagaHistoryLevel.ID);
+            }
+        } catch (DataAccessException noEngineTablesYet) {
+            log.debug("No Camunda property table yet: {}", noEngineTablesYet.getMessage());
+        }
     }
 }

@@ -56,9 +56,12 @@ public class SagaRegistry {
     private final SagaEvents events;
     private final Clock clock;
     private final SagaTracing tracing;
+    private final SagaMetrics metrics;
 
-    SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock, SagaTracing tracing) {
+    SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock, SagaTracing tracing,
+                 SagaMetrics metrics) {
         this.tracing = tracing;
+        this.metrics = metrics;
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.events = events;
@@ -77,6 +80,7 @@ public class SagaRegistry {
                 VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
                 Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent());
+        metrics.started(processKey);
     }
 
     /** Who started it: the authenticated caller of a REST start; none for a start from a message. */
@@ -97,7 +101,10 @@ public class SagaRegistry {
                 WHERE saga_id = ? AND ended_at IS NULL
                 """, status.name(), bounded(reason), Timestamp.from(now), sagaId);
         if (updated == 1) {
-            find(sagaId).ifPresent(saga -> outbox.append(events.sagaEvent(saga)));
+            find(sagaId).ifPresent(saga -> {
+                outbox.append(events.sagaEvent(saga));
+                metrics.ended(saga.processKey(), status);
+            });
         }
     }
 
@@ -109,7 +116,10 @@ public class SagaRegistry {
                 WHERE saga_id = ? AND status = 'RUNNING' AND ended_at IS NULL
                 """, bounded(reason), sagaId);
         if (updated == 1) {
-            find(sagaId).ifPresent(saga -> outbox.append(events.sagaEvent(saga)));
+            find(sagaId).ifPresent(saga -> {
+                outbox.append(events.sagaEvent(saga));
+                metrics.failed(saga.processKey());
+            });
         }
     }
 

@@ -177,14 +177,21 @@ public class Sagas {
     public SagaView find(String sagaId) {
         HistoricProcessInstance instance = history.createHistoricProcessInstanceQuery()
                 .processInstanceId(sagaId).singleResult();
-        if (instance == null) {
-            throw ApiException.notFound("no saga with id '" + sagaId + "'");
-        }
+        Optional<SagaRegistry.SagaRecord> registered = registry.find(sagaId);
         List<SagaSteps.SentCommand> answered = steps.answered(sagaId);
+        if (instance == null) {
+            // Camunda's history of a saga goes its time to live after the start (removal-time
+            // strategy "start"), even while the saga waits in an incident; the registry still has it.
+            SagaRegistry.SagaRecord saga = registered.orElseThrow(
+                    () -> ApiException.notFound("no saga with id '" + sagaId + "'"));
+            return new SagaView(sagaId, saga.processKey(), saga.businessKey(), saga.status(),
+                    succeededSteps(answered, Operation.ACTION), succeededSteps(answered, Operation.COMPENSATION),
+                    saga.traceId());
+        }
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance), succeededSteps(answered, Operation.ACTION),
                 succeededSteps(answered, Operation.COMPENSATION),
-                registry.find(sagaId).map(SagaRegistry.SagaRecord::traceId).orElse(null));
+                registered.map(SagaRegistry.SagaRecord::traceId).orElse(null));
     }
 
     /**

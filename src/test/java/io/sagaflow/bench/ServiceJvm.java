@@ -30,14 +30,17 @@ final class ServiceJvm implements AutoCloseable {
 
     static final String ADMIN_USER = "bench-admin";
     static final String ADMIN_PASSWORD = "bench-admin-secret";
+    /** Sagas are started as an API client, as in production; operators only read the bench endpoints. */
+    static final String CLIENT_ID = "bench-client";
+    static final String CLIENT_SECRET = "bench-client-secret";
     private static final String LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
 
     private final String name;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
             .executor(Executors.newFixedThreadPool(16)).build();
-    private final String authorization = "Basic " + Base64.getEncoder()
-            .encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+    private final String operatorAuthorization = basic(ADMIN_USER, ADMIN_PASSWORD);
+    private final String clientAuthorization = basic(CLIENT_ID, CLIENT_SECRET);
     private final Process process;
     private final Path log;
 
@@ -73,6 +76,8 @@ final class ServiceJvm implements AutoCloseable {
         builder.environment().put("MALLOC_ARENA_MAX", "2"); // as the Dockerfile sets it
         builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
         builder.environment().put("SAGAFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        builder.environment().put("SAGAFLOW_CLIENT_ID", CLIENT_ID);
+        builder.environment().put("SAGAFLOW_CLIENT_SECRET", CLIENT_SECRET);
         ServiceJvm service = new ServiceJvm(name, builder.start(), log, port);
         service.awaitUp(Duration.ofMinutes(3));
         return service;
@@ -119,7 +124,8 @@ final class ServiceJvm implements AutoCloseable {
 
     CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
         return http.sendAsync(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .header("Authorization", path.startsWith("/api/orders") ? clientAuthorization : operatorAuthorization)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -149,6 +155,10 @@ final class ServiceJvm implements AutoCloseable {
                         return process;
                     }).join();
         }
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     private static int freePort() {
