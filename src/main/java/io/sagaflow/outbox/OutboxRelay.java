@@ -41,8 +41,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the same time, publishes them all with correlated publisher confirms in flight together, and
  * marks a row SENT only when the broker acked exactly that message. A nack, a return (unroutable)
  * or a confirm timeout schedules a retry with exponential backoff and jitter; the last allowed
- * attempt makes the row FAILED. A broker that cannot be reached at all costs no attempt: the rows
- * just wait.
+ * attempt makes the row FAILED. A broker that cannot be reached when publishing costs no attempt:
+ * the rows just wait. A message handed to the broker whose confirm never comes does count: the relay
+ * cannot tell whether the broker has it.
  *
  * <p>Only the oldest pending row of an ordering key (saga) is claimable, so a saga's messages leave
  * in the order they were written even across retries and instances.

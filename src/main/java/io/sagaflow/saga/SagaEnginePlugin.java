@@ -77,7 +77,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
      * is moved to {@code saga} here, before the engine checks; the rows already written stay. On a new
      * database the table does not exist yet and the engine records the level itself.
      */
-    private void recordHistoryLevelChange() {
+    void recordHistoryLevelChange() {
         try {
             int changed = jdbc.getObject().update("""
                     UPDATE ACT_GE_PROPERTY SET VALUE_ = ?, REV_ = REV_ + 1

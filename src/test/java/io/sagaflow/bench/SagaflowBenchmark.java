@@ -33,7 +33,8 @@ class SagaflowBenchmark {
         long started = System.nanoTime();
         phase("fresh database " + settings.databaseName() + ", vhost " + settings.vhost());
         BenchDatabase.recreate(settings);
-        try (BenchBroker broker = BenchBroker.open(settings)) {
+        try (BenchBroker broker = BenchBroker.open(settings);
+             BenchDatabase.Autovacuum autovacuum = BenchDatabase.autovacuumAsInProduction(settings)) {
             if (settings.runs("sagas") || settings.runs("relay")) {
                 attempt(results, "outbox", () -> outboxOnPostgres(settings, results), results.outboxFixed,
                         results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
