@@ -1,0 +1,311 @@
+package io.sagaflow.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.IntegrationTest;
+import io.sagaflow.messaging.SagaHeaders;
+import io.sagaflow.messaging.Topology;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.DirectExchange;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The Java code produces and accepts exactly what docs/asyncapi.yaml says. Queues of this test,
+ * bound beside the real ones, receive copies of the car commands, of every reply to the orchestrator
+ * and of the trip saga's end events; each is validated (AMQP properties, headers, body) against its
+ * message in the document. Messages built from the document alone are fed to the car participant
+ * and to the orchestrator, and are executed and correlated like their own.
+ */
+@IntegrationTest
+@DisplayName("The message contract of docs/asyncapi.yaml")
+class MessageContractIntegrationTests {
+
+    private static final String PROCESS = "trip-booking";
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Autowired
+    private TestRestTemplate rest;
+    @Autowired
+    private RabbitTemplate rabbit;
+    @Autowired
+    private AmqpAdmin amqpAdmin;
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private ObjectMapper objectMapper;
+    @Autowired
+    @Qualifier("replyListener")
+    private SimpleMessageListenerContainer replyListener;
+    @Value("${sagaflow.admin.user}")
+    private String adminUser;
+    @Value("${sagaflow.admin.password}")
+    private String adminPassword;
+
+    private final AsyncApiContract contract = AsyncApiContract.load();
+    private final List<String> queues = new ArrayList<>();
+    private String commands;
+    private String replies;
+    private String events;
+
+    @BeforeEach
+    void bindCopies() {
+        // Neither exclusive nor auto-delete: the embedded broker would drop them between two receives.
+        commands = copyQueue("test.contract.commands");
+        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(commands))
+                .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("car.*"));
+        replies = copyQueue("test.contract.replies");
+        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(replies))
+                .to(new DirectExchange(Topology.REPLIES_EXCHANGE)).with(Topology.ORCHESTRATOR_REPLY_KEY));
+        events = copyQueue("test.contract.events");
+        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(events))
+                .to(new TopicExchange(Topology.EVENTS_EXCHANGE)).with(PROCESS + ".*"));
+    }
+
+    @AfterEach
+    void deleteCopies() {
+        queues.forEach(amqpAdmin::deleteQueue);
+        if (!replyListener.isRunning()) {
+            replyListener.start();
+        }
+    }
+
+    @Test
+    @DisplayName("a completed trip: car.reserve, every reply and saga.completed conform to their messages")
+    void completedTripConforms() throws Exception {
+        String sagaId = startTrip("LIS");
+        assertThat(awaitStatus(sagaId)).isEqualTo("COMPLETED");
+
+        Message reserve = only(received(commands, sagaId, 1));
+        assertConforms("CarReserve", reserve);
+        assertConforms("StepCommand", reserve);
+        List<Message> stepReplies = received(replies, sagaId, 3);
+        for (Message reply : stepReplies) {
+            assertConforms("StepReply", reply);
+        }
+        Message carReply = only(stepReplies.stream()
+                .filter(reply -> "car.reserve.reply".equals(reply.getMessageProperties().getType())).toList());
+        assertConforms("CarReserveReply", carReply);
+        assertThat(carReply.getMessageProperties().getCorrelationId())
+                .isEqualTo(reserve.getMessageProperties().getMessageId());
+        assertConforms("SagaCompleted", only(received(events, sagaId, 1)));
+    }
+
+    @Test
+    @DisplayName("a compensated trip: car.reserve, car.cancel, their replies and saga.compensated conform")
+    void compensatedTripConforms() throws Exception {
+        String sagaId = startTrip("XXX"); // no seats to XXX: the flight is refused, the car cancelled
+        assertThat(awaitStatus(sagaId)).isEqualTo("COMPENSATED");
+
+        List<Message> carCommands = received(commands, sagaId, 2);
+        assertConforms("CarReserve", only(ofType(carCommands, "car.reserve")));
+        assertConforms("CarCancel", only(ofType(carCommands, "car.cancel")));
+        // car.reserve, hotel.book, flight.book (refused), then hotel.cancel and car.cancel
+        List<Message> stepReplies = received(replies, sagaId, 5);
+        stepReplies.forEach(reply -> assertConforms("StepReply", reply));
+        assertConforms("CarReserveReply", only(ofType(stepReplies, "car.reserve.reply")));
+        assertConforms("CarCancelReply", only(ofType(stepReplies, "car.cancel.reply")));
+        Message refusal = only(ofType(stepReplies, "flight.book.reply"));
+        assertThat(objectMapper.readTree(refusal.getBody()).path("outcome").asText()).isEqualTo("BUSINESS_FAILURE");
+        assertConforms("SagaCompensated", only(received(events, sagaId, 1)));
+    }
+
+    @Test
+    @DisplayName("a car.reserve built from the document's example is executed by the car participant and answered per the document")
+    void participantAcceptsTheDocumentsCommand() throws Exception {
+        String sagaId = UUID.randomUUID().toString();
+        Message command = fromExample("CarReserve", 0, sagaId);
+        assertThat(contract.problemsOf("CarReserve", command.getMessageProperties(), body(command))).isEmpty();
+
+        replyListener.stop(); // the orchestrator knows no such saga: the reply is read from its queue here
+        rabbit.send(Topology.COMMANDS_EXCHANGE, "car.reserve", command);
+
+        Message reply = await("the car participant's reply").atMost(TIMEOUT).until(
+                () -> takeReplyOf(sagaId), java.util.Objects::nonNull);
+        assertConforms("CarReserveReply", reply);
+        JsonNode answer = objectMapper.readTree(reply.getBody());
+        assertThat(answer.path("outcome").asText()).isEqualTo("SUCCESS");
+        assertThat(reply.getMessageProperties().getCorrelationId())
+                .isEqualTo(command.getMessageProperties().getMessageId());
+        assertThat(jdbc.queryForObject("SELECT reservation_id FROM car.reservation WHERE saga_id = ?", String.class,
+                sagaId)).isEqualTo(answer.at("/result/carReservationId").asText());
+    }
+
+    @Test
+    @DisplayName("a car.reserve.reply built from the document's example completes the waiting step of a real trip")
+    void orchestratorAcceptsTheDocumentsReply() throws Exception {
+        // The car participant's own reply is held back 10 s; the document's reply gets there first.
+        String sagaId = startTrip("LIS", "car.reserve:delay=PT10S");
+        Message command = only(received(commands, sagaId, 1));
+        String commandId = command.getMessageProperties().getMessageId();
+
+        Message reply = fromExample("CarReserveReply", 0, sagaId);
+        reply.getMessageProperties().setCorrelationId(commandId);
+        reply.getMessageProperties().setHeader(SagaHeaders.BUSINESS_KEY,
+                command.getMessageProperties().getHeader(SagaHeaders.BUSINESS_KEY));
+        assertThat(contract.problemsOf("CarReserveReply", reply.getMessageProperties(), body(reply))).isEmpty();
+        rabbit.send(Topology.REPLIES_EXCHANGE, Topology.ORCHESTRATOR_REPLY_KEY, reply);
+
+        assertThat(awaitStatus(sagaId)).isEqualTo("COMPLETED");
+        assertThat(jdbc.queryForObject("SELECT status FROM sagaflow.saga_step WHERE command_id = ?", String.class,
+                commandId)).isEqualTo("SUCCEEDED");
+        assertThat(jdbc.queryForObject("SELECT status FROM sagaflow.outbox_message WHERE correlation_id = ? "
+                + "AND message_type = 'car.reserve.reply'", String.class, commandId))
+                .as("the participant's own reply, still held back").isEqualTo("PENDING");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private String copyQueue(String prefix) {
+        String name = prefix + "-" + UUID.randomUUID();
+        amqpAdmin.declareQueue(new Queue(name, false, false, false));
+        queues.add(name);
+        return name;
+    }
+
+    private String startTrip(String to) {
+        return startTrip(to, null);
+    }
+
+    /** Starts a trip to {@code to} with fresh ids; {@code simulate} as the example participants read it. */
+    private String startTrip(String to, String simulate) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("tripId", "trip-" + UUID.randomUUID());
+        variables.put("customerId", "customer-" + UUID.randomUUID());
+        variables.put("city", "Lisbon");
+        variables.put("days", 3);
+        variables.put("nights", 3);
+        variables.put("from", "FRA");
+        variables.put("to", to);
+        if (simulate != null) {
+            variables.put("simulate", List.of(simulate));
+        }
+        ResponseEntity<JsonNode> started = admin().postForEntity("/api/sagas/{processKey}", variables, JsonNode.class,
+                PROCESS);
+        assertThat(started.getStatusCode()).as("%s", started.getBody()).isEqualTo(HttpStatus.ACCEPTED);
+        return started.getBody().path("sagaId").asText();
+    }
+
+    private String awaitStatus(String sagaId) {
+        return await("saga " + sagaId + " to finish").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).until(
+                () -> admin().getForObject("/api/sagas/{id}", JsonNode.class, sagaId).path("status").asText(),
+                status -> !"RUNNING".equals(status));
+    }
+
+    private TestRestTemplate admin() {
+        return rest.withBasicAuth(adminUser, adminPassword);
+    }
+
+    /**
+     * Waits for {@code count} messages of the saga in a copy queue, then for a moment longer so a
+     * surplus one is seen too; messages of other sagas are dropped.
+     */
+    private List<Message> received(String queue, String sagaId, int count) {
+        List<Message> mine = new ArrayList<>();
+        await("%d messages of saga %s in %s".formatted(count, sagaId, queue)).atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
+                    drain(queue, sagaId, mine);
+                    return mine.size() >= count;
+                });
+        long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
+        while (System.nanoTime() < until) {
+            drain(queue, sagaId, mine);
+        }
+        assertThat(mine).as("messages of saga %s in %s", sagaId, queue).hasSize(count);
+        return mine;
+    }
+
+    private void drain(String queue, String sagaId, List<Message> mine) {
+        Message message;
+        while ((message = rabbit.receive(queue)) != null) {
+            if (sagaId.equals(String.valueOf(message.getMessageProperties().getHeaders().get(SagaHeaders.SAGA_ID)))) {
+                mine.add(message);
+            }
+        }
+    }
+
+    private Message takeReplyOf(String sagaId) {
+        Message reply = rabbit.receive(Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
+        if (reply != null && !sagaId.equals(String.valueOf(reply.getMessageProperties().getHeaders()
+                .get(SagaHeaders.SAGA_ID)))) {
+            rabbit.send("", Topology.ORCHESTRATOR_REPLIES_QUEUE, reply); // another test's late reply
+            return null;
+        }
+        return reply;
+    }
+
+    private static List<Message> ofType(List<Message> messages, String type) {
+        return messages.stream().filter(message -> type.equals(message.getMessageProperties().getType())).toList();
+    }
+
+    private static Message only(List<Message> messages) {
+        assertThat(messages).hasSize(1);
+        return messages.get(0);
+    }
+
+    private void assertConforms(String name, Message message) {
+        assertThat(contract.problemsOf(name, message.getMessageProperties(), body(message)))
+                .as("%s %s headers %s body %s", name, AsyncApiContract.amqpProperties(message.getMessageProperties()),
+                        message.getMessageProperties().getHeaders(), body(message))
+                .isEmpty();
+    }
+
+    private static String body(Message message) {
+        return new String(message.getBody(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A message of the document's example {@code index} of message {@code name}: its headers (the
+     * saga id replaced), its payload, and the AMQP properties its {@code x-amqp-properties} require,
+     * with the type of its binding.
+     */
+    private Message fromExample(String name, int index, String sagaId) throws Exception {
+        JsonNode message = contract.document().at("/components/messages/" + name);
+        JsonNode example = message.path("examples").path(index);
+        MessageProperties properties = new MessageProperties();
+        example.path("headers").fields().forEachRemaining(header ->
+                properties.setHeader(header.getKey(), header.getValue().asText()));
+        properties.setHeader(SagaHeaders.SAGA_ID, sagaId);
+        String id = UUID.randomUUID().toString();
+        properties.setMessageId(id);
+        properties.setType(message.at("/bindings/amqp/messageType").asText());
+        properties.setCorrelationId(id);
+        if (name.endsWith("Reply")) {
+            properties.setReplyTo(null);
+        } else {
+            properties.setReplyTo(Topology.ORCHESTRATOR_REPLY_KEY);
+        }
+        properties.setContentType(message.path("contentType").asText());
+        properties.setContentEncoding(message.at("/bindings/amqp/contentEncoding").asText());
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        return new Message(objectMapper.writeValueAsBytes(example.path("payload")), properties);
+    }
+}
