@@ -207,10 +207,10 @@ class NodeCarParticipantPostgresTests {
 
         assertThat(reservations(saga)).containsExactly("RESERVED");
         assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS");
-        assertThat(count("SELECT COUNT(*) FROM car_node.inbox WHERE message_id = ?",
-                command.getMessageProperties().getMessageId())).isEqualTo(1);
         // One reply to the original, one to the re-published copy (the same answer), none to the repeats.
         assertThat(sentReplies(saga)).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM car_node.inbox WHERE message_id = ?",
+                command.getMessageProperties().getMessageId())).isEqualTo(1);
         List<JsonNode> answers = new ArrayList<>();
         for (String payload : list("SELECT payload FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
                 + "ORDER BY seq", saga)) {
@@ -342,8 +342,8 @@ class NodeCarParticipantPostgresTests {
      * Straight to the car queue (default exchange), as a broker's redelivery or a stray copy would
      * arrive, in this order on one channel (messages of different channels may overtake each
      * other), followed by a probe: a null compensation of a saga of its own. The participant handles
-     * one delivery at a time, in order, so once the probe is in its inbox everything before it has
-     * been handled or parked.
+     * one delivery at a time, in order, so once the probe's two barrier rows exist everything before
+     * it has been handled or parked.
      */
     private void sendInOrderAndAwait(Message... messages) throws Exception {
         Message probe = command(UUID.randomUUID().toString(), "car.cancel", "COMPENSATION", Map.of("tripId", "probe"));
@@ -354,7 +354,9 @@ class NodeCarParticipantPostgresTests {
             channel.send("", Topology.participantQueue("car"), probe);
             return null;
         });
-        awaitProcessed(probe.getMessageProperties().getMessageId());
+        String probeSaga = (String) probe.getMessageProperties().getHeader(SagaHeaders.SAGA_ID);
+        await("the Node participant to handle the probe after the messages").atMost(TIMEOUT).until(() ->
+                count("SELECT COUNT(*) FROM car_node.barrier WHERE saga_id = ?", probeSaga) == 2);
     }
 
     private void assertConforms(String name, Message message) {
@@ -419,11 +421,6 @@ class NodeCarParticipantPostgresTests {
             return count("SELECT COUNT(*) FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
                     + "AND status = 'SENT'", sagaId);
         }, sent -> sent >= 0);
-    }
-
-    private void awaitProcessed(String messageId) {
-        await("the Node participant to process " + messageId).atMost(TIMEOUT).until(() ->
-                count("SELECT COUNT(*) FROM car_node.inbox WHERE message_id = ?", messageId) == 1);
     }
 
     private long count(String sql, Object... arguments) throws SQLException {
