@@ -48,13 +48,7 @@ class DeadlineWatcherTests {
         clock.advance(Duration.ofMinutes(2)); // a slow start-up
         watcher.stopOverdueSteps();
         watcher.applicationReady();
-        clock.advance(Duration.ofSeconds(19));
-        watcher.stopOverdueSteps();
-        verify(steps, never()).claimOverdue(anyInt());
-
-        clock.advance(Duration.ofSeconds(1));
-        watcher.stopOverdueSteps();
-        verify(steps).claimOverdue(1);
+        assertJudgedOnlyOnceTheGraceHasPassed();
     }
 
     @Test
@@ -66,13 +60,7 @@ class DeadlineWatcherTests {
         clock.advance(Duration.ofMinutes(10));
         watcher.stopOverdueSteps();
         watcher.brokerReachable();
-        clock.advance(Duration.ofSeconds(19));
-        watcher.stopOverdueSteps();
-        verify(steps, never()).claimOverdue(anyInt());
-
-        clock.advance(Duration.ofSeconds(1));
-        watcher.stopOverdueSteps();
-        verify(steps).claimOverdue(1);
+        assertJudgedOnlyOnceTheGraceHasPassed();
     }
 
     @Test
@@ -83,6 +71,11 @@ class DeadlineWatcherTests {
         doThrow(new CannotCreateTransactionException("database down")).when(transactions).execute(any());
         watcher.stopOverdueSteps();
         doAnswer(call -> steps.claimOverdue(1)).when(transactions).execute(any());
+        assertJudgedOnlyOnceTheGraceHasPassed();
+    }
+
+    /** 19 s into the 20 s grace nothing is claimed; at 20 s overdue steps are looked for. */
+    private void assertJudgedOnlyOnceTheGraceHasPassed() {
         clock.advance(Duration.ofSeconds(19));
         watcher.stopOverdueSteps();
         verify(steps, never()).claimOverdue(anyInt());
