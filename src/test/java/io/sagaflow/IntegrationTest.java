@@ -31,6 +31,8 @@ import org.springframework.context.annotation.Import;
             "sagaflow.security.login-throttle.max-failures=60",
             // Every saga traced, so TracingIntegrationTests sees whole traces.
             "management.tracing.sampling.probability=1.0",
+            // Deadline tests start right after the shared context; the grace is tested by DeadlineWatcherTests.
+            "sagaflow.saga.deadline-grace=PT0S",
         })
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).

@@ -78,7 +78,8 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         }
         Duration latency = Duration.between(command.deadlineAt().minus(command.deadline()), clock.instant());
         Timer.builder("sagaflow.step.latency").description("Time from a step's command to its reply")
-                .tags("command", command.command(), "outcome", body.outcome().name())
+                .tags("process", command.processKey() == null ? "unknown" : command.processKey(),
+                        "command", command.command(), "outcome", body.outcome().name())
                 .publishPercentiles(0.5, 0.95, 0.99)
                 .register(meters).record(latency);
     }

@@ -98,7 +98,7 @@ class SagaClusterTests {
     @Order(1)
     void oneOrderSentToBothInstancesAtOnceStartsOneSaga() throws Exception {
         Instant start = Instant.now();
-        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "same-key");
+        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "same-key").onVirtualHost(VIRTUAL_HOST);
         harness.createStock();
 
         harness.placeEverywhereAtOnce(FaultHarness.orders(0, SAME_KEY_ORDERS));
@@ -119,7 +119,7 @@ class SagaClusterTests {
     @Order(2)
     void survivorFinishesEverySagaAfterTheOtherInstanceIsKilled() throws Exception {
         Instant start = Instant.now();
-        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "cluster");
+        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "cluster").onVirtualHost(VIRTUAL_HOST);
         harness.createStock();
         CompletableFuture<Void> placing = CompletableFuture.runAsync(() -> {
             try {
@@ -132,15 +132,16 @@ class SagaClusterTests {
         // Mid-run: once about half the sagas were accepted, while many of them are still running.
         await("half of the sagas accepted").atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(100))
                 .until(() -> harness.acknowledged() >= SAGAS / 2 || placing.isDone());
-        long pid = victim.kill9();
         Instant killedAt = Instant.now();
+        long pid = victim.kill9();
+        // Never restarted: the fault lasts until the survivor has taken over the victim's work.
+        harness.recordFault("kill -9 of " + victim.name(), killedAt, Instant.now());
         long runningAtKill = harness.sagas().stream().filter(saga -> !saga.terminal()).count();
         System.out.printf("[cluster] kill -9 %d (%s) with %d sagas accepted, %d running%n", pid, victim.name(),
                 harness.acknowledged(), runningAtKill);
 
         placing.get();
         boolean allEnded = harness.awaitAllTerminal(TERMINAL_TIMEOUT);
-        harness.crossCheckRest(50);
         ScenarioResult result = harness.verify("cluster, 1 of 2 killed", 1, Duration.between(start, Instant.now()));
         int endedAfterKill = harness.endedAfter(killedAt);
         Map<String, Integer> perInstance = harness.acknowledgedByService();

@@ -22,11 +22,14 @@ final class ServiceProcess {
 
     static final String ADMIN_USER = "fi-admin";
     static final String ADMIN_PASSWORD = "fi-admin-secret";
+    private static final String LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
 
     private final String name;
     private final Path jar;
     private final Path logDirectory;
     private final List<String> extraArguments;
+    /** Extra classes for this JVM only ({@code -Dloader.path}), or {@code null}: the jar as deployed. */
+    private final Path loaderPath;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
@@ -41,11 +44,34 @@ final class ServiceProcess {
      * @param extraArguments Spring Boot command-line arguments after the profile and port
      */
     ServiceProcess(String name, Path jar, Path logDirectory, List<String> extraArguments) {
+        this(name, jar, logDirectory, extraArguments, null);
+    }
+
+    private ServiceProcess(String name, Path jar, Path logDirectory, List<String> extraArguments, Path loaderPath) {
+        this.loaderPath = loaderPath;
         this.name = name;
         this.jar = jar;
         this.logDirectory = logDirectory;
         this.extraArguments = List.copyOf(extraArguments);
         this.port = freePort();
+    }
+
+    /**
+     * The packaged service with a deliberate defect ({@code io.sagaflow.faults.sabotage}, compiled
+     * with the tests and added to this JVM only), to show that the suite's checks fail on it.
+     */
+    static ServiceProcess sabotaged(String sabotage, Path jar, Path logDirectory) throws IOException {
+        Path source = Path.of("target", "test-classes", "io", "sagaflow", "faults", "sabotage");
+        Path classes = logDirectory.resolve("sabotage-classes").toAbsolutePath();
+        Path destination = classes.resolve(Path.of("io", "sagaflow", "faults", "sabotage"));
+        Files.createDirectories(destination);
+        try (var files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, destination.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return new ServiceProcess("sabotaged-" + sabotage, jar, logDirectory, List.of("--sagaflow.sabotage=" + sabotage),
+                classes);
     }
 
     String name() {
@@ -68,9 +94,10 @@ final class ServiceProcess {
         starts++;
         Path log = logDirectory.resolve(name + "-" + starts + ".log");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-jar", jar.toString(),
-                "--spring.profiles.active=prod", "--server.port=" + port));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+        command.addAll(loaderPath == null ? List.of("-jar", jar.toString())
+                : List.of("-Dloader.path=" + loaderPath, "-cp", jar.toString(), LAUNCHER));
+        command.addAll(List.of("--spring.profiles.active=prod", "--server.port=" + port));
         command.addAll(extraArguments);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -34,6 +34,20 @@ final class Shell {
         }
     }
 
+    /** Whether the command exits 0; prints nothing (for polling). */
+    static boolean quietly(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            return process.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Runs the command; a non-zero exit (e.g. deleting what does not exist) is only reported. */
     static boolean attempt(String... command) {
         try {
