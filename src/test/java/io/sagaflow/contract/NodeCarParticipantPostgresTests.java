@@ -107,7 +107,10 @@ class NodeCarParticipantPostgresTests {
                 "--spring.rabbitmq.host=" + RABBIT_HOST,
                 "--spring.rabbitmq.virtual-host=" + VHOST,
                 "--sagaflow.roles.participants=inventory,payment,shipping,shop,hotel,flight",
-                "--camunda.bpm.process-engine-name=node-test",
+                // An engine name of its own (no hyphen: the starter ignores such names and falls
+                // back to "default"), or closing this app unregisters the shared test context's engine
+                // and engine-rest there finds none.
+                "--camunda.bpm.process-engine-name=nodetest",
                 "--server.port=0");
         baseUrl = "http://127.0.0.1:" + orchestrator.getEnvironment().getProperty("local.server.port");
         rabbit = orchestrator.getBean(RabbitTemplate.class);
