@@ -25,6 +25,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpStatus;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -34,15 +35,23 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * orchestrator only over AMQP, so on this instance it starts nothing; and a start through the API
  * (which would run the saga's first step in its transaction) is refused.
  *
- * <p>Its own database ({@code participants-only}, H2 in memory) and broker, so the orchestrators
- * of the other tests' cached contexts never see its rows or messages.
+ * <p>Its own database ({@code participants-only}, H2 in memory), broker and engine name, and no
+ * webapps, so the shared context of the integration tests never sees its rows, messages, engine or
+ * beans.
  */
 @SpringBootTest(properties = {
         "sagaflow.roles.orchestrator.enabled=false",
         "sagaflow.roles.participants=all",
         "sagaflow.embedded-broker.port=0",
         "spring.datasource.url=jdbc:h2:mem:participants-only;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000",
+        // Camunda keeps engines in a static registry by name: not the shared context's "default".
+        "camunda.bpm.process-engine-name=participantsOnly",
+        // No Cockpit here: the shared context's Cockpit keeps its beans (cockpit.SpringBeans).
+        "camunda.bpm.webapp.enabled=false",
 })
+// Closed after this class: the other tests share one context (IntegrationTest), and this one
+// should not keep running beside it.
+@DirtiesContext
 @DisplayName("A participants-only instance")
 class ParticipantsOnlyInstanceTests {
 
