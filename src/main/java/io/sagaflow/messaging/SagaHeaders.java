@@ -18,6 +18,13 @@ public final class SagaHeaders {
     public static final String ATTEMPT = "sagaflow-attempt";
     /** On replies: {@code SUCCESS}, {@code BUSINESS_FAILURE} or {@code TECHNICAL_FAILURE}. */
     public static final String OUTCOME = "sagaflow-outcome";
+    /**
+     * On commands: prefix of the saga's command context, one header per variable named in
+     * {@code sagaflow.saga.command-context} that the saga has ({@code sagaflow-context-<variable>}:
+     * the variable's value, arrays and objects as JSON text). Participants may read it; nothing else
+     * does.
+     */
+    public static final String CONTEXT_PREFIX = "sagaflow-context-";
 
     private SagaHeaders() {
     }

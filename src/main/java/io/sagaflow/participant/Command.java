@@ -1,6 +1,8 @@
 package io.sagaflow.participant;
 
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,10 +13,15 @@ import io.sagaflow.messaging.SagaHeaders;
 
 /**
  * A command as a participant's handler sees it: who sent it (saga, step, attempt), what to do
- * (type, op) and the JSON payload the step mapped from its process variables.
+ * (type, op), the JSON payload the step mapped from its process variables, and the saga's command
+ * context ({@link SagaHeaders#CONTEXT_PREFIX}: variable name → value as text).
  */
 public record Command(String messageId, String type, String sagaId, String businessKey, String step, Operation op,
-                      int attempt, String replyTo, JsonNode payload) {
+                      int attempt, String replyTo, JsonNode payload, Map<String, String> context) {
+
+    public Command {
+        context = context == null ? Map.of() : Map.copyOf(context);
+    }
 
     static Command from(InboundMessage message, ObjectMapper objectMapper) {
         if (message.type() == null || message.type().isBlank()) {
@@ -40,9 +47,15 @@ public record Command(String messageId, String type, String sagaId, String busin
         if (payload == null || !payload.isObject()) {
             throw new PoisonMessageException("command body is not a JSON object");
         }
+        Map<String, String> context = new LinkedHashMap<>();
+        for (String header : message.headers() == null ? Map.<String, Object>of().keySet() : message.headers().keySet()) {
+            if (header.startsWith(SagaHeaders.CONTEXT_PREFIX) && message.header(header) != null) {
+                context.put(header.substring(SagaHeaders.CONTEXT_PREFIX.length()), message.header(header));
+            }
+        }
         return new Command(message.messageId(), message.type(), message.requiredHeader(SagaHeaders.SAGA_ID),
                 message.header(SagaHeaders.BUSINESS_KEY), message.requiredHeader(SagaHeaders.STEP), op, attempt,
-                message.replyTo(), payload);
+                message.replyTo(), payload, context);
     }
 
     /** A required text field of the payload. */

@@ -12,6 +12,7 @@ import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
+import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -30,12 +31,15 @@ class OutboxStepCommands implements StepCommands {
     private final SagaSteps steps;
     private final SagaProperties properties;
     private final Clock clock;
+    private final RuntimeService runtime;
 
-    OutboxStepCommands(Outbox outbox, SagaSteps steps, SagaProperties properties, Clock clock) {
+    OutboxStepCommands(Outbox outbox, SagaSteps steps, SagaProperties properties, Clock clock,
+                       RuntimeService runtime) {
         this.outbox = outbox;
         this.steps = steps;
         this.properties = properties;
         this.clock = clock;
+        this.runtime = runtime;
     }
 
     /**
@@ -95,6 +99,13 @@ class OutboxStepCommands implements StepCommands {
         headers.put(SagaHeaders.STEP, command.step());
         headers.put(SagaHeaders.OP, command.op().name());
         headers.put(SagaHeaders.ATTEMPT, Integer.toString(command.attempt()));
+        for (SagaProperties.CommandContextVariable context : properties.commandContext()) {
+            // The engine's command context is reused: this sees the variables of this transaction too.
+            Object value = runtime.getVariable(command.sagaId(), context.variable());
+            if (value != null) {
+                headers.put(SagaHeaders.CONTEXT_PREFIX + context.variable(), value.toString());
+            }
+        }
         outbox.append(new OutboxMessage(command.commandId(), command.sagaId(), Topology.COMMANDS_EXCHANGE,
                 command.command(), command.command(), command.commandId(), Topology.ORCHESTRATOR_REPLY_KEY, headers,
                 command.payload()));

@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.sagaflow.security.Callers;
+import io.sagaflow.start.SagaStatus;
+import io.sagaflow.start.StartedSaga;
 import io.sagaflow.web.ApiException;
 import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
@@ -49,12 +51,12 @@ class SagaController {
      * input exists; 409 naming it if its input differs.
      */
     @PostMapping("/{processKey}")
-    ResponseEntity<Sagas.StartedSaga> start(@PathVariable String processKey,
-                                            @RequestHeader(name = IdempotentRequests.HEADER, required = false)
-                                            String idempotencyKey,
-                                            @RequestBody Map<String, Object> input) {
+    ResponseEntity<StartedSaga> start(@PathVariable String processKey,
+                                      @RequestHeader(name = IdempotentRequests.HEADER, required = false)
+                                      String idempotencyKey,
+                                      @RequestBody Map<String, Object> input) {
         return idempotentRequests.execute(idempotencyKey, "POST /api/sagas/" + processKey, input,
-                Sagas.StartedSaga.class, () -> SagaStartAnswers.of(sagas.start(processKey, input)));
+                StartedSaga.class, () -> SagaStartAnswers.of(sagas.start(processKey, input)));
     }
 
     /** One page of a saga search. */

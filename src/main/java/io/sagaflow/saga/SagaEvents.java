@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.OutboxMessage;
+import io.sagaflow.start.SagaStatus;
 import org.springframework.stereotype.Component;
 
 /**

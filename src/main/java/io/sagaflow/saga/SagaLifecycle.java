@@ -3,6 +3,7 @@ package io.sagaflow.saga;
 import java.util.List;
 import java.util.function.Supplier;
 
+import io.sagaflow.start.SagaStatus;
 import org.camunda.bpm.engine.BadUserRequestException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.ExecutionListener;

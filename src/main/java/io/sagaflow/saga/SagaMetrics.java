@@ -1,6 +1,7 @@
 package io.sagaflow.saga;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.start.SagaStatus;
 import org.springframework.stereotype.Component;
 
 /**

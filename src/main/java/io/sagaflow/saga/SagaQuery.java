@@ -2,6 +2,8 @@ package io.sagaflow.saga;
 
 import java.time.Instant;
 
+import io.sagaflow.start.SagaStatus;
+
 /**
  * Filters and page of a saga search; {@code null} filters match everything.
  *

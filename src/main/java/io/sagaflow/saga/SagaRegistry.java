@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.sagaflow.outbox.Outbox;
+import io.sagaflow.start.SagaStatus;
 import io.sagaflow.tracing.SagaTracing;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;

@@ -2,6 +2,8 @@ package io.sagaflow.saga;
 
 import java.util.List;
 
+import io.sagaflow.start.SagaStatus;
+
 /**
  * A saga as the API shows it.
  *

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.messaging.Operation;
+import io.sagaflow.start.SagaStatus;
+import io.sagaflow.start.StartedSaga;
 import io.sagaflow.tracing.SagaTracing;
 import io.sagaflow.web.ApiException;
 import org.camunda.bpm.engine.HistoryService;
@@ -27,6 +29,7 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -61,10 +64,16 @@ public class Sagas {
     /** NESTED: its own transaction, or a savepoint in the caller's. */
     private final TransactionTemplate startTransaction;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
+    private final List<SagaProperties.CommandContextVariable> commandContext;
+    /** A start runs the saga's first step in its transaction: only an orchestrator instance starts sagas. */
+    private final boolean orchestrator;
 
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
           WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events,
-          SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing) {
+          SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing,
+          SagaProperties properties, @Value("${sagaflow.roles.orchestrator.enabled:true}") boolean orchestrator) {
+        this.commandContext = properties.commandContext();
+        this.orchestrator = orchestrator;
         this.tracing = tracing;
         this.repository = repository;
         this.runtime = runtime;
@@ -76,10 +85,6 @@ public class Sagas {
         this.registry = registry;
         this.startTransaction = new TransactionTemplate(transactionManager);
         this.startTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-    }
-
-    /** A saga as its start request answers: its id (the process instance id), business key and status. */
-    public record StartedSaga(String sagaId, String businessKey, SagaStatus status) {
     }
 
     /**
@@ -101,15 +106,22 @@ public class Sagas {
      * unique constraint, in the start's transaction ({@link SagaRegistry}). A caller that loses the
      * race, or comes again later, gets that saga back if its input is the same, and a 409 naming it if
      * not. Joins the caller's transaction through a savepoint, so a refused start leaves the caller's
-     * other work (an inbox row, say) intact.
+     * other work (an inbox row, say) intact. Refused (503) on an instance without the orchestrator
+     * role: a start runs the saga's first step.
      */
     public StartResult start(String processKey, Map<String, Object> input) {
+        if (!orchestrator) {
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "this instance runs no orchestrator "
+                    + "(sagaflow.roles.orchestrator.enabled=false) and starts no saga: start it on an orchestrator "
+                    + "instance");
+        }
         ProcessDefinition definition = repository.createProcessDefinitionQuery()
                 .processDefinitionKey(processKey).latestVersion().singleResult();
         if (definition == null) {
             throw ApiException.notFound("no saga type '" + processKey + "' is deployed");
         }
         Map<String, Object> variables = toVariables(input);
+        requireValidCommandContext(input);
         String keyVariable = businessKeyVariable(definition);
         Object suppliedKey = keyVariable != null ? variables.get(keyVariable) : variables.get("businessKey");
         String businessKey = suppliedKey != null ? suppliedKey.toString() : UUID.randomUUID().toString();
@@ -284,6 +296,29 @@ public class Sagas {
             variables.put(name, variable);
         });
         return variables;
+    }
+
+    /**
+     * A command-context variable with an entry pattern must be a list of texts that each match it:
+     * a start with another value is refused before anything is written.
+     */
+    private void requireValidCommandContext(Map<String, Object> input) {
+        for (SagaProperties.CommandContextVariable context : commandContext) {
+            Object value = input.get(context.variable());
+            if (value == null || context.entryPattern() == null || context.entryPattern().isBlank()) {
+                continue;
+            }
+            if (!(value instanceof List<?> entries) || entries.stream().anyMatch(entry -> !(entry instanceof String))) {
+                throw ApiException.invalidField(context.variable(), "must be a list of texts matching "
+                        + context.entryPattern());
+            }
+            for (Object entry : entries) {
+                if (!((String) entry).matches(context.entryPattern())) {
+                    throw ApiException.invalidField(context.variable(), "entry \"" + entry + "\" does not match "
+                            + context.entryPattern());
+                }
+            }
+        }
     }
 
     private String toJson(String name, Object value) {

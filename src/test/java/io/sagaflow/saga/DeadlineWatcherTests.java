@@ -33,7 +33,8 @@ class DeadlineWatcherTests {
     private final TransactionTemplate transactions = mock(TransactionTemplate.class);
     private final DeadlineWatcher watcher = new DeadlineWatcher(steps, mock(WaitingSteps.class), transactions,
             new SimpleMeterRegistry(), null, null, clock,
-            new SagaProperties(Duration.ofMinutes(5), Duration.ofSeconds(1), 65536, 5, Duration.ofSeconds(20)),
+            new SagaProperties(Duration.ofMinutes(5), Duration.ofSeconds(1), 65536, 5, List.of(), List.of(),
+                    Duration.ofSeconds(20)),
             new StaticListableBeanFactory().getBeanProvider(ConnectionFactory.class));
 
     @BeforeEach

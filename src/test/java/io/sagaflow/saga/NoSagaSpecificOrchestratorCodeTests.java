@@ -48,7 +48,8 @@ import org.junit.jupiter.api.Test;
 class NoSagaSpecificOrchestratorCodeTests {
 
     static final List<String> ORCHESTRATOR_PACKAGES = List.of(
-            "io.sagaflow.saga", "io.sagaflow.outbox", "io.sagaflow.messaging", "io.sagaflow.participant");
+            "io.sagaflow.saga", "io.sagaflow.outbox", "io.sagaflow.messaging", "io.sagaflow.participant",
+            "io.sagaflow.start");
 
     /** Words of the example sagas and their participants (whole words, any case, singular or plural). */
     static final Set<String> SAGA_WORDS = Set.of(
@@ -74,7 +75,7 @@ class NoSagaSpecificOrchestratorCodeTests {
     private static final Pattern PROJECT_TYPE = Pattern.compile("(?<![A-Za-z0-9_$])L?(io/sagaflow/[A-Za-z0-9_$/]+)");
 
     @Test
-    @DisplayName("no class of the saga, outbox, messaging or participant packages names a saga, a participant or a command of one")
+    @DisplayName("no class of the saga, outbox, messaging, participant or start packages names a saga, a participant or a command of one")
     void orchestratorPackagesNameNoSaga() throws Exception {
         List<ClassFacts> classes = orchestratorClasses();
 

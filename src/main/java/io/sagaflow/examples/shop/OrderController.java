@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import io.sagaflow.saga.SagaStartAnswers;
-import io.sagaflow.saga.Sagas;
+import io.sagaflow.start.SagaStarter;
+import io.sagaflow.start.StartedSaga;
 import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
@@ -27,17 +27,18 @@ import org.springframework.web.bind.annotation.RestController;
  * The typed way to start an {@code order-fulfillment} saga: the request is validated field by
  * field; the order id (the saga's business key) is the request's {@code orderId}, or a fresh one.
  * A client that may retry sends an {@code orderId} or an {@code Idempotency-Key}: without either,
- * each request is a new order.
+ * each request is a new order. It starts the saga through {@link SagaStarter}, the start API the
+ * orchestrator offers front doors; it knows nothing else of the orchestrator.
  */
 @RestController
 class OrderController {
 
     static final String PROCESS_KEY = "order-fulfillment";
 
-    private final Sagas sagas;
+    private final SagaStarter sagas;
     private final IdempotentRequests idempotentRequests;
 
-    OrderController(Sagas sagas, IdempotentRequests idempotentRequests) {
+    OrderController(SagaStarter sagas, IdempotentRequests idempotentRequests) {
         this.sagas = sagas;
         this.idempotentRequests = idempotentRequests;
     }
@@ -54,11 +55,11 @@ class OrderController {
     }
 
     @PostMapping("/api/orders")
-    ResponseEntity<Sagas.StartedSaga> placeOrder(@RequestHeader(name = IdempotentRequests.HEADER, required = false)
-                                                 String idempotencyKey,
-                                                 @Valid @RequestBody OrderRequest order) {
-        return idempotentRequests.execute(idempotencyKey, "POST /api/orders", order, Sagas.StartedSaga.class,
-                () -> SagaStartAnswers.of(sagas.start(PROCESS_KEY, variables(order))));
+    ResponseEntity<StartedSaga> placeOrder(@RequestHeader(name = IdempotentRequests.HEADER, required = false)
+                                           String idempotencyKey,
+                                           @Valid @RequestBody OrderRequest order) {
+        return idempotentRequests.execute(idempotencyKey, "POST /api/orders", order, StartedSaga.class,
+                () -> sagas.start(PROCESS_KEY, variables(order)));
     }
 
     private static Map<String, Object> variables(OrderRequest order) {

@@ -12,9 +12,6 @@ import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.participant.Command;
 import io.sagaflow.participant.CommandHandler;
 import io.sagaflow.participant.Participant;
-import io.sagaflow.saga.SagaStarted;
-import io.sagaflow.web.ApiException;
-import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -28,11 +25,19 @@ import org.springframework.stereotype.Component;
  *   <li>{@code technical-failure-once}: fails technically on the first command, a re-sent one succeeds;</li>
  *   <li>{@code business-failure}: the participant refuses the command.</li>
  * </ul>
+ * The list travels with every command of the saga: {@code simulate} is a command-context variable
+ * ({@code sagaflow.saga.command-context} in application.yml, header {@code sagaflow-context-simulate}),
+ * and the orchestrator refuses a start whose entries do not match the pattern configured there. The
+ * participants read it from the command; they never see the orchestrator's start. Clearing a saga's
+ * simulations records that in {@code examples.simulation} (row {@code command = '*'}), which every
+ * later command of the saga respects.
  */
 @Component
 public class Simulations {
 
     static final String INPUT = "simulate";
+    /** The {@code examples.simulation} row that says a saga's simulations were cleared. */
+    private static final String CLEARED = "*";
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper objectMapper;
@@ -48,7 +53,7 @@ public class Simulations {
         static Simulation parse(String text) {
             int colon = text == null ? -1 : text.indexOf(':');
             if (colon <= 0 || colon == text.length() - 1) {
-                throw ApiException.invalidField(INPUT, "entries are \"<command>:<behaviour>\", got \"" + text + "\"");
+                throw new IllegalArgumentException(INPUT + ": entries are \"<command>:<behaviour>\", got \"" + text + "\"");
             }
             Simulation simulation = new Simulation(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
             simulation.validate();
@@ -60,7 +65,7 @@ public class Simulations {
                 case "technical-failure", "technical-failure-once", "business-failure" -> { }
                 default -> {
                     if (!behaviour.startsWith("delay=")) {
-                        throw ApiException.invalidField(INPUT, "unknown behaviour \"" + behaviour + "\" (delay=<ISO "
+                        throw new IllegalArgumentException(INPUT + ": unknown behaviour \"" + behaviour + "\" (delay=<ISO "
                                 + "duration>, technical-failure, technical-failure-once, business-failure)");
                     }
                     delay();
@@ -72,41 +77,42 @@ public class Simulations {
             try {
                 return Duration.parse(behaviour.substring("delay=".length()));
             } catch (DateTimeParseException e) {
-                throw ApiException.invalidField(INPUT, "delay is not an ISO-8601 duration: " + behaviour);
+                throw new IllegalArgumentException(INPUT + ": delay is not an ISO-8601 duration: " + behaviour);
             }
         }
     }
 
-    /** Stores the simulations of a saga being started, in the start's transaction. */
-    @EventListener
-    void onSagaStarted(SagaStarted started) {
-        Object input = started.variables().get(INPUT);
+    /** Ends the saga's simulations: its later commands (retries included) behave normally. */
+    int clear(String sagaId) {
+        jdbc.update("DELETE FROM examples.simulation WHERE saga_id = ?", sagaId);
+        return jdbc.update("INSERT INTO examples.simulation (saga_id, command, behaviour) VALUES (?, ?, ?)", sagaId,
+                CLEARED, "cleared");
+    }
+
+    /** The simulation of this command, from the list the command carries, unless the saga's were cleared. */
+    Optional<Simulation> find(Command command) {
+        String input = command.context().get(INPUT);
         if (input == null) {
-            return;
+            return Optional.empty();
         }
         List<String> entries;
         try {
-            entries = objectMapper.readValue(input.toString(), new TypeReference<List<String>>() { });
+            entries = objectMapper.readValue(input, new TypeReference<List<String>>() { });
         } catch (JsonProcessingException e) {
-            throw ApiException.invalidField(INPUT, "must be a list of \"<command>:<behaviour>\" strings");
+            throw new IllegalArgumentException(INPUT + ": must be a list of \"<command>:<behaviour>\" strings", e);
         }
-        for (String entry : entries) {
-            Simulation simulation = Simulation.parse(entry);
-            jdbc.update("DELETE FROM examples.simulation WHERE saga_id = ? AND command = ?", started.sagaId(),
-                    simulation.command());
-            jdbc.update("INSERT INTO examples.simulation (saga_id, command, behaviour) VALUES (?, ?, ?)",
-                    started.sagaId(), simulation.command(), simulation.behaviour());
+        Optional<Simulation> simulation = entries.stream().map(Simulation::parse)
+                .filter(entry -> entry.command().equals(command.type()))
+                .reduce((first, later) -> later); // the last entry of a command wins, as before
+        if (simulation.isEmpty() || cleared(command.sagaId())) {
+            return Optional.empty();
         }
+        return simulation;
     }
 
-    int clear(String sagaId) {
-        return jdbc.update("DELETE FROM examples.simulation WHERE saga_id = ?", sagaId);
-    }
-
-    Optional<Simulation> find(Command command) {
-        return jdbc.query("SELECT command, behaviour FROM examples.simulation WHERE saga_id = ? AND command = ?",
-                (rs, n) -> new Simulation(rs.getString("command"), rs.getString("behaviour")), command.sagaId(),
-                command.type()).stream().findFirst();
+    private boolean cleared(String sagaId) {
+        return !jdbc.queryForList("SELECT behaviour FROM examples.simulation WHERE saga_id = ? AND command = ?",
+                String.class, sagaId, CLEARED).isEmpty();
     }
 
     /** The handler, with this saga's simulated behaviour of the command (if any) in front of it. */

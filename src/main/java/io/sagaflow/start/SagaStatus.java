@@ -1,6 +1,6 @@
-package io.sagaflow.saga;
+package io.sagaflow.start;
 
-/** What {@code GET /api/sagas/{id}} reports. */
+/** A saga's status, as {@code GET /api/sagas/{id}} and every start answer report it. */
 public enum SagaStatus {
     /** Steps are executing or waiting for replies. */
     RUNNING,

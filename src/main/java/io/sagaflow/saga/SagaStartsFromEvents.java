@@ -1,0 +1,136 @@
+package io.sagaflow.saga;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.messaging.PoisonMessageException;
+import io.sagaflow.messaging.TransactionalConsumer;
+import io.sagaflow.roles.ConditionalOnOrchestratorRole;
+import io.sagaflow.web.ApiException;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Declarable;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Starts sagas from committed events ({@code sagaflow.saga.start-on-events}): one durable queue per
+ * entry, bound to its exchange and routing key, consumed by the orchestrator only. The event's JSON
+ * fields are the saga's input. The start and the inbox row (keyed by the event's message id) commit
+ * together, so a redelivered event starts nothing; the business key is the model's business-key
+ * variable, so a second event for the same business key (another message id) starts nothing either,
+ * as a second REST start would not: with the same input it is acknowledged, with other input it is
+ * parked naming the saga. An event that is not a JSON object or lacks a required field is parked.
+ *
+ * <p>This is how a participant (the example shop) starts a saga: by publishing an event, never by
+ * calling {@link Sagas} in-process.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnOrchestratorRole
+class SagaStartsFromEvents {
+
+    @Bean
+    Declarables sagaStartTopology(SagaProperties properties) {
+        List<Declarable> declarables = new ArrayList<>();
+        for (SagaProperties.StartOnEvent start : properties.startOnEvents()) {
+            TopicExchange exchange = new TopicExchange(start.exchange(), true, false);
+            Queue queue = QueueBuilder.durable(start.queue()).build();
+            Binding binding = BindingBuilder.bind(queue).to(exchange).with(start.routingKey());
+            declarables.addAll(List.of(exchange, queue, binding));
+        }
+        return new Declarables(declarables);
+    }
+
+    @Bean
+    Listeners sagaStartListeners(SagaProperties properties, ListenerContainers containers, Sagas sagas,
+                                 ObjectMapper objectMapper) {
+        List<SimpleMessageListenerContainer> listeners = properties.startOnEvents().stream()
+                .map(start -> containers.create(start.consumer(), start.queue(), new Starter(start, sagas, objectMapper),
+                        containers.parkingRecoverer(start.consumer())))
+                .toList();
+        return new Listeners(listeners);
+    }
+
+    /** Starts one saga per event of one {@code start-on-events} entry. */
+    static final class Starter implements TransactionalConsumer.Handler {
+
+        private static final TypeReference<LinkedHashMap<String, Object>> JSON_OBJECT = new TypeReference<>() { };
+
+        private final SagaProperties.StartOnEvent start;
+        private final Sagas sagas;
+        private final ObjectMapper objectMapper;
+
+        Starter(SagaProperties.StartOnEvent start, Sagas sagas, ObjectMapper objectMapper) {
+            this.start = start;
+            this.sagas = sagas;
+            this.objectMapper = objectMapper;
+        }
+
+        @Override
+        public void handle(InboundMessage message) {
+            Map<String, Object> input;
+            try {
+                input = objectMapper.readValue(message.body(), JSON_OBJECT);
+            } catch (IOException e) {
+                throw new PoisonMessageException(start.routingKey() + " is not a JSON object: " + e.getMessage(), e);
+            }
+            if (input == null) {
+                throw new PoisonMessageException(start.routingKey() + " is not a JSON object");
+            }
+            for (String field : start.requiredFields()) {
+                Object value = input.get(field);
+                if (value == null || value instanceof String text && text.isBlank()) {
+                    throw new PoisonMessageException(start.routingKey() + " without " + field);
+                }
+            }
+            try {
+                sagas.start(start.processKey(), input); // the same event again: its saga is the answer
+            } catch (ApiException refused) {
+                // Other input for a business key that has its saga, or no such saga type: retrying cannot help.
+                throw new PoisonMessageException(start.routingKey() + " refused: " + refused.getMessage(), refused);
+            }
+        }
+    }
+
+    /** Starts and stops the containers with the application context. */
+    static final class Listeners implements SmartLifecycle {
+
+        private final List<SimpleMessageListenerContainer> containers;
+        private volatile boolean running;
+
+        Listeners(List<SimpleMessageListenerContainer> containers) {
+            this.containers = containers;
+            this.containers.forEach(SimpleMessageListenerContainer::afterPropertiesSet);
+        }
+
+        @Override
+        public void start() {
+            containers.forEach(SimpleMessageListenerContainer::start);
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            containers.forEach(SimpleMessageListenerContainer::stop);
+            running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.sagaflow;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import java.util.List;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The walls between the packages, as docs/architecture.md draws them ("Packages and their
+ * arrows"), checked on the compiled main classes: no cycle among the top-level packages of
+ * {@code io.sagaflow}, and none of the arrows that would let a participant or an example reach the
+ * orchestrator in-process, or a domain package depend on HTTP.
+ */
+class ArchitectureTests {
+
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.sagaflow");
+
+    /** The packages that are no HTTP layer: they may use {@code web} only in their controllers. */
+    private static final String[] DOMAIN_PACKAGES = {"io.sagaflow.saga..", "io.sagaflow.txmessage..",
+            "io.sagaflow.outbox..", "io.sagaflow.messaging..", "io.sagaflow.participant.."};
+
+    /**
+     * TODO(#22, domain exceptions): these classes throw or catch the HTTP {@code web.ApiException} as
+     * a domain exception (not found, conflict, invalid), and the AMQP consumers among them translate
+     * it back by HTTP status. The rule is frozen for exactly these classes (nested ones included)
+     * until domain exceptions in a small shared package are mapped to problem+json in one place in
+     * {@code web}; any other class of a domain package that uses {@code web} fails the test.
+     */
+    private static final List<String> FROZEN_WEB_USERS = List.of(
+            "io.sagaflow.saga.Sagas",
+            "io.sagaflow.saga.SagaStartsFromEvents",
+            "io.sagaflow.txmessage.TxMessages",
+            "io.sagaflow.txmessage.HalfMessage",
+            "io.sagaflow.txmessage.CheckReplies",
+            "io.sagaflow.txmessage.ProducerRequests");
+
+    @Test
+    @DisplayName("the top-level packages of io.sagaflow have no dependency cycle")
+    void topLevelPackagesAreFreeOfCycles() {
+        slices().matching("io.sagaflow.(*)..").should().beFreeOfCycles().check(MAIN);
+    }
+
+    @Test
+    @DisplayName("no example uses the orchestrator's saga package: they start sagas through io.sagaflow.start or by events")
+    void examplesDoNotDependOnTheSagaPackage() {
+        noClasses().that().resideInAPackage("io.sagaflow.examples..")
+                .should().dependOnClassesThat().resideInAPackage("io.sagaflow.saga..")
+                .because("participants reach the orchestrator only over AMQP, front doors only through io.sagaflow.start")
+                .check(MAIN);
+    }
+
+    @Test
+    @DisplayName("the participant kit does not depend on the saga package")
+    void participantKitDoesNotDependOnTheSagaPackage() {
+        noClasses().that().resideInAPackage("io.sagaflow.participant..")
+                .should().dependOnClassesThat().resideInAPackage("io.sagaflow.saga..")
+                .because("a participant knows the orchestrator only by the message contract")
+                .check(MAIN);
+    }
+
+    @Test
+    @DisplayName("the start API depends on nothing else of the project")
+    void startApiDependsOnNothingOfTheProject() {
+        noClasses().that().resideInAPackage("io.sagaflow.start..")
+                .should().dependOnClassesThat(resideInAPackage("io.sagaflow..")
+                        .and(not(resideInAPackage("io.sagaflow.start.."))))
+                .check(MAIN);
+    }
+
+    @Test
+    @DisplayName("saga, txmessage, outbox, messaging and participant use web only in their REST controllers (and the frozen TODO list)")
+    void domainPackagesDoNotDependOnWeb() {
+        noClasses().that(resideInAnyPackage(DOMAIN_PACKAGES))
+                .and().areNotAnnotatedWith(RestController.class)
+                .and(not(frozenWebUser()))
+                .should().dependOnClassesThat().resideInAPackage("io.sagaflow.web..")
+                .because("HTTP (problem+json, Idempotency-Key) is the controllers' concern")
+                .check(MAIN);
+    }
+
+    private static DescribedPredicate<JavaClass> frozenWebUser() {
+        return DescribedPredicate.describe("on the frozen list " + FROZEN_WEB_USERS, javaClass ->
+                FROZEN_WEB_USERS.stream().anyMatch(frozen -> javaClass.getName().equals(frozen)
+                        || javaClass.getName().startsWith(frozen + "$")));
+    }
+}
