@@ -111,6 +111,9 @@ class NodeCarParticipantPostgresTests {
                 // back to "default"), or closing this app unregisters the shared test context's engine
                 // and engine-rest there finds none.
                 "--camunda.bpm.process-engine-name=nodetest",
+                // No webapps: Cockpit keeps its runtime in static fields, which a second app would
+                // take over and leave closed for the shared context's Cockpit tests.
+                "--camunda.bpm.webapp.enabled=false",
                 "--server.port=0");
         baseUrl = "http://127.0.0.1:" + orchestrator.getEnvironment().getProperty("local.server.port");
         rabbit = orchestrator.getBean(RabbitTemplate.class);
