@@ -98,6 +98,7 @@ class KitPaymentParticipantPostgresTests {
                 "--sagaflow.roles.participants=inventory,shipping,shop,car,hotel,flight",
                 // Own engine name without a hyphen (see NodeCarParticipantPostgresTests).
                 "--camunda.bpm.process-engine-name=kittest",
+                "--camunda.bpm.webapp.enabled=false", // (ditto: Cockpit's runtime is static)
                 "--server.port=0");
         baseUrl = "http://127.0.0.1:" + orchestrator.getEnvironment().getProperty("local.server.port");
     }
