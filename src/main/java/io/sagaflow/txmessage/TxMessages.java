@@ -57,7 +57,8 @@ class TxMessages {
     /**
      * Stores a HALF message, invisible to consumers until committed.
      *
-     * @throws InvalidInputException for invalid input, ConflictException if the id belongs to a different message
+     * @throws io.sagaflow.errors.InvalidInputException for invalid input, ConflictException if the id belongs to a
+     *         different message
      */
     Prepared prepare(PrepareRequest request) {
         HalfMessage message = HalfMessage.from(request, maxPayloadBytes);
