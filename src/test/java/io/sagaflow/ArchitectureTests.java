@@ -6,10 +6,6 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyP
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import java.util.List;
-
-import com.tngtech.archunit.base.DescribedPredicate;
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -21,7 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
  * The walls between the packages, as docs/architecture.md draws them ("Packages and their
  * arrows"), checked on the compiled main classes: no cycle among the top-level packages of
  * {@code io.sagaflow}, and none of the arrows that would let a participant or an example reach the
- * orchestrator in-process, or a domain package depend on HTTP.
+ * orchestrator in-process, or a domain package depend on HTTP; the domain errors depend on nothing.
  */
 class ArchitectureTests {
 
@@ -32,21 +28,6 @@ class ArchitectureTests {
     /** The packages that are no HTTP layer: they may use {@code web} only in their controllers. */
     private static final String[] DOMAIN_PACKAGES = {"io.sagaflow.saga..", "io.sagaflow.txmessage..",
             "io.sagaflow.outbox..", "io.sagaflow.messaging..", "io.sagaflow.participant.."};
-
-    /**
-     * TODO(#22, domain exceptions): these classes throw or catch the HTTP {@code web.ApiException} as
-     * a domain exception (not found, conflict, invalid), and the AMQP consumers among them translate
-     * it back by HTTP status. The rule is frozen for exactly these classes (nested ones included)
-     * until domain exceptions in a small shared package are mapped to problem+json in one place in
-     * {@code web}; any other class of a domain package that uses {@code web} fails the test.
-     */
-    private static final List<String> FROZEN_WEB_USERS = List.of(
-            "io.sagaflow.saga.Sagas",
-            "io.sagaflow.saga.SagaStartsFromEvents",
-            "io.sagaflow.txmessage.TxMessages",
-            "io.sagaflow.txmessage.HalfMessage",
-            "io.sagaflow.txmessage.CheckReplies",
-            "io.sagaflow.txmessage.ProducerRequests");
 
     @Test
     @DisplayName("the top-level packages of io.sagaflow have no dependency cycle")
@@ -82,19 +63,25 @@ class ArchitectureTests {
     }
 
     @Test
-    @DisplayName("saga, txmessage, outbox, messaging and participant use web only in their REST controllers (and the frozen TODO list)")
-    void domainPackagesDoNotDependOnWeb() {
-        noClasses().that(resideInAnyPackage(DOMAIN_PACKAGES))
-                .and().areNotAnnotatedWith(RestController.class)
-                .and(not(frozenWebUser()))
-                .should().dependOnClassesThat().resideInAPackage("io.sagaflow.web..")
-                .because("HTTP (problem+json, Idempotency-Key) is the controllers' concern")
+    @DisplayName("the domain errors depend on nothing else of the project, and know no HTTP")
+    void domainErrorsDependOnNothingOfTheProject() {
+        noClasses().that().resideInAPackage("io.sagaflow.errors..")
+                .should().dependOnClassesThat(resideInAPackage("io.sagaflow..")
+                        .and(not(resideInAPackage("io.sagaflow.errors.."))))
+                .orShould().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta.servlet..",
+                        "jakarta.ws.rs..")
+                .because("every package may refuse with them; web maps them to problem+json")
                 .check(MAIN);
     }
 
-    private static DescribedPredicate<JavaClass> frozenWebUser() {
-        return DescribedPredicate.describe("on the frozen list " + FROZEN_WEB_USERS, javaClass ->
-                FROZEN_WEB_USERS.stream().anyMatch(frozen -> javaClass.getName().equals(frozen)
-                        || javaClass.getName().startsWith(frozen + "$")));
+    @Test
+    @DisplayName("saga, txmessage, outbox, messaging and participant use web only in their REST controllers")
+    void domainPackagesDoNotDependOnWeb() {
+        noClasses().that(resideInAnyPackage(DOMAIN_PACKAGES))
+                .and().areNotAnnotatedWith(RestController.class)
+                .should().dependOnClassesThat().resideInAPackage("io.sagaflow.web..")
+                .because("HTTP (problem+json, Idempotency-Key) is the controllers' concern; the domain refuses with "
+                        + "io.sagaflow.errors")
+                .check(MAIN);
     }
 }

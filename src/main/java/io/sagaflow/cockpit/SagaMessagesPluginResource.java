@@ -6,11 +6,14 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.DomainException;
+import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.ops.Repairs;
 import io.sagaflow.saga.SagaMessages;
 import io.sagaflow.saga.Sagas;
 import io.sagaflow.security.Scopes;
 import io.sagaflow.web.ApiException;
+import io.sagaflow.web.ApiProblems;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -88,7 +91,7 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
             String given = reasonIn(body);
             String reason = given == null || given.isBlank() ? "no reason given" : given.trim();
             if (reason.length() > 500) {
-                throw ApiException.invalidField("reason", "is longer than 500 characters");
+                throw new InvalidInputException("reason", "is longer than 500 characters");
             }
             SpringBeans.get(Sagas.class).abort(sagaId, reason + " (Cockpit, " + userOf(engine) + ")");
             return Map.of("aborted", sagaId);
@@ -104,13 +107,19 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
         ObjectMapper json = SpringBeans.get(ObjectMapper.class);
         try {
             return Response.ok(json.writeValueAsString(action.run()), MediaType.APPLICATION_JSON).build();
+        } catch (DomainException refused) {
+            return refused(ApiProblems.statusOf(refused).value(), refused.getMessage());
         } catch (ApiException refused) {
-            return Response.status(refused.status().value()).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("status", refused.status().value(), "detail", refused.getMessage())).build();
+            return refused(refused.status().value(), refused.getMessage());
         } catch (JsonProcessingException e) {
             return Response.status(400).type(MediaType.APPLICATION_JSON)
                     .entity(Map.of("status", 400, "detail", "the body is not JSON: " + e.getOriginalMessage())).build();
         }
+    }
+
+    private static Response refused(int status, String detail) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("status", status, "detail", detail)).build();
     }
 
     private static String reasonIn(String body) throws JsonProcessingException {

@@ -6,10 +6,11 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.outbox.OutboxAdmin;
 import io.sagaflow.outbox.OutboxMessage;
-import io.sagaflow.web.ApiException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -34,8 +35,8 @@ public class Repairs {
     public void requeue(String messageId) {
         if (!outboxAdmin.requeue(messageId)) {
             throw outboxAdmin.exists(messageId)
-                    ? ApiException.conflict("outbox message " + messageId + " is not FAILED")
-                    : ApiException.notFound("no outbox message " + messageId);
+                    ? new ConflictException("outbox message " + messageId + " is not FAILED")
+                    : new NotFoundException("no outbox message " + messageId);
         }
     }
 
@@ -46,9 +47,9 @@ public class Repairs {
     @Transactional
     public void replay(long id) {
         ParkedMessages.ParkedMessage message = parked.find(id)
-                .orElseThrow(() -> ApiException.notFound("no parked message " + id));
+                .orElseThrow(() -> new NotFoundException("no parked message " + id));
         if (message.payload() == null) {
-            throw ApiException.conflict("parked message " + id + " has no stored body (it was over the size limit)");
+            throw new ConflictException("parked message " + id + " has no stored body (it was over the size limit)");
         }
         outboxAdmin.republish(new OutboxMessage(
                 message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId(), null, "",
@@ -66,7 +67,7 @@ public class Repairs {
             return headers.entrySet().stream().filter(header -> header.getValue() != null)
                     .collect(Collectors.toMap(Map.Entry::getKey, header -> header.getValue().toString()));
         } catch (JsonProcessingException e) {
-            throw ApiException.conflict("headers of the parked message are unreadable: " + e.getOriginalMessage());
+            throw new ConflictException("headers of the parked message are unreadable: " + e.getOriginalMessage());
         }
     }
 }

@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.security.Callers;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.start.StartedSaga;
-import io.sagaflow.web.ApiException;
 import io.sagaflow.web.IdempotentRequests;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Size;
@@ -162,7 +162,7 @@ class SagaController {
         try {
             return SagaStatus.valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalidField("status", "is \"" + value + "\"; one of "
+            throw new InvalidInputException("status", "is \"" + value + "\"; one of "
                     + Arrays.toString(SagaStatus.values()));
         }
     }
@@ -174,7 +174,7 @@ class SagaController {
         try {
             return Instant.parse(value.trim());
         } catch (DateTimeParseException e) {
-            throw ApiException.invalidField(field, "is \"" + value + "\"; an ISO-8601 instant such as "
+            throw new InvalidInputException(field, "is \"" + value + "\"; an ISO-8601 instant such as "
                     + "2026-12-04T10:15:30Z");
         }
     }
@@ -191,6 +191,6 @@ class SagaController {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.invalidField(field, "is \"" + value + "\"; a whole number from " + min + " to " + max);
+        throw new InvalidInputException(field, "is \"" + value + "\"; a whole number from " + min + " to " + max);
     }
 }

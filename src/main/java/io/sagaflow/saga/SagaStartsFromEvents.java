@@ -8,12 +8,12 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.DomainException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
-import io.sagaflow.web.ApiException;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarable;
@@ -98,7 +98,7 @@ class SagaStartsFromEvents {
             }
             try {
                 sagas.start(start.processKey(), input); // the same event again: its saga is the answer
-            } catch (ApiException refused) {
+            } catch (DomainException refused) {
                 // Other input for a business key that has its saga, or no such saga type: retrying cannot help.
                 throw new PoisonMessageException(start.routingKey() + " refused: " + refused.getMessage(), refused);
             }

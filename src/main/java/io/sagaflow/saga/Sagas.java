@@ -15,11 +15,14 @@ import java.util.concurrent.locks.LockSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.database.DuplicateKeys;
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.errors.NotFoundException;
+import io.sagaflow.errors.UnavailableException;
 import io.sagaflow.messaging.Operation;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.start.StartedSaga;
 import io.sagaflow.tracing.SagaTracing;
-import io.sagaflow.web.ApiException;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.RuntimeService;
@@ -31,7 +34,6 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -111,14 +113,14 @@ public class Sagas {
      */
     public StartResult start(String processKey, Map<String, Object> input) {
         if (!orchestrator) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "this instance runs no orchestrator "
+            throw new UnavailableException("this instance runs no orchestrator "
                     + "(sagaflow.roles.orchestrator.enabled=false) and starts no saga: start it on an orchestrator "
                     + "instance");
         }
         ProcessDefinition definition = repository.createProcessDefinitionQuery()
                 .processDefinitionKey(processKey).latestVersion().singleResult();
         if (definition == null) {
-            throw ApiException.notFound("no saga type '" + processKey + "' is deployed");
+            throw new NotFoundException("no saga type '" + processKey + "' is deployed");
         }
         Map<String, Object> variables = toVariables(input);
         requireValidCommandContext(input);
@@ -152,7 +154,7 @@ public class Sagas {
                 return sameStart(existing.get(), InputFingerprint.of(variables));
             }
             if (attempt == MAX_START_ATTEMPTS) {
-                throw new ApiException(HttpStatus.CONFLICT, "another start of " + processKey + " with business key '"
+                throw new ConflictException("another start of " + processKey + " with business key '"
                         + businessKey + "' is in progress; retry the request");
             }
             LockSupport.parkNanos(Duration.ofMillis(10L << attempt).toNanos());
@@ -161,7 +163,7 @@ public class Sagas {
 
     private static StartResult sameStart(SagaRegistry.SagaRecord existing, String fingerprint) {
         if (!existing.inputHash().equals(fingerprint)) {
-            throw new ApiException(HttpStatus.CONFLICT, "saga " + existing.sagaId() + " (" + existing.processKey()
+            throw new ConflictException("saga " + existing.sagaId() + " (" + existing.processKey()
                     + ", business key '" + existing.businessKey() + "') was started with other input; a business key "
                     + "starts one saga", Map.of("sagaId", existing.sagaId()));
         }
@@ -180,7 +182,7 @@ public class Sagas {
     @Transactional(readOnly = true)
     public SagaView find(String sagaId, String visibleTo) {
         if (visibleTo != null && registry.find(sagaId).filter(saga -> visibleTo.equals(saga.startedBy())).isEmpty()) {
-            throw ApiException.notFound("no saga with id '" + sagaId + "'");
+            throw new NotFoundException("no saga with id '" + sagaId + "'");
         }
         return find(sagaId);
     }
@@ -195,7 +197,7 @@ public class Sagas {
             // Camunda's history of a saga goes its time to live after the start (removal-time
             // strategy "start"), even while the saga waits in an incident; the registry still has it.
             SagaRegistry.SagaRecord saga = registered.orElseThrow(
-                    () -> ApiException.notFound("no saga with id '" + sagaId + "'"));
+                    () -> new NotFoundException("no saga with id '" + sagaId + "'"));
             return new SagaView(sagaId, saga.processKey(), saga.businessKey(), saga.status(),
                     succeededSteps(answered, Operation.ACTION), succeededSteps(answered, Operation.COMPENSATION),
                     saga.traceId());
@@ -215,12 +217,12 @@ public class Sagas {
     public void abort(String sagaId, String reason) {
         if (runtime.createProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
             if (history.createHistoricProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
-                throw ApiException.notFound("no saga with id '" + sagaId + "'");
+                throw new NotFoundException("no saga with id '" + sagaId + "'");
             }
-            throw ApiException.conflict("saga " + sagaId + " has already ended");
+            throw new ConflictException("saga " + sagaId + " has already ended");
         }
         if (steps.anyCompensation(sagaId) || runtime.getVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE) != null) {
-            throw ApiException.conflict("saga " + sagaId + " is already compensating");
+            throw new ConflictException("saga " + sagaId + " is already compensating");
         }
         runtime.setVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE, reason);
         String rejection = "aborted by an operator: " + reason;
@@ -286,11 +288,11 @@ public class Sagas {
         Map<String, Object> variables = new LinkedHashMap<>();
         input.forEach((name, value) -> {
             if (name == null || name.isBlank()) {
-                throw ApiException.invalidField(String.valueOf(name), "variable names must not be blank");
+                throw new InvalidInputException(String.valueOf(name), "variable names must not be blank");
             }
             Object variable = value instanceof Map<?, ?> || value instanceof List<?> ? toJson(name, value) : value;
             if (variable instanceof String text && text.length() > MAX_TEXT_VARIABLE_LENGTH) {
-                throw ApiException.invalidField(name, "is " + text.length() + " characters long; a saga variable "
+                throw new InvalidInputException(name, "is " + text.length() + " characters long; a saga variable "
                         + "holds at most " + MAX_TEXT_VARIABLE_LENGTH + " (pass an id, not a document)");
             }
             variables.put(name, variable);
@@ -309,12 +311,12 @@ public class Sagas {
                 continue;
             }
             if (!(value instanceof List<?> entries) || entries.stream().anyMatch(entry -> !(entry instanceof String))) {
-                throw ApiException.invalidField(context.variable(), "must be a list of texts matching "
+                throw new InvalidInputException(context.variable(), "must be a list of texts matching "
                         + context.entryPattern());
             }
             for (Object entry : entries) {
                 if (!((String) entry).matches(context.entryPattern())) {
-                    throw ApiException.invalidField(context.variable(), "entry \"" + entry + "\" does not match "
+                    throw new InvalidInputException(context.variable(), "entry \"" + entry + "\" does not match "
                             + context.entryPattern());
                 }
             }
@@ -325,7 +327,7 @@ public class Sagas {
         try {
             return objectMapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw ApiException.invalidField(name, "cannot be stored: " + e.getOriginalMessage());
+            throw new InvalidInputException(name, "cannot be stored: " + e.getOriginalMessage());
         }
     }
 }

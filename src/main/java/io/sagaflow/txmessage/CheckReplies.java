@@ -4,12 +4,12 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.DomainException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
 import io.sagaflow.txmessage.client.CheckAnswer;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
-import io.sagaflow.web.ApiException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,7 +48,7 @@ class CheckReplies implements TransactionalConsumer.Handler {
                 case ROLLBACK -> messages.decide(id, Decision.ROLLBACK, DecidedBy.CHECK_BACK);
                 case UNKNOWN -> messages.recordUnknownAnswer(id);
             }
-        } catch (ApiException refused) {
+        } catch (DomainException refused) {
             throw new PoisonMessageException("check-back answer " + answer + " for " + id + " refused: "
                     + refused.getMessage(), refused);
         }

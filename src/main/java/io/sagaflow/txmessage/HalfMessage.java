@@ -6,9 +6,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.errors.TooLargeException;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
-import io.sagaflow.web.ApiException;
-import org.springframework.http.HttpStatus;
 
 /**
  * A valid prepared message: everything needed to publish it once committed.
@@ -29,44 +29,44 @@ record HalfMessage(String id, String producerGroup, String exchange, String rout
     /**
      * Validates a prepare request; the first problem found is refused with the field it concerns.
      *
-     * @throws ApiException 400 naming the field, or 413 naming {@code payload}
+     * @throws InvalidInputException naming the field ({@link TooLargeException} for {@code payload})
      */
     static HalfMessage from(PrepareRequest request, int maxPayloadBytes) {
         if (request == null) {
-            throw ApiException.invalidField("producerGroup", "a prepare needs a body");
+            throw new InvalidInputException("producerGroup", "a prepare needs a body");
         }
         String id = request.id() == null ? UUID.randomUUID().toString() : request.id();
         if (!ID.matcher(id).matches()) {
-            throw ApiException.invalidField("id", "must be 1-64 characters of [A-Za-z0-9._:-]");
+            throw new InvalidInputException("id", "must be 1-64 characters of [A-Za-z0-9._:-]");
         }
         if (request.producerGroup() == null || request.producerGroup().isBlank()) {
-            throw ApiException.invalidField("producerGroup", "is required");
+            throw new InvalidInputException("producerGroup", "is required");
         }
         if (!PRODUCER_GROUP.matcher(request.producerGroup()).matches()) {
-            throw ApiException.invalidField("producerGroup", "must be 1-100 characters of [A-Za-z0-9._-]");
+            throw new InvalidInputException("producerGroup", "must be 1-100 characters of [A-Za-z0-9._-]");
         }
         if (request.exchange() == null || request.exchange().isBlank()) {
-            throw ApiException.invalidField("exchange", "is required: the exchange the committed message goes to");
+            throw new InvalidInputException("exchange", "is required: the exchange the committed message goes to");
         }
         requireMaxLength("exchange", request.exchange());
         if (request.routingKey() == null) {
-            throw ApiException.invalidField("routingKey", "is required (may be empty for a fanout exchange)");
+            throw new InvalidInputException("routingKey", "is required (may be empty for a fanout exchange)");
         }
         requireMaxLength("routingKey", request.routingKey());
         String type = request.type() != null ? request.type()
                 : request.routingKey().isEmpty() ? "tx-message" : request.routingKey();
         if (type.isBlank()) {
-            throw ApiException.invalidField("type", "must not be blank");
+            throw new InvalidInputException("type", "must not be blank");
         }
         requireMaxLength("type", type);
         Map<String, String> headers = validHeaders(request.headers());
         if (request.payload() == null || request.payload().isNull() || request.payload().isMissingNode()) {
-            throw ApiException.invalidField("payload", "is required");
+            throw new InvalidInputException("payload", "is required");
         }
         String payload = request.payload().isTextual() ? request.payload().asText() : request.payload().toString();
         int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxPayloadBytes) {
-            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "payload",
+            throw new TooLargeException("payload",
                     "payload of " + bytes + " bytes exceeds the limit of " + maxPayloadBytes + " bytes");
         }
         return new HalfMessage(id, request.producerGroup(), request.exchange(), request.routingKey(), type, headers,
@@ -78,19 +78,19 @@ record HalfMessage(String id, String producerGroup, String exchange, String rout
             return Map.of();
         }
         if (headers.size() > MAX_HEADERS) {
-            throw ApiException.invalidField("headers", "at most " + MAX_HEADERS + " headers");
+            throw new InvalidInputException("headers", "at most " + MAX_HEADERS + " headers");
         }
         Map<String, String> sorted = new TreeMap<>();
         headers.forEach((name, value) -> {
             if (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH) {
-                throw ApiException.invalidField("headers", "header names must be 1-" + MAX_NAME_LENGTH + " characters");
+                throw new InvalidInputException("headers", "header names must be 1-" + MAX_NAME_LENGTH + " characters");
             }
             if (name.startsWith(TxMessageProtocol.RESERVED_HEADER_PREFIX)) {
-                throw ApiException.invalidField("headers." + name,
+                throw new InvalidInputException("headers." + name,
                         "headers starting with " + TxMessageProtocol.RESERVED_HEADER_PREFIX + " are set by Sagaflow");
             }
             if (value == null || value.length() > MAX_HEADER_VALUE_LENGTH) {
-                throw ApiException.invalidField("headers." + name,
+                throw new InvalidInputException("headers." + name,
                         "must be a text of at most " + MAX_HEADER_VALUE_LENGTH + " characters");
             }
             sorted.put(name, value);
@@ -100,7 +100,7 @@ record HalfMessage(String id, String producerGroup, String exchange, String rout
 
     private static void requireMaxLength(String field, String value) {
         if (value.length() > MAX_NAME_LENGTH) {
-            throw ApiException.invalidField(field, "must be at most " + MAX_NAME_LENGTH + " characters");
+            throw new InvalidInputException(field, "must be at most " + MAX_NAME_LENGTH + " characters");
         }
     }
 

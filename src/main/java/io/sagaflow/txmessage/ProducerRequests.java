@@ -4,12 +4,12 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.DomainException;
+import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
-import io.sagaflow.web.ApiException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -43,12 +43,11 @@ class ProducerRequests implements TransactionalConsumer.Handler {
                 default -> throw new PoisonMessageException("unknown type '" + operation
                         + "': expected prepare, commit or rollback");
             }
-        } catch (ApiException refused) {
-            if (refused.status() == HttpStatus.NOT_FOUND) {
-                throw new IllegalStateException(operation + " before its prepare was stored: " + refused.getMessage(),
-                        refused);
-            }
-            throw new PoisonMessageException(operation + " refused (" + refused.status().value() + "): "
+        } catch (NotFoundException unknown) {
+            throw new IllegalStateException(operation + " before its prepare was stored: " + unknown.getMessage(),
+                    unknown);
+        } catch (DomainException refused) {
+            throw new PoisonMessageException(operation + " refused (" + refused.getClass().getSimpleName() + "): "
                     + (refused.field() != null ? refused.field() + " " : "") + refused.getMessage(), refused);
         }
     }

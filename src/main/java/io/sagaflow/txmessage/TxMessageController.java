@@ -4,8 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 
-import io.sagaflow.web.ApiException;
-import org.springframework.http.HttpStatus;
+import io.sagaflow.errors.InvalidInputException;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -61,7 +60,7 @@ class TxMessageController {
     TxMessageView resolve(@PathVariable String id, @RequestBody ResolveRequest request) {
         Decision decision = parse(Decision.class, "decision", request.decision(), "COMMIT or ROLLBACK");
         if (decision == null) {
-            throw ApiException.invalidField("decision", "is required: COMMIT or ROLLBACK");
+            throw new InvalidInputException("decision", "is required: COMMIT or ROLLBACK");
         }
         return messages.decide(id, decision, DecidedBy.OPERATOR);
     }
@@ -76,7 +75,7 @@ class TxMessageController {
     List<TxMessageView> list(@RequestParam(required = false) String state,
                              @RequestParam(defaultValue = "100") int limit) {
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiException.invalidField("limit", "must be between 1 and " + MAX_LIMIT);
+            throw new InvalidInputException("limit", "must be between 1 and " + MAX_LIMIT);
         }
         return messages.list(parse(TxMessageState.class, "state", state, "HALF, COMMITTED, ROLLED_BACK or PARKED"),
                 limit);
@@ -89,7 +88,7 @@ class TxMessageController {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, field, "must be " + allowed + ", was '" + value + "'");
+            throw new InvalidInputException(field, "must be " + allowed + ", was '" + value + "'");
         }
     }
 }

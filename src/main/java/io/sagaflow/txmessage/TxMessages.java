@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.MessagingProperties;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
-import io.sagaflow.web.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -57,7 +57,8 @@ class TxMessages {
     /**
      * Stores a HALF message, invisible to consumers until committed.
      *
-     * @throws ApiException 400/413 for invalid input, 409 if the id belongs to a different message
+     * @throws io.sagaflow.errors.InvalidInputException for invalid input, ConflictException if the id belongs to a
+     *         different message
      */
     Prepared prepare(PrepareRequest request) {
         HalfMessage message = HalfMessage.from(request, maxPayloadBytes);
@@ -79,7 +80,7 @@ class TxMessages {
         StoredTxMessage existing = store.find(message.id())
                 .orElseThrow(() -> new IllegalStateException("transactional message " + message.id() + " vanished"));
         if (!message.sameMessageAs(existing)) {
-            throw new ApiException(HttpStatus.CONFLICT, "id",
+            throw ConflictException.onField("id",
                     "transactional message " + message.id() + " exists with a different producer group, "
                             + "destination, headers or payload");
         }
@@ -91,22 +92,22 @@ class TxMessages {
      * a final message is a 409. An operator may only resolve PARKED messages; the producer's own
      * decision (direct or through a check-back) is also taken for a PARKED one, since it knows.
      *
-     * @throws ApiException 404 for an unknown id, 409 for a contradicting or misplaced decision
+     * @throws NotFoundException for an unknown id, ConflictException for a contradicting or misplaced decision
      */
     TxMessageView decide(String id, Decision decision, DecidedBy by) {
         return transactions.execute(status -> {
             StoredTxMessage message = store.lock(id)
-                    .orElseThrow(() -> ApiException.notFound("no transactional message " + id));
+                    .orElseThrow(() -> new NotFoundException("no transactional message " + id));
             TxMessageState target = decision.target();
             if (message.state() == target) {
                 return TxMessageView.of(message); // a repeat: harmless
             }
             if (message.state().isFinal()) {
-                throw ApiException.conflict("transactional message " + id + " is " + message.state()
+                throw new ConflictException("transactional message " + id + " is " + message.state()
                         + "; it cannot be " + decision.pastTense() + " any more");
             }
             if (by == DecidedBy.OPERATOR && message.state() != TxMessageState.PARKED) {
-                throw ApiException.conflict("transactional message " + id + " is " + message.state()
+                throw new ConflictException("transactional message " + id + " is " + message.state()
                         + "; only PARKED messages are resolved by an operator (the producer commits or rolls back)");
             }
             Instant now = clock.instant();
@@ -126,7 +127,7 @@ class TxMessages {
 
     TxMessageView find(String id) {
         return store.find(id).map(TxMessageView::of)
-                .orElseThrow(() -> ApiException.notFound("no transactional message " + id));
+                .orElseThrow(() -> new NotFoundException("no transactional message " + id));
     }
 
     List<TxMessageView> list(TxMessageState state, int limit) {
@@ -137,7 +138,7 @@ class TxMessages {
     void recordUnknownAnswer(String id) {
         transactions.executeWithoutResult(status -> {
             StoredTxMessage message = store.lock(id).orElseThrow(
-                    () -> ApiException.notFound("no transactional message " + id));
+                    () -> new NotFoundException("no transactional message " + id));
             if (!message.state().isFinal()) {
                 store.recordAnswer(id, CheckResult.UNKNOWN);
             }

@@ -4,6 +4,12 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.DomainException;
+import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.errors.NotFoundException;
+import io.sagaflow.errors.TooLargeException;
+import io.sagaflow.errors.UnavailableException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -20,18 +26,52 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Every refused request of {@code /api/**} answers RFC 9457 {@code application/problem+json}; a
  * problem about the input names the field in {@code errors[].field}, so clients need not parse
  * the prose.
+ *
+ * <p>The one place where the domain's refusals ({@code io.sagaflow.errors}) become HTTP: their
+ * status is {@link #statusOf(DomainException)}, their title the status's reason phrase, the field
+ * goes into {@code errors[]}, and their properties (e.g. {@code sagaId}) become members of the problem.
  */
 @RestControllerAdvice(basePackages = "io.sagaflow")
-class ApiProblems extends ResponseEntityExceptionHandler {
+public class ApiProblems extends ResponseEntityExceptionHandler {
+
+    /** The HTTP status of a domain refusal, for every HTTP front (controllers, the Cockpit plugin). */
+    public static HttpStatus statusOf(DomainException e) {
+        if (e instanceof NotFoundException) {
+            return HttpStatus.NOT_FOUND;
+        }
+        if (e instanceof ConflictException) {
+            return HttpStatus.CONFLICT;
+        }
+        if (e instanceof TooLargeException) {
+            return HttpStatus.PAYLOAD_TOO_LARGE;
+        }
+        if (e instanceof InvalidInputException) {
+            return HttpStatus.BAD_REQUEST;
+        }
+        if (e instanceof UnavailableException) {
+            return HttpStatus.SERVICE_UNAVAILABLE;
+        }
+        throw new IllegalStateException("no HTTP status for " + e.getClass().getName(), e);
+    }
+
+    @ExceptionHandler(DomainException.class)
+    ResponseEntity<ProblemDetail> handleDomainException(DomainException e) {
+        return problem(statusOf(e), e.field(), e.getMessage(), e.properties());
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> handleApiException(ApiException e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
-        if (e.field() != null) {
-            problem.setProperty("errors", List.of(Map.of("field", e.field(), "message", e.getMessage())));
+        return problem(e.status(), e.field(), e.getMessage(), Map.of());
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String field, String detail,
+                                                         Map<String, Object> properties) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        if (field != null) {
+            problem.setProperty("errors", List.of(Map.of("field", field, "message", detail)));
         }
-        e.properties().forEach(problem::setProperty);
-        return ResponseEntity.status(e.status()).body(problem);
+        properties.forEach(problem::setProperty);
+        return ResponseEntity.status(status).body(problem);
     }
 
     @Override

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.sagaflow.database.DuplicateKeys;
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.support.Sha256;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -79,7 +81,7 @@ public class IdempotentRequests {
             return action.get();
         }
         if (key.isBlank() || key.length() > MAX_KEY_LENGTH) {
-            throw ApiException.invalidField(HEADER, "must be 1 to " + MAX_KEY_LENGTH + " characters");
+            throw new InvalidInputException(HEADER, "must be 1 to " + MAX_KEY_LENGTH + " characters");
         }
         String principal = principal();
         String requestHash = Sha256.hex(operation + "\n" + canonical(body));
@@ -102,7 +104,7 @@ public class IdempotentRequests {
                 return replay(stored.get(), requestHash, answerType);
             }
             if (attempt == MAX_ATTEMPTS) {
-                throw new ApiException(HttpStatus.CONFLICT, "a request with this " + HEADER + " is in progress; "
+                throw new ConflictException("a request with this " + HEADER + " is in progress; "
                         + "retry it");
             }
             LockSupport.parkNanos(10_000_000L << attempt);

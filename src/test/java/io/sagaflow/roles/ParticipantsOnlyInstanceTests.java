@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.errors.UnavailableException;
 import io.sagaflow.saga.Sagas;
-import io.sagaflow.web.ApiException;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -24,7 +24,6 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
-import org.springframework.http.HttpStatus;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -114,8 +113,7 @@ class ParticipantsOnlyInstanceTests {
         String orderId = "order-" + UUID.randomUUID();
 
         assertThatThrownBy(() -> sagas.start("order-fulfillment", orderInput(orderId)))
-                .isInstanceOfSatisfying(ApiException.class,
-                        refused -> assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE))
+                .isInstanceOf(UnavailableException.class)
                 .hasMessageContaining("orchestrator");
         assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(orderId).count()).isZero();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.saga_step", Long.class)).isZero();

@@ -8,11 +8,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.sagaflow.web.ApiException;
+import io.sagaflow.errors.DomainException;
+import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.errors.TooLargeException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.HttpStatus;
 
 @DisplayName("Validation of a prepare")
 class TxMessageValidationTests {
@@ -53,27 +54,27 @@ class TxMessageValidationTests {
     @DisplayName("a missing exchange is refused naming \"exchange\"")
     void missingExchange() {
         assertRefused(() -> HalfMessage.from(request(null, "shop", null, "k", null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "exchange");
+                InvalidInputException.class, "exchange");
         assertRefused(() -> HalfMessage.from(request(null, "shop", " ", "k", null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "exchange");
+                InvalidInputException.class, "exchange");
     }
 
     @Test
     @DisplayName("each required field is named when missing or malformed")
     void eachFieldIsNamed() {
-        assertRefused(() -> HalfMessage.from(null, LIMIT), HttpStatus.BAD_REQUEST, "producerGroup");
+        assertRefused(() -> HalfMessage.from(null, LIMIT), InvalidInputException.class, "producerGroup");
         assertRefused(() -> HalfMessage.from(request(null, null, "x", "k", null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "producerGroup");
+                InvalidInputException.class, "producerGroup");
         assertRefused(() -> HalfMessage.from(request(null, "no spaces", "x", "k", null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "producerGroup");
+                InvalidInputException.class, "producerGroup");
         assertRefused(() -> HalfMessage.from(request("has/slash", "shop", "x", "k", null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "id");
+                InvalidInputException.class, "id");
         assertRefused(() -> HalfMessage.from(request(null, "shop", "x", null, null, PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "routingKey");
+                InvalidInputException.class, "routingKey");
         assertRefused(() -> HalfMessage.from(request(null, "shop", "x", "k", null, null), LIMIT),
-                HttpStatus.BAD_REQUEST, "payload");
+                InvalidInputException.class, "payload");
         assertRefused(() -> HalfMessage.from(request(null, "shop", "x", "k", null,
-                com.fasterxml.jackson.databind.node.NullNode.getInstance()), LIMIT), HttpStatus.BAD_REQUEST, "payload");
+                com.fasterxml.jackson.databind.node.NullNode.getInstance()), LIMIT), InvalidInputException.class, "payload");
     }
 
     @Test
@@ -81,14 +82,14 @@ class TxMessageValidationTests {
     void reservedHeadersAreRefused() {
         assertRefused(() -> HalfMessage.from(request(null, "shop", "x", "k",
                 Map.of("sagaflow-tx-message-id", "forged"), PAYLOAD), LIMIT),
-                HttpStatus.BAD_REQUEST, "headers.sagaflow-tx-message-id");
+                InvalidInputException.class, "headers.sagaflow-tx-message-id");
     }
 
     @Test
     @DisplayName("a payload over the limit is 413 naming \"payload\"")
     void oversizedPayload() {
         assertRefused(() -> HalfMessage.from(request(null, "shop", "x", "k", null,
-                new TextNode("é".repeat(LIMIT / 2 + 1))), LIMIT), HttpStatus.PAYLOAD_TOO_LARGE, "payload");
+                new TextNode("é".repeat(LIMIT / 2 + 1))), LIMIT), TooLargeException.class, "payload");
     }
 
     @Test
@@ -105,10 +106,8 @@ class TxMessageValidationTests {
                 .sameMessageAs(stored)).isFalse();
     }
 
-    private static void assertRefused(ThrowingCallable call, HttpStatus status, String field) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(ApiException.class, refused -> {
-            assertThat(refused.status()).isEqualTo(status);
-            assertThat(refused.field()).isEqualTo(field);
-        });
+    private static void assertRefused(ThrowingCallable call, Class<? extends DomainException> type, String field) {
+        assertThatThrownBy(call).isExactlyInstanceOf(type)
+                .satisfies(refused -> assertThat(((DomainException) refused).field()).isEqualTo(field));
     }
 }

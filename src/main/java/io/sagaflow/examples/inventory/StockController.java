@@ -1,6 +1,6 @@
 package io.sagaflow.examples.inventory;
 
-import io.sagaflow.web.ApiException;
+import io.sagaflow.errors.NotFoundException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -17,6 +17,6 @@ class StockController {
 
     @GetMapping("/api/examples/stock/{sku}")
     Stock.StockLevel stock(@PathVariable String sku) {
-        return stock.find(sku).orElseThrow(() -> ApiException.notFound("no SKU '" + sku + "'"));
+        return stock.find(sku).orElseThrow(() -> new NotFoundException("no SKU '" + sku + "'"));
     }
 }

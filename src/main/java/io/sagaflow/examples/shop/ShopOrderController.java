@@ -2,6 +2,9 @@ package io.sagaflow.examples.shop;
 
 import java.net.URI;
 
+import io.sagaflow.errors.ConflictException;
+import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.support.Sha256;
 import io.sagaflow.web.ApiException;
@@ -47,7 +50,7 @@ class ShopOrderController {
         ShopOrders.Placement placement;
         try {
             placement = orders.place(orderId, order);
-        } catch (ApiException conflict) {
+        } catch (ConflictException conflict) {
             if (order.orderId() == null && idempotencyKey != null && conflict.properties().containsKey("orderId")) {
                 throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, IdempotentRequests.HEADER, "this "
                         + IdempotentRequests.HEADER + " was used for another order; use a new key for a new request");
@@ -68,7 +71,7 @@ class ShopOrderController {
             return null;
         }
         if (idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
-            throw ApiException.invalidField(IdempotentRequests.HEADER, "must be 1 to 255 characters");
+            throw new InvalidInputException(IdempotentRequests.HEADER, "must be 1 to 255 characters");
         }
         Authentication caller = SecurityContextHolder.getContext().getAuthentication();
         String principal = caller == null ? "anonymous" : caller.getName();
@@ -77,6 +80,6 @@ class ShopOrderController {
 
     @GetMapping("/api/examples/shop/orders/{orderId}")
     ShopOrders.ShopOrder order(@PathVariable String orderId) {
-        return orders.find(orderId).orElseThrow(() -> ApiException.notFound("no shop order '" + orderId + "'"));
+        return orders.find(orderId).orElseThrow(() -> new NotFoundException("no shop order '" + orderId + "'"));
     }
 }

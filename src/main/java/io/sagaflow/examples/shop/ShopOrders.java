@@ -12,11 +12,10 @@ import java.util.UUID;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.database.DuplicateKeys;
+import io.sagaflow.errors.ConflictException;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.txmessage.client.TxMessage;
 import io.sagaflow.txmessage.client.TxMessageProducer;
-import io.sagaflow.web.ApiException;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -58,7 +57,7 @@ class ShopOrders {
      * message is rolled back and nothing is announced twice.
      *
      * @return the placed order, or the existing one with this id if it is the same order
-     * @throws ApiException 409 if an order with this id exists with other contents
+     * @throws ConflictException if an order with this id exists with other contents
      */
     Placement place(String orderId, OrderController.OrderRequest order) {
         try {
@@ -68,10 +67,10 @@ class ShopOrders {
                 throw e;
             }
         }
-        ShopOrder existing = find(orderId).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT,
+        ShopOrder existing = find(orderId).orElseThrow(() -> new ConflictException(
                 "order " + orderId + " is being placed by another request; retry it"));
         if (!existing.sameAs(order)) {
-            throw new ApiException(HttpStatus.CONFLICT, "order " + orderId + " exists with other contents",
+            throw new ConflictException("order " + orderId + " exists with other contents",
                     Map.of("orderId", orderId));
         }
         return new Placement(new PlacedOrder(orderId, existing.messageId()), false);
