@@ -25,4 +25,9 @@ public final class ConflictException extends DomainException {
     private ConflictException(String field, String detail, Map<String, Object> properties) {
         super(field, detail, properties);
     }
+
+    @Override
+    public String kind() {
+        return "conflict";
+    }
 }

@@ -27,4 +27,7 @@ public abstract sealed class DomainException extends RuntimeException
     public Map<String, Object> properties() {
         return properties;
     }
+
+    /** The kind of refusal in a word or two ("conflict", "not found"), for logs and parked messages. */
+    public abstract String kind();
 }

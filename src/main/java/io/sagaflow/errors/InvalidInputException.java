@@ -8,4 +8,9 @@ public sealed class InvalidInputException extends DomainException permits TooLar
     public InvalidInputException(String field, String detail) {
         super(field, detail, Map.of());
     }
+
+    @Override
+    public String kind() {
+        return "invalid";
+    }
 }

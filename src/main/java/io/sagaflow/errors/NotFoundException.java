@@ -8,4 +8,9 @@ public final class NotFoundException extends DomainException {
     public NotFoundException(String detail) {
         super(null, detail, Map.of());
     }
+
+    @Override
+    public String kind() {
+        return "not found";
+    }
 }

@@ -6,4 +6,9 @@ public final class TooLargeException extends InvalidInputException {
     public TooLargeException(String field, String detail) {
         super(field, detail);
     }
+
+    @Override
+    public String kind() {
+        return "too large";
+    }
 }

@@ -8,4 +8,9 @@ public final class UnavailableException extends DomainException {
     public UnavailableException(String detail) {
         super(null, detail, Map.of());
     }
+
+    @Override
+    public String kind() {
+        return "unavailable";
+    }
 }

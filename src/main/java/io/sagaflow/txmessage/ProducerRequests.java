@@ -47,7 +47,7 @@ class ProducerRequests implements TransactionalConsumer.Handler {
             throw new IllegalStateException(operation + " before its prepare was stored: " + unknown.getMessage(),
                     unknown);
         } catch (DomainException refused) {
-            throw new PoisonMessageException(operation + " refused (" + refused.getClass().getSimpleName() + "): "
+            throw new PoisonMessageException(operation + " refused (" + refused.kind() + "): "
                     + (refused.field() != null ? refused.field() + " " : "") + refused.getMessage(), refused);
         }
     }
