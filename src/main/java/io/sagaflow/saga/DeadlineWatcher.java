@@ -117,13 +117,16 @@ class DeadlineWatcher {
             overdue = transactions.execute(status -> {
                 List<SagaSteps.SentCommand> claimed = steps.claimOverdue(1);
                 // In the saga's own trace: a scheduler has no request or message to take it from.
-                claimed.forEach(command -> tracing.inSpan("saga step deadline " + command.step(),
-                        Map.of("saga.id", command.sagaId(), "saga.step", command.step(), "saga.command",
-                                command.command()), registry.traceparentOf(command.sagaId()), () -> {
-                            waitingSteps.stop(command, StepStatus.TIMED_OUT, "no reply to " + command.command()
-                                    + " within its deadline of " + command.deadline());
-                            return null;
-                        }));
+                claimed.forEach(sent -> {
+                    StepCommand command = sent.command();
+                    tracing.inSpan("saga step deadline " + command.step(), Map.of("saga.id", command.sagaId(),
+                            "saga.step", command.step(), "saga.command", command.command()),
+                            registry.traceparentOf(command.sagaId()), () -> {
+                                waitingSteps.stop(sent, StepStatus.TIMED_OUT, "no reply to " + command.command()
+                                        + " within its deadline of " + command.deadline());
+                                return null;
+                            });
+                });
                 return claimed;
             });
         } catch (RuntimeException e) {
@@ -131,8 +134,9 @@ class DeadlineWatcher {
             holdOff();
             return false;
         }
-        overdue.forEach(command -> log.warn("Saga {} step {} ({}) timed out after {}", command.sagaId(),
-                command.step(), command.command(), command.deadline()));
+        overdue.stream().map(SagaSteps.SentCommand::command).forEach(command -> log.warn(
+                "Saga {} step {} ({}) timed out after {}", command.sagaId(), command.step(), command.command(),
+                command.deadline()));
         return overdue != null && !overdue.isEmpty();
     }
 }

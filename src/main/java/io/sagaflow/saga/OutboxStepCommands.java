@@ -2,7 +2,6 @@ package io.sagaflow.saga;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,15 +49,13 @@ class OutboxStepCommands implements StepCommands {
     @Transactional(propagation = Propagation.MANDATORY, noRollbackFor = InvalidStepException.class)
     public String send(StepCommand command) {
         requireWithinSizeLimit(command.activityId(), command.payload());
-        boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.parallelCompensation()
+        boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.terms().parallelCompensation()
                 && !steps.isCompensationTurn(command.sagaId(), command.step());
-        Duration deadline = command.deadline() != null ? command.deadline() : properties.defaultDeadline();
-        SagaSteps.SentCommand sent = new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command.sagaId(),
-                command.executionId(), command.activityId(), command.step(), command.op(), command.command(),
-                steps.nextAttempt(command.sagaId(), command.activityId(), command.op()),
-                waitForTurn ? StepStatus.QUEUED : StepStatus.WAITING, null, command.payload(), command.businessKey(),
-                command.processKey(), deadline, waitForTurn ? null : clock.instant().plus(deadline));
-        steps.record(sent, command.compensable());
+        StepCommand withDeadline = command.withDefaultDeadline(properties.defaultDeadline());
+        SagaSteps.SentCommand sent = waitForTurn
+                ? newAttempt(withDeadline, StepStatus.QUEUED, null)
+                : newAttempt(withDeadline, StepStatus.WAITING, clock.instant().plus(withDeadline.deadline()));
+        steps.record(sent);
         if (!waitForTurn) {
             publish(sent);
         }
@@ -69,8 +66,9 @@ class OutboxStepCommands implements StepCommands {
     @Transactional(propagation = Propagation.MANDATORY)
     void releaseQueuedCompensations(String sagaId) {
         for (SagaSteps.SentCommand queued : steps.queuedCompensations(sagaId)) {
-            Instant deadlineAt = clock.instant().plus(queued.deadline());
-            if (steps.isCompensationTurn(sagaId, queued.step()) && steps.release(queued.commandId(), deadlineAt)) {
+            Instant deadlineAt = clock.instant().plus(queued.command().deadline());
+            if (steps.isCompensationTurn(sagaId, queued.command().step())
+                    && steps.release(queued.commandId(), deadlineAt)) {
                 publish(queued);
             }
         }
@@ -82,23 +80,28 @@ class OutboxStepCommands implements StepCommands {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     void resend(SagaSteps.SentCommand timedOut) {
-        SagaSteps.SentCommand again = new SagaSteps.SentCommand(OutboxMessage.newMessageId(), timedOut.sagaId(),
-                timedOut.executionId(), timedOut.activityId(), timedOut.step(), timedOut.op(), timedOut.command(),
-                steps.nextAttempt(timedOut.sagaId(), timedOut.activityId(), timedOut.op()), StepStatus.WAITING, null,
-                timedOut.payload(), timedOut.businessKey(), timedOut.processKey(), timedOut.deadline(),
-                clock.instant().plus(timedOut.deadline()));
-        steps.record(again, false);
+        StepCommand command = timedOut.command();
+        SagaSteps.SentCommand again = newAttempt(command, StepStatus.WAITING,
+                clock.instant().plus(command.deadline()));
+        steps.record(again);
         publish(again);
     }
 
-    private void publish(SagaSteps.SentCommand command) {
+    /** The next attempt of the command, under a new command id. */
+    private SagaSteps.SentCommand newAttempt(StepCommand command, StepStatus status, Instant deadlineAt) {
+        return new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command,
+                steps.nextAttempt(command.sagaId(), command.activityId(), command.op()), status, null, deadlineAt);
+    }
+
+    private void publish(SagaSteps.SentCommand sent) {
+        StepCommand command = sent.command();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(SagaHeaders.SAGA_ID, command.sagaId());
         headers.put(SagaHeaders.BUSINESS_KEY, String.valueOf(command.businessKey()));
         headers.put(SagaHeaders.PROCESS_KEY, String.valueOf(command.processKey()));
         headers.put(SagaHeaders.STEP, command.step());
         headers.put(SagaHeaders.OP, command.op().name());
-        headers.put(SagaHeaders.ATTEMPT, Integer.toString(command.attempt()));
+        headers.put(SagaHeaders.ATTEMPT, Integer.toString(sent.attempt()));
         for (SagaProperties.CommandContextVariable context : properties.commandContext()) {
             // The engine's command context is reused: this sees the variables of this transaction too.
             Object value = runtime.getVariable(command.sagaId(), context.variable());
@@ -106,8 +109,8 @@ class OutboxStepCommands implements StepCommands {
                 headers.put(SagaHeaders.CONTEXT_PREFIX + context.variable(), value.toString());
             }
         }
-        outbox.append(new OutboxMessage(command.commandId(), command.sagaId(), Topology.COMMANDS_EXCHANGE,
-                command.command(), command.command(), command.commandId(), Topology.ORCHESTRATOR_REPLY_KEY, headers,
+        outbox.append(new OutboxMessage(sent.commandId(), command.sagaId(), Topology.COMMANDS_EXCHANGE,
+                command.command(), command.command(), sent.commandId(), Topology.ORCHESTRATOR_REPLY_KEY, headers,
                 command.payload()));
     }
 

@@ -53,18 +53,19 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             throw new PoisonMessageException("reply without correlation_id");
         }
         ReplyBody body = parse(reply);
-        SagaSteps.SentCommand command = steps.find(commandId)
+        SagaSteps.SentCommand sent = steps.find(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
-        boolean stillWaiting = command.status() == StepStatus.WAITING
+        StepCommand command = sent.command();
+        boolean stillWaiting = sent.status() == StepStatus.WAITING
                 && runtime.createExecutionQuery().executionId(command.executionId())
                         .activityId(command.activityId()).count() == 1;
         if (!stillWaiting || !steps.recordAnswer(commandId, statusOf(body), body.reason())) {
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
-                    command.command(), command.sagaId(), command.step(), command.attempt(), command.status());
+                    command.command(), command.sagaId(), command.step(), sent.attempt(), sent.status());
             return;
         }
-        recordLatency(command, body);
+        recordLatency(sent, body);
         runtime.signal(command.executionId(), body.outcome().name(), body, null);
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
@@ -72,11 +73,12 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     }
 
     /** From sending the command to its reply; the deadline was set to send time + deadline. */
-    private void recordLatency(SagaSteps.SentCommand command, ReplyBody body) {
-        if (command.deadlineAt() == null || command.deadline() == null) {
+    private void recordLatency(SagaSteps.SentCommand sent, ReplyBody body) {
+        StepCommand command = sent.command();
+        if (sent.deadlineAt() == null || command.deadline() == null) {
             return;
         }
-        Duration latency = Duration.between(command.deadlineAt().minus(command.deadline()), clock.instant());
+        Duration latency = Duration.between(sent.deadlineAt().minus(command.deadline()), clock.instant());
         Timer.builder("sagaflow.step.latency").description("Time from a step's command to its reply")
                 .tags("process", command.processKey() == null ? "unknown" : command.processKey(),
                         "command", command.command(), "outcome", body.outcome().name())

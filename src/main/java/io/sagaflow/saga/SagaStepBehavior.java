@@ -87,13 +87,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
             throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, "aborted by an operator: " + abortReason);
         }
         try {
-            commands.send(new StepCommand(execution.getProcessInstanceId(), execution.getProcessBusinessKey(),
-                    ((ExecutionEntity) execution).getProcessDefinition().getKey(), execution.getId(), activity.getId(),
-                    op == Operation.ACTION ? activity.getId() : compensatedStep(activity), op,
-                    requiredInput(execution, SagaModel.INPUT_COMMAND),
-                    payload(execution, SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES)),
-                    deadline(execution), op == Operation.ACTION && activity.findCompensationHandler() != null,
-                    "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
+            commands.send(command(execution, activity, op));
         } catch (InvalidStepException e) {
             // Thrown before anything is written. The step usually runs in the transaction of the
             // previous step's reply (no asyncBefore): throwing would send that reply back to the
@@ -136,6 +130,20 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
             }
             case TECHNICAL_FAILURE -> StepRetryJobs.raiseIncident(execution, reply.reason());
         }
+    }
+
+    /** The step's command, from the execution and the activity's input parameters. */
+    private StepCommand command(ActivityExecution execution, ActivityImpl activity, Operation op) {
+        String processKey = ((ExecutionEntity) execution).getProcessDefinition().getKey();
+        return new StepCommand(
+                new StepCommand.Saga(execution.getProcessInstanceId(), execution.getProcessBusinessKey(), processKey),
+                new StepCommand.Origin(execution.getId(), activity.getId(),
+                        op == Operation.ACTION ? activity.getId() : compensatedStep(activity)),
+                new StepCommand.Request(op, requiredInput(execution, SagaModel.INPUT_COMMAND),
+                        payload(execution, SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES))),
+                new StepCommand.Terms(deadline(execution),
+                        op == Operation.ACTION && activity.findCompensationHandler() != null,
+                        "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
     }
 
     /** The forward step whose compensation boundary event points at this handler. */

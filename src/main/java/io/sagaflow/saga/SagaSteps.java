@@ -23,18 +23,28 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 class SagaSteps {
 
-    /** One command of one step activity. */
-    record SentCommand(String commandId, String sagaId, String executionId, String activityId, String step,
-                       Operation op, String command, int attempt, StepStatus status, String reason, String payload,
-                       String businessKey, String processKey, Duration deadline, Instant deadlineAt) {
+    /**
+     * One attempt of a step's command as saga_step holds it.
+     *
+     * @param deadlineAt when the deadline passes; {@code null} while QUEUED
+     */
+    record SentCommand(String commandId, StepCommand command, int attempt, StepStatus status, String reason,
+                       Instant deadlineAt) {
     }
 
     private static final RowMapper<SentCommand> ROW = (rs, n) -> new SentCommand(rs.getString("command_id"),
-            rs.getString("saga_id"), rs.getString("execution_id"), rs.getString("activity_id"), rs.getString("step"),
-            Operation.valueOf(rs.getString("op")), rs.getString("command"), rs.getInt("attempt"),
-            StepStatus.valueOf(rs.getString("status")), rs.getString("reason"), rs.getString("payload"),
-            rs.getString("business_key"), rs.getString("process_key"),
-            rs.getObject("deadline_millis") == null ? null : Duration.ofMillis(rs.getLong("deadline_millis")),
+            new StepCommand(
+                    new StepCommand.Saga(rs.getString("saga_id"), rs.getString("business_key"),
+                            rs.getString("process_key")),
+                    new StepCommand.Origin(rs.getString("execution_id"), rs.getString("activity_id"),
+                            rs.getString("step")),
+                    new StepCommand.Request(Operation.valueOf(rs.getString("op")), rs.getString("command"),
+                            rs.getString("payload")),
+                    new StepCommand.Terms(
+                            rs.getObject("deadline_millis") == null ? null
+                                    : Duration.ofMillis(rs.getLong("deadline_millis")),
+                            rs.getBoolean("compensable"), false)),
+            rs.getInt("attempt"), StepStatus.valueOf(rs.getString("status")), rs.getString("reason"),
             rs.getTimestamp("deadline_at") == null ? null : rs.getTimestamp("deadline_at").toInstant());
 
     private final JdbcTemplate jdbc;
@@ -55,16 +65,17 @@ class SagaSteps {
 
     /** Records a command as WAITING (sent now) or QUEUED (a compensation waiting for its turn). */
     @Transactional(propagation = Propagation.MANDATORY)
-    void record(SentCommand command, boolean compensable) {
+    void record(SentCommand sent) {
+        StepCommand command = sent.command();
         jdbc.update("""
                 INSERT INTO sagaflow.saga_step (command_id, saga_id, execution_id, activity_id, step, op, command,
                     attempt, status, sent_at, deadline_at, payload, business_key, process_key, compensable,
                     deadline_millis)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, command.commandId(), command.sagaId(), command.executionId(), command.activityId(),
-                command.step(), command.op().name(), command.command(), command.attempt(), command.status().name(),
-                Timestamp.from(clock.instant()), timestamp(command.deadlineAt()), command.payload(),
-                command.businessKey(), command.processKey(), compensable,
+                """, sent.commandId(), command.sagaId(), command.executionId(), command.activityId(),
+                command.step(), command.op().name(), command.command(), sent.attempt(), sent.status().name(),
+                Timestamp.from(clock.instant()), timestamp(sent.deadlineAt()), command.payload(),
+                command.businessKey(), command.processKey(), command.terms().compensable(),
                 command.deadline() == null ? null : command.deadline().toMillis());
     }
 

@@ -227,12 +227,13 @@ public class Sagas {
         runtime.setVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE, reason);
         String rejection = "aborted by an operator: " + reason;
         Set<String> stoppedExecutions = new HashSet<>();
-        for (SagaSteps.SentCommand command : steps.open(sagaId)) {
+        for (SagaSteps.SentCommand sent : steps.open(sagaId)) {
+            StepCommand command = sent.command();
             if (command.op() != Operation.ACTION || !stoppedExecutions.add(command.executionId())) {
                 continue;
             }
-            if (command.status() == StepStatus.WAITING) {
-                waitingSteps.stop(command, StepStatus.CANCELLED, rejection);
+            if (sent.status() == StepStatus.WAITING) {
+                waitingSteps.stop(sent, StepStatus.CANCELLED, rejection);
             } else if (runtime.createExecutionQuery().executionId(command.executionId())
                     .activityId(command.activityId()).count() == 1) {
                 waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident
@@ -259,8 +260,8 @@ public class Sagas {
 
     private static List<String> succeededSteps(List<SagaSteps.SentCommand> answered, Operation op) {
         return answered.stream()
-                .filter(command -> command.op() == op && command.status() == StepStatus.SUCCEEDED)
-                .map(SagaSteps.SentCommand::step)
+                .filter(sent -> sent.command().op() == op && sent.status() == StepStatus.SUCCEEDED)
+                .map(sent -> sent.command().step())
                 .toList();
     }
 

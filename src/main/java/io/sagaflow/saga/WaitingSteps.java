@@ -32,22 +32,22 @@ class WaitingSteps {
 
     /** @return {@code false} if the command was not waiting any more */
     @Transactional(propagation = Propagation.MANDATORY)
-    boolean stop(SagaSteps.SentCommand command, StepStatus finalStatus, String reason) {
-        if (!steps.recordAnswer(command.commandId(), finalStatus, reason)) {
+    boolean stop(SagaSteps.SentCommand sent, StepStatus finalStatus, String reason) {
+        if (!steps.recordAnswer(sent.commandId(), finalStatus, reason)) {
             return false;
         }
-        if (command.op() == Operation.COMPENSATION && finalStatus == StepStatus.TIMED_OUT
-                && command.attempt() < properties.compensationAttempts()) {
-            commands.resend(command); // the participant may just have been down: undo is safe to repeat
+        if (sent.command().op() == Operation.COMPENSATION && finalStatus == StepStatus.TIMED_OUT
+                && sent.attempt() < properties.compensationAttempts()) {
+            commands.resend(sent); // the participant may just have been down: undo is safe to repeat
         } else {
-            rejectWaitingExecution(command, reason);
+            rejectWaitingExecution(sent.command(), reason);
         }
         return true;
     }
 
     /** The execution waits in the step's activity; make it fail the way its kind of step fails. */
     @Transactional(propagation = Propagation.MANDATORY)
-    void rejectWaitingExecution(SagaSteps.SentCommand command, String reason) {
+    void rejectWaitingExecution(StepCommand command, String reason) {
         if (command.op() == Operation.ACTION) {
             runtime.signal(command.executionId(), SagaStepBehavior.OUTCOME_UNKNOWN, ReplyBody.businessFailure(reason),
                     null);
