@@ -13,11 +13,11 @@ import org.camunda.bpm.engine.impl.history.event.HistoryEventTypes;
  * they are what {@code GET /api/sagas/{id}}, Cockpit, the saga metrics and the benchmark read. The
  * detail rows were one insert per variable per saga that nothing reads (docs/performance.md).
  */
-public final class SagaHistoryLevel extends AbstractHistoryLevel {
+final class SagaHistoryLevel extends AbstractHistoryLevel {
 
-    public static final String NAME = "saga";
+    static final String NAME = "saga";
     /** Camunda's own levels are 0 to 3; a custom level needs an id of its own. */
-    public static final int ID = 30;
+    static final int ID = 30;
 
     @Override
     public int getId() {

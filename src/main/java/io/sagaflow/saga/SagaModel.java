@@ -20,7 +20,7 @@ public final class SagaModel {
     public static final String INPUT_RESULT_VARIABLES = "resultVariables";
 
     /** Input parameter: ISO-8601 duration to wait for the reply (default {@code sagaflow.saga.default-deadline}). */
-    public static final String INPUT_DEADLINE = "deadline";
+    static final String INPUT_DEADLINE = "deadline";
 
     /** Error code of the BPMN error a business failure reply raises. */
     public static final String STEP_REJECTED_ERROR = "SAGA_STEP_REJECTED";
@@ -29,16 +29,16 @@ public final class SagaModel {
      * Process extension property naming the variable that holds the business key (e.g.
      * {@code orderId}); without it the start request's {@code businessKey} or a generated id is used.
      */
-    public static final String BUSINESS_KEY_VARIABLE_PROPERTY = "sagaflow.businessKeyVariable";
+    static final String BUSINESS_KEY_VARIABLE_PROPERTY = "sagaflow.businessKeyVariable";
 
     /**
      * Process extension property: {@code reverse} (default) sends compensations one after the other,
      * the last completed step first; {@code parallel} sends them all at once.
      */
-    public static final String COMPENSATION_ORDER_PROPERTY = "sagaflow.compensationOrder";
+    static final String COMPENSATION_ORDER_PROPERTY = "sagaflow.compensationOrder";
 
     /** Process variable an abort sets; the next step rejects instead of sending its command. */
-    public static final String ABORT_REASON_VARIABLE = "abortReason";
+    static final String ABORT_REASON_VARIABLE = "abortReason";
 
     private SagaModel() {
     }

@@ -31,7 +31,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("sagaflow.saga")
-public record SagaProperties(
+record SagaProperties(
         @DefaultValue("PT5M") @NotNull Duration defaultDeadline,
         @DefaultValue("PT1S") @NotNull Duration deadlineCheckInterval,
         @DefaultValue("65536") @Min(2) int maxPayloadBytes,
@@ -48,7 +48,7 @@ public record SagaProperties(
      * @param entryPattern optional: the variable must then be a list of texts, each matching this
      *     regular expression, or the start is refused with 400 naming the variable
      */
-    public record CommandContextVariable(@NotBlank String variable, String entryPattern) {
+    record CommandContextVariable(@NotBlank String variable, String entryPattern) {
     }
 
     /**
@@ -63,7 +63,7 @@ public record SagaProperties(
      * @param exchange the topic exchange the event is published to
      * @param requiredFields fields every event must have (non-null, texts non-blank)
      */
-    public record StartOnEvent(
+    record StartOnEvent(
             @NotBlank String consumer,
             @NotBlank String queue,
             @DefaultValue("sagaflow.events") @NotBlank String exchange,

@@ -31,10 +31,10 @@ import org.springframework.transaction.annotation.Transactional;
  * </ul>
  */
 @Component
-public class SagaRegistry {
+class SagaRegistry {
 
     /** A saga as the registry keeps it. */
-    public record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
+    record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
                              SagaStatus status, String reason, Instant startedAt, Instant endedAt, String startedBy,
                              String traceparent) {
 
@@ -139,7 +139,7 @@ public class SagaRegistry {
                 sagaId).stream().findFirst().orElse(null);
     }
 
-    public Optional<SagaRecord> find(String sagaId) {
+    Optional<SagaRecord> find(String sagaId) {
         return jdbc.query("SELECT * FROM sagaflow.saga WHERE saga_id = ?", ROW, sagaId).stream().findFirst();
     }
 

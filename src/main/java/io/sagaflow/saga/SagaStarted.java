@@ -8,5 +8,5 @@ import java.util.Map;
  *
  * @param variables the saga's input variables as stored (arrays and objects as JSON text)
  */
-public record SagaStarted(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
+record SagaStarted(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
 }

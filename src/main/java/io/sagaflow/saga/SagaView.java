@@ -11,6 +11,6 @@ import io.sagaflow.start.SagaStatus;
  * @param compensatedSteps ids of the forward steps whose compensation succeeded, in that order
  * @param traceId the W3C trace id all of the saga's spans share (absent if it started untraced)
  */
-public record SagaView(String sagaId, String processKey, String businessKey, SagaStatus status,
+record SagaView(String sagaId, String processKey, String businessKey, SagaStatus status,
                        List<String> completedSteps, List<String> compensatedSteps, String traceId) {
 }

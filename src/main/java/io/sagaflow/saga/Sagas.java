@@ -180,7 +180,7 @@ public class Sagas {
      * started (another's is "not found", so its existence is not revealed).
      */
     @Transactional(readOnly = true)
-    public SagaView find(String sagaId, String visibleTo) {
+    SagaView find(String sagaId, String visibleTo) {
         if (visibleTo != null && registry.find(sagaId).filter(saga -> visibleTo.equals(saga.startedBy())).isEmpty()) {
             throw new NotFoundException("no saga with id '" + sagaId + "'");
         }
@@ -188,7 +188,7 @@ public class Sagas {
     }
 
     @Transactional(readOnly = true)
-    public SagaView find(String sagaId) {
+    SagaView find(String sagaId) {
         HistoricProcessInstance instance = history.createHistoricProcessInstanceQuery()
                 .processInstanceId(sagaId).singleResult();
         Optional<SagaRegistry.SagaRecord> registered = registry.find(sagaId);
