@@ -9,6 +9,7 @@ import java.lang.annotation.Target;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.context.TestExecutionListeners;
 
 /**
  * The whole service on real connections: by default the embedded mode (H2 + in-JVM AMQP broker on
@@ -37,6 +38,8 @@ import org.springframework.context.annotation.Import;
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).
 @AutoConfigureObservability
-@Import(TracingTestConfiguration.class)
+@Import({TracingTestConfiguration.class, SettableClockConfiguration.class})
+@TestExecutionListeners(listeners = SettableClockConfiguration.ResetAfterEachTest.class,
+        mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 public @interface IntegrationTest {
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -79,6 +80,9 @@ class SagaSemanticsIntegrationTests {
     /** A late reply or a detached compensation's reply: held back by the simulation, then relayed. */
     private static final Duration LATE_REPLY_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Moved past a deadline or to a held-back reply instead of waiting; reset after each test. */
+    @Autowired
+    private SettableClock clock;
     @Autowired
     private TestRestTemplate rest;
     @Autowired
@@ -128,6 +132,11 @@ class SagaSemanticsIntegrationTests {
         StockLevel before = api.stock(sku);
 
         StartedSaga started = api.startSaga(FAST, order("30.00", "DE", "payment.charge:delay=PT6S"));
+        // The participant charged at once and holds its SUCCESS back for 6 s: once that reply is
+        // written, move the clock past the charge's 3 s deadline instead of waiting for it.
+        String lateReplyId = awaitReplyMessageId(awaitSent(started.sagaId(), CHARGE, "ACTION").commandId(),
+                "payment.charge");
+        clock.advance(Duration.ofSeconds(3));
         Saga saga = api.awaitFinished(started.sagaId());
 
         assertThat(saga.status()).isEqualTo("COMPENSATED");
@@ -143,9 +152,9 @@ class SagaSemanticsIntegrationTests {
         assertThat(saga.compensatedSteps()).as("the timed-out step is compensated first")
                 .containsExactly(CHARGE, RESERVE);
 
-        // The participant charged at once and holds its SUCCESS back for 6 s: wait until the
-        // orchestrator has consumed that late reply, and until the refund's reply is in.
-        String lateReplyId = awaitReplyMessageId(charge.commandId(), "payment.charge");
+        // Move on to the held-back reply, 6 s after the charge: wait until the orchestrator has
+        // consumed it, and until the refund's reply is in.
+        clock.advance(Duration.ofSeconds(3));
         await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> inboxRows("orchestrator", lateReplyId) == 1);
@@ -293,8 +302,10 @@ class SagaSemanticsIntegrationTests {
                     assertThat(ledger.refunded()).isEqualByComparingTo(ledger.charged());
                 });
         assertThat(api.shipments(started.businessKey())).isEmpty();
-        // The charge's SUCCESS, held back 5 s, arrives after the abort and changes nothing.
+        // The charge's SUCCESS, held back 5 s, arrives after the abort and changes nothing: move the
+        // clock on to it instead of waiting.
         String lateReplyId = awaitReplyMessageId(charge.commandId(), "payment.charge");
+        clock.advance(Duration.ofSeconds(5));
         await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> inboxRows("orchestrator", lateReplyId) == 1
@@ -341,7 +352,10 @@ class SagaSemanticsIntegrationTests {
         StockLevel before = api.stock(sku);
 
         // The refund's reply is held back 4 s: in reverse order the release could only go after it.
+        // Once that reply is written, the clock moves on to it instead of waiting.
         StartedSaga started = api.startSaga(PARALLEL, order("20.00", "XX", "payment.refund:delay=PT4S"));
+        awaitReplyMessageId(awaitSent(started.sagaId(), CHARGE, "COMPENSATION").commandId(), "payment.refund");
+        clock.advance(Duration.ofSeconds(4));
         Saga saga = api.awaitFinished(started.sagaId());
 
         assertThat(saga.status()).isEqualTo("COMPENSATED");
@@ -441,6 +455,13 @@ class SagaSemanticsIntegrationTests {
                 .filter(row -> row.step().equals(step) && row.op().equals(op)).toList());
         rows.sort((a, b) -> Integer.compare(a.attempt(), b.attempt()));
         return rows;
+    }
+
+    /** The first command for {@code step} once it is written (whatever its status by then). */
+    private StepRow awaitSent(String sagaId, String step, String op) {
+        return await("%s command of %s in saga %s".formatted(op, step, sagaId)).atMost(ApiSupport.SAGA_TIMEOUT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> rows(sagaId, step, op).stream().findFirst().orElse(null), Objects::nonNull);
     }
 
     private StepRow single(String sagaId, String step, String op) {

@@ -9,14 +9,12 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sagaflow.SettableClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The grace after start-up and outages: overdue steps are not judged before held-back messages had a chance. */
 class DeadlineWatcherTests {
 
-    private final SettableClock clock = new SettableClock(Instant.parse("2026-12-05T08:00:00Z"));
+    private final SettableClock clock = SettableClock.at(Instant.parse("2026-12-05T08:00:00Z"));
     private final SagaSteps steps = mock(SagaSteps.class);
     private final TransactionTemplate transactions = mock(TransactionTemplate.class);
     private final DeadlineWatcher watcher = new DeadlineWatcher(steps, mock(WaitingSteps.class), transactions,
@@ -84,34 +82,5 @@ class DeadlineWatcherTests {
         clock.advance(Duration.ofSeconds(1));
         watcher.stopOverdueSteps();
         verify(steps).claimOverdue(1);
-    }
-
-    /** A clock the test moves by hand. */
-    static final class SettableClock extends Clock {
-
-        private Instant now;
-
-        SettableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.sagaflow.saga;
 
+import static io.sagaflow.saga.BpmnModels.compensationHandlersOf;
+import static io.sagaflow.saga.BpmnModels.inputParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
@@ -7,49 +9,33 @@ import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.history
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.jobQuery;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.runtimeService;
 
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.ReplyBody;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
-import org.camunda.bpm.engine.test.assertions.bpmn.AbstractAssertions;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
-import org.camunda.bpm.engine.test.mock.Mocks;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
-import org.camunda.bpm.model.bpmn.instance.Association;
 import org.camunda.bpm.model.bpmn.instance.BaseElement;
-import org.camunda.bpm.model.bpmn.instance.BoundaryEvent;
-import org.camunda.bpm.model.bpmn.instance.CompensateEventDefinition;
-import org.camunda.bpm.model.bpmn.instance.ExtensionElements;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.ServiceTask;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputOutput;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The order-fulfillment saga on a plain in-memory engine (no Spring, no broker, camunda.cfg.xml):
- * the real {@link SagaStepBehavior} sends commands into a {@link RecordingStepCommands}, and a test
- * plays the participants by signalling the waiting execution with a {@link ReplyBody}, exactly as
- * {@link ReplyCorrelator} does.
+ * The order-fulfillment saga on a plain in-memory engine (no Spring, no broker, camunda.cfg.xml),
+ * one {@link SagaScenario} per path: given the order started, expect each step's command, reply as
+ * the participant would, expect the next command, the compensations or the end.
  */
 @Deployment(resources = OrderFulfillmentProcessTests.BPMN)
 class OrderFulfillmentProcessTests {
@@ -74,81 +60,69 @@ class OrderFulfillmentProcessTests {
     private static final List<String> STEP_INPUTS = List.of(SagaModel.INPUT_COMMAND,
             SagaModel.INPUT_PAYLOAD_VARIABLES, SagaModel.INPUT_RESULT_VARIABLES, SagaModel.INPUT_DEADLINE);
 
+    /** Forward step → its compensation handler, and the commands of both. */
+    private static final Map<String, String> HANDLER_OF = Map.of(
+            RESERVE_STOCK, RELEASE_STOCK, CHARGE_PAYMENT, REFUND_PAYMENT, SCHEDULE_SHIPMENT, CANCEL_SHIPMENT);
+    private static final Map<String, String> COMMAND_OF = Map.of(
+            RESERVE_STOCK, "inventory.reserve", CHARGE_PAYMENT, "payment.charge", SCHEDULE_SHIPMENT, "shipping.schedule",
+            RELEASE_STOCK, "inventory.release", REFUND_PAYMENT, "payment.refund", CANCEL_SHIPMENT, "shipping.cancel");
+
     @RegisterExtension
     static ProcessEngineExtension engine = ProcessEngineExtension.builder().build();
 
-    private final ObjectMapper objectMapper = new ObjectMapper();
-    private final RecordingStepCommands recorder = new RecordingStepCommands();
+    @RegisterExtension
+    final SagaScenario saga = SagaScenario.of(engine, PROCESS_KEY, COMMAND_OF, HANDLER_OF);
 
-    private ProcessInstance order;
     private final List<String> extraDeployments = new ArrayList<>();
 
-    @BeforeEach
-    void useRealStepBehaviourWithRecordingPort() {
-        // Bind camunda-bpm-assert to this engine: in a JVM that also ran Spring Boot tests,
-        // ProcessEngines knows more than one engine and the automatic lookup would refuse.
-        AbstractAssertions.init(engine.getProcessEngine());
-        Mocks.register(SagaModel.STEP_BEAN, new SagaStepBehavior(recorder, objectMapper));
-    }
-
     @AfterEach
-    void reset() {
+    void deleteExtraDeployments() {
         extraDeployments.forEach(id -> engine.getRepositoryService().deleteDeployment(id, true));
-        Mocks.reset();
-        AbstractAssertions.reset();
     }
 
     @Test
     @DisplayName("when every participant succeeds, the order passes reserve, charge and ship in order and is fulfilled without compensation")
     void allStepsSucceed() throws Exception {
-        startOrder();
+        saga.givenStartedWith(ORDER_ID, order());
 
-        RecordingStepCommands.Sent reserve = runStep(RESERVE_STOCK);
-        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
-        RecordingStepCommands.Sent charge = runStep(CHARGE_PAYMENT);
-        answer(CHARGE_PAYMENT, ReplyBody.success(Map.of()));
-        RecordingStepCommands.Sent ship = runStep(SCHEDULE_SHIPMENT);
-        answer(SCHEDULE_SHIPMENT, ReplyBody.success(Map.of("shipmentId", "SHIP-7", "carrier", "DHL")));
+        var reserve = saga.expectCommand(RESERVE_STOCK).reply(ReplyBody.success(Map.of()));
+        var charge = saga.expectCommand(CHARGE_PAYMENT).reply(ReplyBody.success(Map.of()));
+        var ship = saga.expectCommand(SCHEDULE_SHIPMENT)
+                .reply(ReplyBody.success(Map.of("shipmentId", "SHIP-7", "carrier", "DHL")));
 
-        assertThat(order).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(RESERVE_STOCK, CHARGE_PAYMENT, SCHEDULE_SHIPMENT, ORDER_FULFILLED)
                 .hasNotPassed(RELEASE_STOCK, REFUND_PAYMENT, CANCEL_SHIPMENT, STEP_REJECTED,
                         COMPENSATE_COMPLETED_STEPS, ORDER_COMPENSATED);
 
-        assertThat(recorder.commandNames()).containsExactly("inventory.reserve", "payment.charge", "shipping.schedule");
-        assertAction(reserve, RESERVE_STOCK, "inventory.reserve");
-        assertAction(charge, CHARGE_PAYMENT, "payment.charge");
-        assertAction(ship, SCHEDULE_SHIPMENT, "shipping.schedule");
-        assertThat(payload(reserve)).containsExactly(
+        assertThat(saga.commandNames()).containsExactly("inventory.reserve", "payment.charge", "shipping.schedule");
+        assertThat(reserve.payload()).containsExactly(
                 entry("orderId", ORDER_ID), entry("sku", "SKU-1"), entry("quantity", 2));
-        assertThat(payload(charge)).containsExactly(
+        assertThat(charge.payload()).containsExactly(
                 entry("orderId", ORDER_ID), entry("customerId", "customer-7"), entry("amount", 49.9));
-        assertThat(payload(ship)).containsExactly(
+        assertThat(ship.payload()).containsExactly(
                 entry("orderId", ORDER_ID), entry("sku", "SKU-1"), entry("quantity", 2), entry("country", "DE"));
 
         // resultVariables=shipmentId: that field of the SUCCESS result, and only that one, becomes a variable.
-        Map<String, Object> variables = processVariables();
-        assertThat(variables).containsEntry("shipmentId", "SHIP-7").doesNotContainKey("carrier");
+        assertThat(saga.processVariables()).containsEntry("shipmentId", "SHIP-7").doesNotContainKey("carrier");
     }
 
     @Test
     @DisplayName("a step's input parameters configure it without becoming variables: no runtime or history variable named command, payloadVariables, resultVariables or deadline")
-    void inputParametersAreNotVariables() throws Exception {
-        startOrder();
-        RecordingStepCommands.Sent reserve = runStep(RESERVE_STOCK);
+    void inputParametersAreNotVariables() {
+        ProcessInstance order = saga.givenStartedWith(ORDER_ID, order());
+        var reserve = saga.expectCommand(RESERVE_STOCK);
         assertThat(reserve.command().command()).isEqualTo("inventory.reserve");
         assertThat(reserve.command().deadline()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(runtimeService().createVariableInstanceQuery().processInstanceIdIn(order.getId()).list())
                 .extracting(org.camunda.bpm.engine.runtime.VariableInstance::getName)
                 .doesNotContainAnyElementsOf(STEP_INPUTS);
-        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
-        runStep(CHARGE_PAYMENT);
-        answer(CHARGE_PAYMENT, ReplyBody.success(Map.of()));
-        runStep(SCHEDULE_SHIPMENT);
-        answer(SCHEDULE_SHIPMENT, ReplyBody.success(Map.of("shipmentId", "SHIP-7")));
+        reserve.reply(ReplyBody.success(Map.of()));
+        saga.expectCommand(CHARGE_PAYMENT).reply(ReplyBody.success(Map.of()));
+        saga.expectCommand(SCHEDULE_SHIPMENT).reply(ReplyBody.success(Map.of("shipmentId", "SHIP-7")));
 
         assertThat(order).isEnded();
-        assertThat(processVariables()).containsEntry("shipmentId", "SHIP-7");
+        assertThat(saga.processVariables()).containsEntry("shipmentId", "SHIP-7");
         assertThat(historyService().createHistoricVariableInstanceQuery().processInstanceId(order.getId()).list())
                 .extracting(HistoricVariableInstance::getName)
                 .doesNotContainAnyElementsOf(STEP_INPUTS);
@@ -163,7 +137,7 @@ class OrderFulfillmentProcessTests {
         runtimeService().startProcessInstanceByKey("expression-inputs",
                 Map.of("participant", "inventory", "stepDeadline", "PT45S", "orderId", "order-9"));
 
-        StepCommand sent = recorder.waitingAt("Step").command();
+        StepCommand sent = saga.commands().waitingAt("Step").command();
         assertThat(sent.command()).isEqualTo("inventory.reserve");
         assertThat(sent.deadline()).isEqualTo(java.time.Duration.ofSeconds(45));
         assertThat(sent.payload()).isEqualTo("{\"orderId\":\"order-9\"}");
@@ -176,11 +150,11 @@ class OrderFulfillmentProcessTests {
     void invalidStepIsAnIncident() {
         deployOneStepSaga("invalid-step", Map.of(SagaModel.INPUT_DEADLINE, "PT10S"));
 
-        ProcessInstance saga = runtimeService().startProcessInstanceByKey("invalid-step");
+        ProcessInstance invalid = runtimeService().startProcessInstanceByKey("invalid-step");
 
-        assertThat(saga).isWaitingAt("Step");
-        assertThat(recorder.sent()).isEmpty();
-        Incident incident = runtimeService().createIncidentQuery().processInstanceId(saga.getId()).singleResult();
+        assertThat(invalid).isWaitingAt("Step");
+        assertThat(saga.commands().sent()).isEmpty();
+        Incident incident = runtimeService().createIncidentQuery().processInstanceId(invalid.getId()).singleResult();
         assertThat(incident).isNotNull();
         assertThat(incident.getActivityId()).isEqualTo("Step");
         assertThat(incident.getIncidentMessage()).contains("Step", "has no input parameter 'command'");
@@ -188,18 +162,17 @@ class OrderFulfillmentProcessTests {
 
     @Test
     @DisplayName("when stock reservation is rejected, nothing is compensated and the order ends compensated with the rejection recorded")
-    void rejectionAtReserveStock() throws Exception {
-        startOrder();
+    void rejectionAtReserveStock() {
+        saga.givenStartedWith(ORDER_ID, order());
 
-        runStep(RESERVE_STOCK);
-        answer(RESERVE_STOCK, ReplyBody.businessFailure("out of stock: SKU-1"));
+        saga.expectCommand(RESERVE_STOCK).reply(ReplyBody.businessFailure("out of stock: SKU-1"));
 
-        assertThat(order).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(STEP_REJECTED, COMPENSATE_COMPLETED_STEPS, ORDER_COMPENSATED)
                 .hasNotPassed(RELEASE_STOCK, REFUND_PAYMENT, CANCEL_SHIPMENT,
                         CHARGE_PAYMENT, SCHEDULE_SHIPMENT, ORDER_FULFILLED);
-        assertThat(recorder.commandNames()).as("no compensation command may be sent").containsExactly("inventory.reserve");
-        assertThat(processVariables())
+        assertThat(saga.commandNames()).as("no compensation command may be sent").containsExactly("inventory.reserve");
+        assertThat(saga.processVariables())
                 .containsEntry("rejectedCode", SagaModel.STEP_REJECTED_ERROR)
                 .containsEntry("rejectionReason", "out of stock: SKU-1");
     }
@@ -207,62 +180,54 @@ class OrderFulfillmentProcessTests {
     @Test
     @DisplayName("when payment is rejected, only the reserved stock is released, and the order ends compensated once the release succeeds")
     void rejectionAtChargePayment() throws Exception {
-        startOrder();
-        runStep(RESERVE_STOCK);
-        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
-        runStep(CHARGE_PAYMENT);
+        saga.givenStartedWith(ORDER_ID, order());
+        saga.expectCommand(RESERVE_STOCK).reply(ReplyBody.success(Map.of()));
 
-        answer(CHARGE_PAYMENT, ReplyBody.businessFailure("card declined"));
+        saga.expectCommand(CHARGE_PAYMENT).reply(ReplyBody.businessFailure("card declined"));
 
-        assertThat(order).isNotEnded().hasPassed(STEP_REJECTED).hasNotPassed(ORDER_COMPENSATED);
-        RecordingStepCommands.Sent release = compensationSent(RELEASE_STOCK);
-        assertCompensation(release, RELEASE_STOCK, "inventory.release", RESERVE_STOCK);
-        assertThat(payload(release)).containsExactly(
+        assertThat(saga.instance()).isNotEnded().hasPassed(STEP_REJECTED).hasNotPassed(ORDER_COMPENSATED);
+        var release = saga.expectCompensation(RELEASE_STOCK);
+        assertThat(release.payload()).containsExactly(
                 entry("orderId", ORDER_ID), entry("sku", "SKU-1"), entry("quantity", 2));
-        assertThat(recorder.commandNames()).containsExactly("inventory.reserve", "payment.charge", "inventory.release");
-        assertThat(order).as("the compensation waits for its reply")
+        assertThat(saga.commandNames()).containsExactly("inventory.reserve", "payment.charge", "inventory.release");
+        assertThat(saga.instance()).as("the compensation waits for its reply")
                 .isWaitingAtExactly(COMPENSATE_ORDER, COMPENSATE_COMPLETED_STEPS, RELEASE_STOCK);
 
-        answer(RELEASE_STOCK, ReplyBody.success(Map.of()));
+        release.reply(ReplyBody.success(Map.of()));
 
-        assertThat(order).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(RESERVE_STOCK, STEP_REJECTED, RELEASE_STOCK, ORDER_COMPENSATED)
                 .hasNotPassed(REFUND_PAYMENT, CANCEL_SHIPMENT, SCHEDULE_SHIPMENT, ORDER_FULFILLED);
-        assertThat(recorder.commandNames()).containsExactly("inventory.reserve", "payment.charge", "inventory.release");
-        assertThat(processVariables()).containsEntry("rejectionReason", "card declined");
+        assertThat(saga.commandNames()).containsExactly("inventory.reserve", "payment.charge", "inventory.release");
+        assertThat(saga.processVariables()).containsEntry("rejectionReason", "card declined");
     }
 
     @Test
     @DisplayName("when shipment scheduling is rejected, stock is released and payment refunded (only those), and the order ends compensated after both succeed")
     void rejectionAtScheduleShipment() throws Exception {
-        startOrder();
-        runStep(RESERVE_STOCK);
-        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
-        runStep(CHARGE_PAYMENT);
-        answer(CHARGE_PAYMENT, ReplyBody.success(Map.of()));
-        runStep(SCHEDULE_SHIPMENT);
+        saga.givenStartedWith(ORDER_ID, order());
+        saga.expectCommand(RESERVE_STOCK).reply(ReplyBody.success(Map.of()));
+        saga.expectCommand(CHARGE_PAYMENT).reply(ReplyBody.success(Map.of()));
 
-        answer(SCHEDULE_SHIPMENT, ReplyBody.businessFailure("no carrier serves DE"));
+        saga.expectCommand(SCHEDULE_SHIPMENT).reply(ReplyBody.businessFailure("no carrier serves DE"));
 
-        RecordingStepCommands.Sent refund = compensationSent(REFUND_PAYMENT);
-        RecordingStepCommands.Sent release = compensationSent(RELEASE_STOCK);
-        assertThat(recorder.sent()).hasSize(5);
-        assertThat(order).as("both compensations wait for their replies")
+        var refund = saga.expectCompensation(REFUND_PAYMENT);
+        var release = saga.expectCompensation(RELEASE_STOCK);
+        assertThat(saga.commands().sent()).hasSize(5);
+        assertThat(saga.instance()).as("both compensations wait for their replies")
                 .isWaitingAtExactly(COMPENSATE_ORDER, COMPENSATE_COMPLETED_STEPS, RELEASE_STOCK, REFUND_PAYMENT);
-        assertCompensation(refund, REFUND_PAYMENT, "payment.refund", CHARGE_PAYMENT);
-        assertCompensation(release, RELEASE_STOCK, "inventory.release", RESERVE_STOCK);
-        assertThat(payload(refund)).containsExactly(
+        assertThat(refund.payload()).containsExactly(
                 entry("orderId", ORDER_ID), entry("customerId", "customer-7"), entry("amount", 49.9));
 
-        answer(REFUND_PAYMENT, ReplyBody.success(Map.of()));
-        assertThat(order).as("still waiting for the stock release").isNotEnded()
+        refund.reply(ReplyBody.success(Map.of()));
+        assertThat(saga.instance()).as("still waiting for the stock release").isNotEnded()
                 .isWaitingAt(RELEASE_STOCK).hasNotPassed(ORDER_COMPENSATED);
-        answer(RELEASE_STOCK, ReplyBody.success(Map.of()));
+        release.reply(ReplyBody.success(Map.of()));
 
-        assertThat(order).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassed(RELEASE_STOCK, REFUND_PAYMENT, ORDER_COMPENSATED)
                 .hasNotPassed(CANCEL_SHIPMENT, ORDER_FULFILLED);
-        assertThat(recorder.commandNames()).hasSize(5)
+        assertThat(saga.commandNames()).hasSize(5)
                 .startsWith("inventory.reserve", "payment.charge", "shipping.schedule")
                 .containsOnlyOnce("inventory.release", "payment.refund")
                 .doesNotContain("shipping.cancel");
@@ -270,14 +235,12 @@ class OrderFulfillmentProcessTests {
 
     @Test
     @DisplayName("a technical failure reply raises a retryable failed-job incident on the step, with the reason, and neither ends nor compensates the order")
-    void technicalFailureRaisesIncident() throws Exception {
-        startOrder();
-        runStep(RESERVE_STOCK);
-        answer(RESERVE_STOCK, ReplyBody.success(Map.of()));
-        RecordingStepCommands.Sent charge = runStep(CHARGE_PAYMENT);
+    void technicalFailureRaisesIncident() {
+        ProcessInstance order = saga.givenStartedWith(ORDER_ID, order());
+        saga.expectCommand(RESERVE_STOCK).reply(ReplyBody.success(Map.of()));
         String reason = "payment provider unreachable after 5 attempts";
 
-        answer(CHARGE_PAYMENT, ReplyBody.technicalFailure(reason));
+        var charge = saga.expectCommand(CHARGE_PAYMENT).reply(ReplyBody.technicalFailure(reason));
 
         Incident incident = runtimeService().createIncidentQuery().processInstanceId(order.getId()).singleResult();
         assertThat(incident).as("exactly one incident").isNotNull();
@@ -294,16 +257,13 @@ class OrderFulfillmentProcessTests {
         assertThat(resend.getRetries()).isZero();
         assertThat(resend.getExceptionMessage()).isEqualTo(reason);
         assertThat(incident.getConfiguration()).isEqualTo(resend.getId());
-        assertThat(recorder.commandNames()).containsExactly("inventory.reserve", "payment.charge");
+        assertThat(saga.commandNames()).containsExactly("inventory.reserve", "payment.charge");
     }
 
     @Test
     @DisplayName("the model follows the saga conventions: ${sagaStep} steps without asyncBefore, each with a command, a compensation handler per forward step, a history time to live")
     void modelFollowsSagaConventions() throws Exception {
-        BpmnModelInstance model;
-        try (InputStream bpmn = Objects.requireNonNull(getClass().getClassLoader().getResourceAsStream(BPMN), BPMN)) {
-            model = Bpmn.readModelFromStream(bpmn);
-        }
+        BpmnModelInstance model = BpmnModels.read(BPMN);
         List<String> violations = new ArrayList<>();
 
         Process process = model.getModelElementById(PROCESS_KEY);
@@ -364,7 +324,8 @@ class OrderFulfillmentProcessTests {
                 .addModelInstance(processKey + ".bpmn", step.endEvent().done()).deploy().getId());
     }
 
-    private void startOrder() {
+    /** The order every scenario starts with: what the steps' payloads are made of, and a note they leave out. */
+    private static Map<String, Object> order() {
         Map<String, Object> variables = new LinkedHashMap<>();
         variables.put("orderId", ORDER_ID);
         variables.put("customerId", "customer-7");
@@ -373,115 +334,6 @@ class OrderFulfillmentProcessTests {
         variables.put("amount", 49.9);
         variables.put("country", "DE");
         variables.put("note", "not part of any payload");
-        order = runtimeService().startProcessInstanceByKey(PROCESS_KEY, ORDER_ID, variables);
-        assertThat(order).isStarted().isWaitingAt(RESERVE_STOCK);
-        assertThat(recorder.sent()).as("no asyncBefore: the first step's command is sent in the starting transaction")
-                .hasSize(1);
-    }
-
-    /**
-     * The command the step sent when the execution reached it: in the same transaction (the start,
-     * or the previous step's reply), with no job in between, and it is still waiting for its reply.
-     */
-    private RecordingStepCommands.Sent runStep(String activityId) {
-        assertThat(order).isWaitingAt(activityId);
-        assertThat(jobQuery().processInstanceId(order.getId()).count()).as("jobs while %s waits", activityId).isZero();
-        assertThat(recorder.sentBy(activityId)).as("commands sent by " + activityId).isNotEmpty();
-        return recorder.waitingAt(activityId);
-    }
-
-    /**
-     * The command the compensation handler sent when the rejection triggered the compensation.
-     *
-     * <p>The compensation command is sent in the transaction of the rejecting reply. Camunda 7 would
-     * not even honour asyncBefore on a compensation handler: CompensationEventHandler starts it with
-     * {@code PvmAtomicOperation.ACTIVITY_START}, past the async check.
-     */
-    private RecordingStepCommands.Sent compensationSent(String handlerId) {
-        assertThat(jobQuery().processInstanceId(order.getId()).count())
-                .as("jobs after the compensation of %s started", handlerId).isZero();
-        assertThat(recorder.sentBy(handlerId)).as("commands sent by " + handlerId).hasSize(1);
-        return recorder.waitingAt(handlerId);
-    }
-
-    /** What ReplyCorrelator does with a reply: check the execution still waits there, then signal it. */
-    private void answer(String activityId, ReplyBody reply) {
-        RecordingStepCommands.Sent command = recorder.waitingAt(activityId);
-        String executionId = command.command().executionId();
-        assertThat(runtimeService().createExecutionQuery().executionId(executionId).activityId(activityId).count())
-                .as("execution %s of %s still waits for the reply to %s", executionId, activityId, command.commandId())
-                .isEqualTo(1);
-        recorder.answered(command.commandId());
-        runtimeService().signal(executionId, reply.outcome().name(), reply, null);
-    }
-
-    private void assertAction(RecordingStepCommands.Sent sent, String activityId, String command) {
-        assertCommand(sent, activityId, command, Operation.ACTION, activityId);
-    }
-
-    private void assertCompensation(RecordingStepCommands.Sent sent, String handlerId, String command,
-                                    String compensatedStep) {
-        assertCommand(sent, handlerId, command, Operation.COMPENSATION, compensatedStep);
-    }
-
-    private void assertCommand(RecordingStepCommands.Sent sent, String activityId, String command, Operation op,
-                               String step) {
-        StepCommand c = sent.command();
-        assertThat(c.command()).as("command").isEqualTo(command);
-        assertThat(c.activityId()).as("activityId of " + command).isEqualTo(activityId);
-        assertThat(c.op()).as("op of " + command).isEqualTo(op);
-        assertThat(c.step()).as("step of " + command).isEqualTo(step);
-        assertThat(c.sagaId()).as("sagaId of " + command).isEqualTo(order.getId());
-        assertThat(c.businessKey()).as("businessKey of " + command).isEqualTo(ORDER_ID);
-        assertThat(c.processKey()).as("processKey of " + command).isEqualTo(PROCESS_KEY);
-        assertThat(c.executionId()).as("executionId of " + command).isNotBlank();
-    }
-
-    private Map<String, Object> payload(RecordingStepCommands.Sent sent) throws Exception {
-        return objectMapper.readValue(sent.command().payload(), new TypeReference<LinkedHashMap<String, Object>>() {
-        });
-    }
-
-    /** The process-scope variables of the order (from history, so they can be read after the end). */
-    private Map<String, Object> processVariables() {
-        Map<String, Object> variables = new LinkedHashMap<>();
-        for (HistoricVariableInstance variable : historyService().createHistoricVariableInstanceQuery()
-                .processInstanceId(order.getId()).list()) {
-            if (order.getId().equals(variable.getActivityInstanceId())) { // process scope, not an activity's input
-                variables.put(variable.getName(), variable.getValue());
-            }
-        }
         return variables;
-    }
-
-    private static Map<String, String> inputParameters(ServiceTask task) {
-        ExtensionElements extensions = task.getExtensionElements();
-        if (extensions == null) {
-            return Map.of();
-        }
-        return extensions.getElementsQuery().filterByType(CamundaInputOutput.class).list().stream()
-                .flatMap(io -> io.getCamundaInputParameters().stream())
-                .collect(Collectors.toMap(CamundaInputParameter::getCamundaName,
-                        parameter -> parameter.getTextContent() == null ? "" : parameter.getTextContent().trim(),
-                        (first, second) -> first, LinkedHashMap::new));
-    }
-
-    /** The handlers associated with compensation boundary events attached to the step. */
-    private static List<ServiceTask> compensationHandlersOf(BpmnModelInstance model, ServiceTask step) {
-        List<ServiceTask> handlers = new ArrayList<>();
-        for (BoundaryEvent boundary : model.getModelElementsByType(BoundaryEvent.class)) {
-            boolean compensation = boundary.getEventDefinitions().stream()
-                    .anyMatch(CompensateEventDefinition.class::isInstance);
-            if (!compensation || boundary.getAttachedTo() != step) {
-                continue;
-            }
-            for (Association association : model.getModelElementsByType(Association.class)) {
-                if (association.getSource() == boundary && association.getTarget() instanceof ServiceTask handler
-                        && handler.isForCompensation()) {
-                    handlers.add(handler);
-                }
-            }
-        }
-        return handlers;
     }
 }

@@ -1,43 +1,27 @@
 package io.sagaflow.saga;
 
+import static io.sagaflow.saga.BpmnModels.compensationHandlersOf;
+import static io.sagaflow.saga.BpmnModels.inputParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.historyService;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.jobQuery;
-import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.runtimeService;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.ReplyBody;
-import org.camunda.bpm.engine.history.HistoricVariableInstance;
-import org.camunda.bpm.engine.impl.util.ClockUtil;
-import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
-import org.camunda.bpm.engine.test.assertions.bpmn.AbstractAssertions;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
-import org.camunda.bpm.engine.test.mock.Mocks;
-import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
-import org.camunda.bpm.model.bpmn.instance.Association;
-import org.camunda.bpm.model.bpmn.instance.BoundaryEvent;
 import org.camunda.bpm.model.bpmn.instance.CompensateEventDefinition;
 import org.camunda.bpm.model.bpmn.instance.EndEvent;
 import org.camunda.bpm.model.bpmn.instance.ErrorEventDefinition;
@@ -47,21 +31,16 @@ import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.camunda.bpm.model.bpmn.instance.StartEvent;
 import org.camunda.bpm.model.bpmn.instance.SubProcess;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputOutput;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The trip-booking saga on a plain in-memory engine (no Spring, no broker, camunda.cfg.xml), the
- * same way as {@link OrderFulfillmentProcessTests}: the real {@link SagaStepBehavior} sends commands
- * into a {@link RecordingStepCommands}, and the test plays the car, hotel and flight participants by
- * signalling the waiting execution with a {@link ReplyBody}, exactly as {@link ReplyCorrelator} does.
+ * same way as {@link OrderFulfillmentProcessTests}: one {@link SagaScenario} per path, in which the
+ * test plays the car, hotel and flight participants.
  *
  * <p>The saga was modelled with the element templates only, without a line of saga-specific Java;
  * this class also checks that the model satisfies those templates.
@@ -101,61 +80,37 @@ class TripBookingProcessTests {
     @RegisterExtension
     static ProcessEngineExtension engine = ProcessEngineExtension.builder().build();
 
+    @RegisterExtension
+    final SagaScenario saga = SagaScenario.of(engine, PROCESS_KEY, COMMAND_OF, HANDLER_OF)
+            .movingCamundasClockOnAfterEachReply();
+
     private final ObjectMapper objectMapper = new ObjectMapper();
-    private final RecordingStepCommands recorder = new RecordingStepCommands();
-
-    private ProcessInstance trip;
-    private Instant now;
-
-    @BeforeEach
-    void useRealStepBehaviourWithRecordingPort() {
-        // Bind camunda-bpm-assert to this engine: in a JVM that also ran Spring Boot tests,
-        // ProcessEngines knows more than one engine and the automatic lookup would refuse.
-        AbstractAssertions.init(engine.getProcessEngine());
-        Mocks.register(SagaModel.STEP_BEAN, new SagaStepBehavior(recorder, objectMapper));
-        // Camunda 7 starts compensation handlers in reverse order of the compensation subscriptions'
-        // creation time, which has millisecond resolution: a clock that moves on between steps makes
-        // that order the order in which the steps completed, as it is in a real saga.
-        now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        ClockUtil.setCurrentTime(Date.from(now));
-    }
-
-    @AfterEach
-    void reset() {
-        ClockUtil.reset();
-        Mocks.reset();
-        AbstractAssertions.reset();
-    }
 
     @Test
     @DisplayName("when every participant succeeds, the trip reserves a car, books hotel and flight in order, keeps the three booking ids and is booked without compensation")
     void allStepsSucceed() throws Exception {
-        startTrip();
+        saga.givenStartedWith(TRIP_ID, trip());
 
-        RecordingStepCommands.Sent car = runStep(RESERVE_CAR);
-        answer(RESERVE_CAR, ReplyBody.success(Map.of("carReservationId", "CAR-1", "model", "compact")));
-        RecordingStepCommands.Sent hotel = runStep(BOOK_HOTEL);
-        answer(BOOK_HOTEL, ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
-        RecordingStepCommands.Sent flight = runStep(BOOK_FLIGHT);
-        answer(BOOK_FLIGHT, ReplyBody.success(Map.of("flightBookingId", "FLIGHT-3", "seat", "12A")));
+        var car = saga.expectCommand(RESERVE_CAR)
+                .reply(ReplyBody.success(Map.of("carReservationId", "CAR-1", "model", "compact")));
+        var hotel = saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
+        var flight = saga.expectCommand(BOOK_FLIGHT)
+                .reply(ReplyBody.success(Map.of("flightBookingId", "FLIGHT-3", "seat", "12A")));
 
-        assertThat(trip).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(RESERVE_CAR, BOOK_HOTEL, BOOK_FLIGHT, TRIP_BOOKED)
                 .hasNotPassed(CANCEL_CAR, CANCEL_HOTEL, CANCEL_FLIGHT, STEP_REJECTED, COMPENSATE_COMPLETED_STEPS,
                         TRIP_COMPENSATED);
-        assertThat(recorder.commandNames()).containsExactly("car.reserve", "hotel.book", "flight.book");
-        assertAction(car, RESERVE_CAR);
-        assertAction(hotel, BOOK_HOTEL);
-        assertAction(flight, BOOK_FLIGHT);
-        assertThat(payload(car)).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
+        assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "flight.book");
+        assertThat(car.payload()).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
                 entry("city", "Lisbon"), entry("days", 4));
-        assertThat(payload(hotel)).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
+        assertThat(hotel.payload()).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
                 entry("city", "Lisbon"), entry("nights", 3));
-        assertThat(payload(flight)).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
+        assertThat(flight.payload()).containsExactly(entry("tripId", TRIP_ID), entry("customerId", "customer-3"),
                 entry("from", "BER"), entry("to", "LIS"));
 
         // resultVariables: exactly the named result fields become process variables.
-        assertThat(processVariables())
+        assertThat(saga.processVariables())
                 .containsEntry("carReservationId", "CAR-1")
                 .containsEntry("hotelBookingId", "HOTEL-2")
                 .containsEntry("flightBookingId", "FLIGHT-3")
@@ -164,17 +119,16 @@ class TripBookingProcessTests {
 
     @Test
     @DisplayName("when the car is rejected, nothing is compensated: no cancel command is sent and the trip ends compensated with the reason")
-    void rejectionAtReserveCar() throws Exception {
-        startTrip();
+    void rejectionAtReserveCar() {
+        saga.givenStartedWith(TRIP_ID, trip());
 
-        runStep(RESERVE_CAR);
-        answer(RESERVE_CAR, ReplyBody.businessFailure("no car available in Atlantis"));
+        saga.expectCommand(RESERVE_CAR).reply(ReplyBody.businessFailure("no car available in Atlantis"));
 
-        assertThat(trip).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(RESERVE_CAR, STEP_REJECTED, COMPENSATE_COMPLETED_STEPS, TRIP_COMPENSATED)
                 .hasNotPassed(BOOK_HOTEL, BOOK_FLIGHT, CANCEL_CAR, CANCEL_HOTEL, CANCEL_FLIGHT, TRIP_BOOKED);
-        assertThat(recorder.commandNames()).as("no compensation command may be sent").containsExactly("car.reserve");
-        assertThat(processVariables())
+        assertThat(saga.commandNames()).as("no compensation command may be sent").containsExactly("car.reserve");
+        assertThat(saga.processVariables())
                 .containsEntry("rejectedCode", SagaModel.STEP_REJECTED_ERROR)
                 .containsEntry("rejectionReason", "no car available in Atlantis")
                 .doesNotContainKey("carReservationId");
@@ -183,28 +137,25 @@ class TripBookingProcessTests {
     @Test
     @DisplayName("when the hotel is rejected, only the car is cancelled, and the trip ends compensated once the cancellation succeeds")
     void rejectionAtBookHotel() throws Exception {
-        startTrip();
-        runStep(RESERVE_CAR);
-        answer(RESERVE_CAR, ReplyBody.success(Map.of("carReservationId", "CAR-1")));
-        runStep(BOOK_HOTEL);
+        saga.givenStartedWith(TRIP_ID, trip());
+        saga.expectCommand(RESERVE_CAR).reply(ReplyBody.success(Map.of("carReservationId", "CAR-1")));
 
-        answer(BOOK_HOTEL, ReplyBody.businessFailure("no hotel room available in Lisbon"));
+        saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.businessFailure("no hotel room available in Lisbon"));
 
-        assertThat(trip).isNotEnded().hasPassed(STEP_REJECTED).hasNotPassed(TRIP_COMPENSATED);
-        RecordingStepCommands.Sent cancelCar = compensationSent(CANCEL_CAR);
-        assertCompensation(cancelCar, CANCEL_CAR, RESERVE_CAR);
-        assertThat(payload(cancelCar)).containsExactly(entry("tripId", TRIP_ID));
-        assertThat(recorder.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
-        assertThat(trip).as("the compensation waits for its reply")
+        assertThat(saga.instance()).isNotEnded().hasPassed(STEP_REJECTED).hasNotPassed(TRIP_COMPENSATED);
+        var cancelCar = saga.expectCompensation(CANCEL_CAR);
+        assertThat(cancelCar.payload()).containsExactly(entry("tripId", TRIP_ID));
+        assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
+        assertThat(saga.instance()).as("the compensation waits for its reply")
                 .isWaitingAtExactly(COMPENSATE_TRIP, COMPENSATE_COMPLETED_STEPS, CANCEL_CAR);
 
-        answer(CANCEL_CAR, ReplyBody.success(Map.of()));
+        cancelCar.reply(ReplyBody.success(Map.of()));
 
-        assertThat(trip).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassedInOrder(RESERVE_CAR, STEP_REJECTED, CANCEL_CAR, TRIP_COMPENSATED)
                 .hasNotPassed(CANCEL_HOTEL, CANCEL_FLIGHT, BOOK_FLIGHT, TRIP_BOOKED);
-        assertThat(recorder.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
-        assertThat(processVariables())
+        assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
+        assertThat(saga.processVariables())
                 .containsEntry("rejectionReason", "no hotel room available in Lisbon")
                 .containsEntry("carReservationId", "CAR-1")
                 .doesNotContainKey("hotelBookingId");
@@ -213,38 +164,33 @@ class TripBookingProcessTests {
     @Test
     @DisplayName("when the flight is rejected, hotel and car are cancelled (latest first, the flight never), and the trip ends compensated once both replies are in, whatever their order")
     void rejectionAtBookFlight() throws Exception {
-        startTrip();
-        runStep(RESERVE_CAR);
-        answer(RESERVE_CAR, ReplyBody.success(Map.of("carReservationId", "CAR-1")));
-        runStep(BOOK_HOTEL);
-        answer(BOOK_HOTEL, ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
-        runStep(BOOK_FLIGHT);
+        saga.givenStartedWith(TRIP_ID, trip());
+        saga.expectCommand(RESERVE_CAR).reply(ReplyBody.success(Map.of("carReservationId", "CAR-1")));
+        saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
 
-        answer(BOOK_FLIGHT, ReplyBody.businessFailure("no seats left on flights to XXX"));
+        saga.expectCommand(BOOK_FLIGHT).reply(ReplyBody.businessFailure("no seats left on flights to XXX"));
 
-        RecordingStepCommands.Sent cancelHotel = compensationSent(CANCEL_HOTEL);
-        RecordingStepCommands.Sent cancelCar = compensationSent(CANCEL_CAR);
-        assertCompensation(cancelHotel, CANCEL_HOTEL, BOOK_HOTEL);
-        assertCompensation(cancelCar, CANCEL_CAR, RESERVE_CAR);
-        assertThat(payload(cancelHotel)).containsExactly(entry("tripId", TRIP_ID));
-        assertThat(payload(cancelCar)).containsExactly(entry("tripId", TRIP_ID));
-        assertThat(recorder.commandNames()).as("compensations are sent in reverse order of completion")
+        var cancelHotel = saga.expectCompensation(CANCEL_HOTEL);
+        var cancelCar = saga.expectCompensation(CANCEL_CAR);
+        assertThat(cancelHotel.payload()).containsExactly(entry("tripId", TRIP_ID));
+        assertThat(cancelCar.payload()).containsExactly(entry("tripId", TRIP_ID));
+        assertThat(saga.commandNames()).as("compensations are sent in reverse order of completion")
                 .containsExactly("car.reserve", "hotel.book", "flight.book", "hotel.cancel", "car.cancel");
-        assertThat(trip).as("both compensations wait for their replies")
+        assertThat(saga.instance()).as("both compensations wait for their replies")
                 .isWaitingAtExactly(COMPENSATE_TRIP, COMPENSATE_COMPLETED_STEPS, CANCEL_CAR, CANCEL_HOTEL);
 
         // The two commands travel independently: the car's reply may well come first.
-        answer(CANCEL_CAR, ReplyBody.success(Map.of()));
-        assertThat(trip).as("still waiting for the hotel cancellation").isNotEnded()
+        cancelCar.reply(ReplyBody.success(Map.of()));
+        assertThat(saga.instance()).as("still waiting for the hotel cancellation").isNotEnded()
                 .isWaitingAtExactly(COMPENSATE_TRIP, COMPENSATE_COMPLETED_STEPS, CANCEL_HOTEL)
                 .hasNotPassed(TRIP_COMPENSATED);
-        answer(CANCEL_HOTEL, ReplyBody.success(Map.of()));
+        cancelHotel.reply(ReplyBody.success(Map.of()));
 
-        assertThat(trip).isEnded()
+        assertThat(saga.instance()).isEnded()
                 .hasPassed(CANCEL_CAR, CANCEL_HOTEL, TRIP_COMPENSATED)
                 .hasNotPassed(CANCEL_FLIGHT, TRIP_BOOKED);
-        assertThat(recorder.commandNames()).hasSize(5).doesNotContain("flight.cancel");
-        assertThat(processVariables()).containsEntry("rejectionReason", "no seats left on flights to XXX")
+        assertThat(saga.commandNames()).hasSize(5).doesNotContain("flight.cancel");
+        assertThat(saga.processVariables()).containsEntry("rejectionReason", "no seats left on flights to XXX")
                 .doesNotContainKey("flightBookingId");
     }
 
@@ -329,9 +275,10 @@ class TripBookingProcessTests {
         assertThat(violations).as("element template violations in " + BPMN).isEmpty();
     }
 
-    // --- the saga, driven the way the service drives it ---
+    // --- the saga's input ---
 
-    private void startTrip() {
+    /** The trip every scenario starts with: what the steps' payloads are made of, and a note they leave out. */
+    private static Map<String, Object> trip() {
         Map<String, Object> variables = new LinkedHashMap<>();
         variables.put("tripId", TRIP_ID);
         variables.put("customerId", "customer-3");
@@ -341,97 +288,13 @@ class TripBookingProcessTests {
         variables.put("from", "BER");
         variables.put("to", "LIS");
         variables.put("note", "not part of any payload");
-        trip = runtimeService().startProcessInstanceByKey(PROCESS_KEY, TRIP_ID, variables);
-        assertThat(trip).isStarted().isWaitingAt(RESERVE_CAR);
-        assertThat(recorder.sent()).as("no asyncBefore: the first step's command is sent in the starting transaction")
-                .hasSize(1);
-    }
-
-    /**
-     * The command the step sent when the execution reached it: in the same transaction (the start,
-     * or the previous step's reply), with no job in between, and it is still waiting for its reply.
-     */
-    private RecordingStepCommands.Sent runStep(String activityId) {
-        assertThat(trip).isWaitingAt(activityId);
-        assertThat(jobQuery().processInstanceId(trip.getId()).count()).as("jobs while %s waits", activityId).isZero();
-        assertThat(recorder.sentBy(activityId)).as("commands sent by " + activityId).isNotEmpty();
-        return recorder.waitingAt(activityId);
-    }
-
-    /**
-     * The command the compensation handler sent when the rejection triggered the compensation: in
-     * the transaction of the rejecting reply, without a job (see
-     * {@code OrderFulfillmentProcessTests#compensationSent}: Camunda 7 does not honour asyncBefore
-     * on compensation handlers).
-     */
-    private RecordingStepCommands.Sent compensationSent(String handlerId) {
-        assertThat(jobQuery().processInstanceId(trip.getId()).count())
-                .as("jobs after the compensation of %s started", handlerId).isZero();
-        assertThat(recorder.sentBy(handlerId)).as("commands sent by " + handlerId).hasSize(1);
-        return recorder.waitingAt(handlerId);
-    }
-
-    /**
-     * What ReplyCorrelator does with a reply: check the execution still waits there, then signal it.
-     * The clock then moves on, so the next step completes at a later time.
-     */
-    private void answer(String activityId, ReplyBody reply) {
-        RecordingStepCommands.Sent command = recorder.waitingAt(activityId);
-        String executionId = command.command().executionId();
-        assertThat(runtimeService().createExecutionQuery().executionId(executionId).activityId(activityId).count())
-                .as("execution %s of %s still waits for the reply to %s", executionId, activityId, command.commandId())
-                .isEqualTo(1);
-        recorder.answered(command.commandId());
-        runtimeService().signal(executionId, reply.outcome().name(), reply, null);
-        now = now.plus(Duration.ofMinutes(1));
-        ClockUtil.setCurrentTime(Date.from(now));
-    }
-
-    private void assertAction(RecordingStepCommands.Sent sent, String step) {
-        assertCommand(sent, step, Operation.ACTION, step);
-    }
-
-    private void assertCompensation(RecordingStepCommands.Sent sent, String handler, String compensatedStep) {
-        assertCommand(sent, handler, Operation.COMPENSATION, compensatedStep);
-    }
-
-    private void assertCommand(RecordingStepCommands.Sent sent, String activityId, Operation op, String step) {
-        StepCommand c = sent.command();
-        String command = COMMAND_OF.get(activityId);
-        assertThat(c.command()).as("command of " + activityId).isEqualTo(command);
-        assertThat(c.activityId()).as("activityId of " + command).isEqualTo(activityId);
-        assertThat(c.op()).as("op of " + command).isEqualTo(op);
-        assertThat(c.step()).as("step of " + command).isEqualTo(step);
-        assertThat(c.sagaId()).as("sagaId of " + command).isEqualTo(trip.getId());
-        assertThat(c.businessKey()).as("businessKey of " + command).isEqualTo(TRIP_ID);
-        assertThat(c.processKey()).as("processKey of " + command).isEqualTo(PROCESS_KEY);
-        assertThat(c.executionId()).as("executionId of " + command).isNotBlank();
-    }
-
-    private Map<String, Object> payload(RecordingStepCommands.Sent sent) throws Exception {
-        return objectMapper.readValue(sent.command().payload(), new TypeReference<LinkedHashMap<String, Object>>() {
-        });
-    }
-
-    /** The process-scope variables of the trip (from history, so they can be read after the end). */
-    private Map<String, Object> processVariables() {
-        Map<String, Object> variables = new LinkedHashMap<>();
-        for (HistoricVariableInstance variable : historyService().createHistoricVariableInstanceQuery()
-                .processInstanceId(trip.getId()).list()) {
-            if (trip.getId().equals(variable.getActivityInstanceId())) { // process scope, not an activity's input
-                variables.put(variable.getName(), variable.getValue());
-            }
-        }
         return variables;
     }
 
     // --- the model and the element templates ---
 
     private static BpmnModelInstance model() throws IOException {
-        try (InputStream bpmn = TripBookingProcessTests.class.getClassLoader().getResourceAsStream(BPMN)) {
-            assertThat(bpmn).as(BPMN + " on the classpath").isNotNull();
-            return Bpmn.readModelFromStream(bpmn);
-        }
+        return BpmnModels.read(BPMN);
     }
 
     /**
@@ -497,36 +360,5 @@ class TripBookingProcessTests {
                 .flatMap(properties -> properties.getCamundaProperties().stream())
                 .collect(Collectors.toMap(CamundaProperty::getCamundaName, CamundaProperty::getCamundaValue,
                         (first, second) -> first, LinkedHashMap::new));
-    }
-
-    private static Map<String, String> inputParameters(ServiceTask task) {
-        ExtensionElements extensions = task.getExtensionElements();
-        if (extensions == null) {
-            return Map.of();
-        }
-        return extensions.getElementsQuery().filterByType(CamundaInputOutput.class).list().stream()
-                .flatMap(io -> io.getCamundaInputParameters().stream())
-                .collect(Collectors.toMap(CamundaInputParameter::getCamundaName,
-                        parameter -> parameter.getTextContent() == null ? "" : parameter.getTextContent().trim(),
-                        (first, second) -> first, LinkedHashMap::new));
-    }
-
-    /** The handlers associated with compensation boundary events attached to the step. */
-    private static List<ServiceTask> compensationHandlersOf(BpmnModelInstance model, ServiceTask step) {
-        List<ServiceTask> handlers = new ArrayList<>();
-        for (BoundaryEvent boundary : model.getModelElementsByType(BoundaryEvent.class)) {
-            boolean compensation = boundary.getEventDefinitions().stream()
-                    .anyMatch(CompensateEventDefinition.class::isInstance);
-            if (!compensation || boundary.getAttachedTo() != step) {
-                continue;
-            }
-            for (Association association : model.getModelElementsByType(Association.class)) {
-                if (association.getSource() == boundary && association.getTarget() instanceof ServiceTask handler
-                        && handler.isForCompensation()) {
-                    handlers.add(handler);
-                }
-            }
-        }
-        return handlers;
     }
 }
