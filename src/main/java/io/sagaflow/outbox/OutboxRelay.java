@@ -73,9 +73,10 @@ public class OutboxRelay implements SmartLifecycle {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     /**
-     * Publishes broadcast rows (events for whoever subscribes) without the mandatory flag: no
-     * subscriber is no failure. Still confirmed. A batch holds at most one row per ordering key, so
-     * using a second channel for them cannot reorder a saga's messages.
+     * Publishes a batch and awaits its confirms. Broadcast rows (events for whoever subscribes) go
+     * without the mandatory flag: no subscriber is no failure. Still confirmed. A batch holds at
+     * most one row per ordering key, so using a second channel for them cannot reorder a saga's
+     * messages.
      */
     private final ConfirmedPublisher publisher;
     /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
