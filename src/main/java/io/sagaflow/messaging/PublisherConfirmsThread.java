@@ -18,8 +18,9 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * for it: the relay's benchmark measured 25-43 µs of CPU per relayed message on those threads, a
  * quarter of the service's CPU per message (docs/performance.md). One thread drains a burst of
  * confirms from its queue without a wake-up for each, and handles returns and confirms in the order
- * the broker sent them. The futures the relay and the other publishers wait on are completed
- * before, on the reader thread; we set no confirm or returns callback.
+ * the broker sent them. The futures {@link ConfirmedPublisher} waits on (for the relay, the
+ * check-backs and the transactional-message client) are completed before, on the reader thread;
+ * we set no confirm or returns callback.
  *
  * <p>One thread cannot wait on itself here: Spring's task for a confirm waits for the message's
  * return task only when the return came first (RabbitMQ returns, then acks), and then that return

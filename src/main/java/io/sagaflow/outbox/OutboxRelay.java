@@ -8,10 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,13 +17,12 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.sagaflow.messaging.ConfirmedPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -75,13 +72,13 @@ public class OutboxRelay implements SmartLifecycle {
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
-    private final RabbitTemplate rabbit;
     /**
-     * Publishes broadcast rows (events for whoever subscribes) without the mandatory flag: no
-     * subscriber is no failure. Still confirmed. A batch holds at most one row per ordering key, so
-     * using a second channel for them cannot reorder a saga's messages.
+     * Publishes a batch and awaits its confirms. Broadcast rows (events for whoever subscribes) go
+     * without the mandatory flag: no subscriber is no failure. Still confirmed. A batch holds at
+     * most one row per ordering key, so using a second channel for them cannot reorder a saga's
+     * messages.
      */
-    private final RabbitTemplate broadcasts;
+    private final ConfirmedPublisher publisher;
     /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
     private final ObjectReader headersReader;
     private final OutboxProperties properties;
@@ -98,12 +95,10 @@ public class OutboxRelay implements SmartLifecycle {
 
     OutboxRelay(JdbcTemplate jdbc, TransactionTemplate transactions, RabbitTemplate rabbit, ObjectMapper objectMapper,
                 OutboxProperties properties, Clock clock, MeterRegistry meters) {
-        requirePublisherConfirmsAndReturns(rabbit);
+        // Without correlated confirms a row could be marked SENT that the broker never took.
+        this.publisher = new ConfirmedPublisher(rabbit, "The outbox relay");
         this.jdbc = jdbc;
         this.transactions = transactions;
-        this.rabbit = rabbit;
-        this.broadcasts = new RabbitTemplate(rabbit.getConnectionFactory());
-        this.broadcasts.setMandatory(false);
         this.headersReader = objectMapper.readerFor(new TypeReference<Map<String, String>>() { });
         this.properties = properties;
         this.clock = clock;
@@ -114,23 +109,6 @@ public class OutboxRelay implements SmartLifecycle {
                 .description("Time from writing an outbox row to the broker's ack")
                 .publishPercentiles(0.5, 0.95, 0.99)
                 .register(meters);
-    }
-
-    /** Without correlated confirms a row could be marked SENT that the broker never took. */
-    private static void requirePublisherConfirmsAndReturns(RabbitTemplate rabbit) {
-        var connectionFactory = rabbit.getConnectionFactory();
-        if (!connectionFactory.isPublisherConfirms()) {
-            throw new IllegalStateException("The outbox relay needs correlated publisher confirms: set "
-                    + "spring.rabbitmq.publisher-confirm-type=correlated");
-        }
-        if (!connectionFactory.isPublisherReturns()) {
-            throw new IllegalStateException("The outbox relay needs publisher returns to detect unroutable "
-                    + "messages: set spring.rabbitmq.publisher-returns=true");
-        }
-        if (!Boolean.TRUE.equals(rabbit.isMandatoryFor(new Message(new byte[0])))) {
-            throw new IllegalStateException("The outbox relay publishes with the mandatory flag: set "
-                    + "spring.rabbitmq.template.mandatory=true");
-        }
     }
 
     /** Asks the relay to run a round now; cheap and safe to call from any thread, any number of times. */
@@ -170,48 +148,36 @@ public class OutboxRelay implements SmartLifecycle {
 
     /** @return {@code false} if the broker could not be reached for some of the rows */
     private boolean publishAndRecord(List<ClaimedRow> rows) {
-        List<InFlight> inFlight = new ArrayList<>(rows.size());
-        boolean reachable = true;
-        try {
-            // One channel for the whole batch instead of a cache checkout per message.
-            rabbit.invoke(operations -> {
-                for (ClaimedRow row : rows) {
-                    CorrelationData correlation = new CorrelationData(row.messageId());
-                    (row.broadcast() ? broadcasts : operations)
-                            .send(row.exchange(), row.routingKey(), toAmqpMessage(row), correlation);
-                    inFlight.add(new InFlight(row, correlation));
-                }
-                return null;
-            });
-        } catch (AmqpException unreachable) {
-            // No connection: nothing was published from here on. The rows stay PENDING without
-            // losing an attempt; rows already in flight are still confirmed below.
-            log.warn("Broker unreachable, {} outbox rows wait: {}", rows.size() - inFlight.size(),
-                    unreachable.getMessage());
-            reachable = false;
+        ConfirmedPublisher.Batch<ClaimedRow> batch = publisher.publish(rows.stream()
+                .map(row -> new ConfirmedPublisher.Outgoing<>(row, row.exchange(), row.routingKey(), toAmqpMessage(row),
+                        !row.broadcast()))
+                .toList());
+        if (batch.unreachable() != null) {
+            // The rows not published stay PENDING without losing an attempt; rows already in
+            // flight are still confirmed below.
+            log.warn("Broker unreachable, {} outbox rows wait: {}", batch.notPublished().size(),
+                    batch.unreachable().getMessage());
         }
-
-        long deadline = System.nanoTime() + properties.confirmTimeout().toNanos();
-        List<Long> sent = new ArrayList<>(inFlight.size());
-        Instant lastConfirm = null;
-        for (InFlight message : inFlight) {
-            String failure = awaitConfirm(message.correlation(), deadline);
+        List<Long> sent = new ArrayList<>(rows.size());
+        Instant[] lastConfirm = {null};
+        batch.awaitConfirms(properties.confirmTimeout(), confirmation -> {
             // Read the clock after this confirm arrived: the commit-to-confirm timer measures up
             // to the ack, not up to the moment the batch was handed to the broker.
             Instant now = clock.instant();
-            if (failure == null) {
-                sent.add(message.row().seq());
-                lastConfirm = now;
-                commitToConfirm.record(Duration.between(message.row().createdAt(), now));
+            ClaimedRow row = confirmation.subject();
+            if (confirmation.confirmed()) {
+                sent.add(row.seq());
+                lastConfirm[0] = now;
+                commitToConfirm.record(Duration.between(row.createdAt(), now));
             } else {
-                recordFailedAttempt(message.row(), failure, now);
+                recordFailedAttempt(row, confirmation.describe(), now);
             }
-        }
+        });
         if (!sent.isEmpty()) {
-            markSent(sent, lastConfirm);
+            markSent(sent, lastConfirm[0]);
             sentCounter.increment(sent.size());
         }
-        return reachable;
+        return batch.unreachable() == null;
     }
 
     /**
@@ -227,27 +193,6 @@ public class OutboxRelay implements SmartLifecycle {
             update.setArray(2, connection.createArrayOf("BIGINT", seqs.toArray()));
             return update;
         });
-    }
-
-    /** @return {@code null} if the broker acked the message, else why not */
-    private String awaitConfirm(CorrelationData correlation, long deadlineNanos) {
-        try {
-            CorrelationData.Confirm confirm = correlation.getFuture()
-                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (correlation.getReturned() != null) {
-                var returned = correlation.getReturned();
-                return "returned as unroutable: " + returned.getReplyCode() + " " + returned.getReplyText()
-                        + " (exchange " + returned.getExchange() + ", routing key " + returned.getRoutingKey() + ")";
-            }
-            return confirm.isAck() ? null : "nacked by the broker: " + confirm.getReason();
-        } catch (TimeoutException e) {
-            return "no publisher confirm within " + properties.confirmTimeout();
-        } catch (ExecutionException e) {
-            return "confirm failed: " + e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted while waiting for the confirm";
-        }
     }
 
     private void recordFailedAttempt(ClaimedRow row, String error, Instant now) {
@@ -387,8 +332,5 @@ public class OutboxRelay implements SmartLifecycle {
     private record ClaimedRow(long seq, String messageId, String exchange, String routingKey, String type,
                               String correlationId, String replyTo, String headers, String payload, int attempts,
                               Instant createdAt, boolean broadcast) {
-    }
-
-    private record InFlight(ClaimedRow row, CorrelationData correlation) {
     }
 }

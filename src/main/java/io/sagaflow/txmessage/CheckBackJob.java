@@ -7,21 +7,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.messaging.ConfirmedPublisher;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -49,7 +45,7 @@ class CheckBackJob {
 
     private final TxMessageStore store;
     private final TransactionTemplate transactions;
-    private final RabbitTemplate rabbit;
+    private final ConfirmedPublisher publisher;
     private final ObjectMapper objectMapper;
     private final TxMessageProperties properties;
     private final Clock clock;
@@ -59,7 +55,7 @@ class CheckBackJob {
                  ObjectMapper objectMapper, TxMessageProperties properties, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.transactions = transactions;
-        this.rabbit = rabbit;
+        this.publisher = new ConfirmedPublisher(rabbit, "The check-back job");
         this.objectMapper = objectMapper;
         this.properties = properties;
         this.clock = clock;
@@ -96,35 +92,34 @@ class CheckBackJob {
         Integer claimed = transactions.execute(status -> {
             Instant now = clock.instant();
             List<StoredTxMessage> due = store.claimDue(now, properties.batchSize());
-            List<InFlight> inFlight = new ArrayList<>();
-            boolean brokerReachable = true;
+            List<ConfirmedPublisher.Outgoing<StoredTxMessage>> checks = new ArrayList<>();
             for (StoredTxMessage message : due) {
                 if (message.checks() >= properties.maxChecks()) {
                     park(message, now);
-                } else if (brokerReachable) {
-                    CorrelationData correlation = publishCheck(message);
-                    if (correlation == null) {
-                        brokerReachable = false;
-                        notCounted(message, now);
-                    } else {
-                        inFlight.add(new InFlight(message, correlation));
-                    }
                 } else {
-                    notCounted(message, now);
+                    checks.add(checkRequest(message));
                 }
             }
-            long deadline = System.nanoTime() + properties.confirmTimeout().toNanos();
-            for (InFlight check : inFlight) {
-                CheckResult result = awaitConfirm(check.correlation(), deadline);
-                store.recordCheck(check.message().id(), check.message().checks() + 1, now,
-                        now.plus(properties.checkInterval()), result);
+            ConfirmedPublisher.Batch<StoredTxMessage> batch = publisher.publish(checks);
+            if (batch.unreachable() != null) {
+                log.warn("Broker unreachable, check-backs wait: {}", batch.unreachable().getMessage());
+                batch.notPublished().forEach(message -> notCounted(message, now));
+            }
+            batch.awaitConfirms(properties.confirmTimeout(), confirmation -> {
+                StoredTxMessage message = confirmation.subject();
+                CheckResult result = switch (confirmation.outcome()) {
+                    case CONFIRMED -> CheckResult.SENT;
+                    case RETURNED -> CheckResult.UNROUTABLE;
+                    case NACKED, TIMED_OUT, FAILED -> CheckResult.NOT_CONFIRMED;
+                };
+                store.recordCheck(message.id(), message.checks() + 1, now, now.plus(properties.checkInterval()),
+                        result);
                 meters.counter("sagaflow.tx-messages.check-backs", "result", result.name()).increment();
                 if (result != CheckResult.SENT) {
                     log.warn("Check-back {} of transactional message {} (producer group {}): {}",
-                            check.message().checks() + 1, check.message().id(), check.message().producerGroup(),
-                            result);
+                            message.checks() + 1, message.id(), message.producerGroup(), result);
                 }
-            }
+            });
             return due.size();
         });
         return claimed == null ? 0 : claimed;
@@ -145,8 +140,7 @@ class CheckBackJob {
                 CheckResult.BROKER_UNREACHABLE);
     }
 
-    /** @return the pending confirm, or {@code null} if the broker cannot be reached */
-    private CorrelationData publishCheck(StoredTxMessage message) {
+    private ConfirmedPublisher.Outgoing<StoredTxMessage> checkRequest(StoredTxMessage message) {
         int check = message.checks() + 1;
         MessageProperties amqp = new MessageProperties();
         amqp.setMessageId(UUID.randomUUID().toString());
@@ -162,43 +156,14 @@ class CheckBackJob {
         body.put("id", message.id());
         body.put("producerGroup", message.producerGroup());
         body.put("check", check);
-        CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
-        try {
-            rabbit.send(TxMessageProtocol.CHECKS_EXCHANGE, message.producerGroup(), new Message(json(body), amqp),
-                    correlation);
-            return correlation;
-        } catch (AmqpException unreachable) {
-            log.warn("Broker unreachable, check-backs wait: {}", unreachable.getMessage());
-            return null;
-        }
-    }
-
-    private CheckResult awaitConfirm(CorrelationData correlation, long deadlineNanos) {
-        try {
-            CorrelationData.Confirm confirm = correlation.getFuture()
-                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (correlation.getReturned() != null) {
-                return CheckResult.UNROUTABLE;
-            }
-            return confirm.isAck() ? CheckResult.SENT : CheckResult.NOT_CONFIRMED;
-        } catch (TimeoutException | ExecutionException e) {
-            return CheckResult.NOT_CONFIRMED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CheckResult.NOT_CONFIRMED;
-        }
+        return ConfirmedPublisher.Outgoing.mandatory(message, TxMessageProtocol.CHECKS_EXCHANGE,
+                message.producerGroup(), new Message(json(body), amqp));
     }
 
     /** Decided messages are kept for the retention period, so repeated requests stay idempotent. */
     @Scheduled(fixedDelayString = "PT1M", initialDelayString = "PT1M")
     void deleteExpiredDecisions() {
-        Instant cutoff = clock.instant().minus(properties.retention());
-        int total = 0;
-        int deleted;
-        do {
-            deleted = store.deleteDecidedBefore(cutoff, RETENTION_BATCH);
-            total += deleted;
-        } while (deleted == RETENTION_BATCH);
+        int total = store.deleteDecidedBefore(clock.instant().minus(properties.retention()), RETENTION_BATCH);
         if (total > 0) {
             log.info("Deleted {} decided transactional messages older than {}", total, properties.retention());
         }
@@ -210,8 +175,5 @@ class CheckBackJob {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("check request not serializable", e);
         }
-    }
-
-    private record InFlight(StoredTxMessage message, CorrelationData correlation) {
     }
 }

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.retention.BatchDelete;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -28,6 +29,13 @@ class TxMessageStore {
     private static final String COLUMNS = """
             id, producer_group, exchange, routing_key, message_type, headers, payload, state, checks,
             next_check_at, last_check_at, last_check_result, decided_by, decided_at, created_at""";
+
+    private static final String DELETE_DECIDED_BATCH = """
+            DELETE FROM sagaflow.tx_message WHERE id IN (
+                SELECT id FROM sagaflow.tx_message
+                WHERE state IN ('COMMITTED', 'ROLLED_BACK') AND decided_at < ?
+                ORDER BY decided_at LIMIT ?)
+            """;
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper objectMapper;
@@ -134,14 +142,13 @@ class TxMessageStore {
         return Optional.ofNullable(oldest).map(Timestamp::toInstant);
     }
 
-    /** Deletes up to {@code limit} COMMITTED or ROLLED_BACK rows decided before {@code cutoff}. */
-    public int deleteDecidedBefore(Instant cutoff, int limit) {
-        return jdbc.update("""
-                DELETE FROM sagaflow.tx_message WHERE id IN (
-                    SELECT id FROM sagaflow.tx_message
-                    WHERE state IN ('COMMITTED', 'ROLLED_BACK') AND decided_at < ?
-                    ORDER BY decided_at LIMIT ?)
-                """, Timestamp.from(cutoff), limit);
+    /**
+     * Deletes COMMITTED and ROLLED_BACK rows decided before {@code cutoff}, {@code batchSize} per statement.
+     *
+     * @return rows deleted in all
+     */
+    public int deleteDecidedBefore(Instant cutoff, int batchSize) {
+        return BatchDelete.untilDone(jdbc, DELETE_DECIDED_BATCH, Timestamp.from(cutoff), batchSize);
     }
 
     private static void requireOneRow(int updated, StoredTxMessage message, TxMessageState next) {

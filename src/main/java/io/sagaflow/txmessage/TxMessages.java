@@ -5,8 +5,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.MessagingProperties;
@@ -15,8 +17,9 @@ import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -29,20 +32,27 @@ import org.springframework.transaction.support.TransactionTemplate;
 class TxMessages {
 
     private static final Logger log = LoggerFactory.getLogger(TxMessages.class);
+    /** Inserts of one id that keep losing to prepares which then roll back: give up and let the caller retry. */
+    private static final int MAX_PREPARE_ATTEMPTS = 3;
 
     private final TxMessageStore store;
     private final Outbox outbox;
     private final TransactionTemplate transactions;
+    /** NESTED: a savepoint in the prepare's transaction, so a lost insert race rolls back the insert only. */
+    private final TransactionTemplate insertSavepoint;
     private final TxMessageProperties properties;
     private final int maxPayloadBytes;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    TxMessages(TxMessageStore store, Outbox outbox, TransactionTemplate transactions, TxMessageProperties properties,
+    TxMessages(TxMessageStore store, Outbox outbox, TransactionTemplate transactions,
+               PlatformTransactionManager transactionManager, TxMessageProperties properties,
                MessagingProperties messaging, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.outbox = outbox;
         this.transactions = transactions;
+        this.insertSavepoint = new TransactionTemplate(transactionManager);
+        this.insertSavepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
         this.properties = properties;
         // One limit for every message body Sagaflow handles: a bigger one would be parked by its consumer.
         this.maxPayloadBytes = messaging.maxPayloadBytes();
@@ -55,36 +65,60 @@ class TxMessages {
     }
 
     /**
-     * Stores a HALF message, invisible to consumers until committed.
+     * Stores a HALF message, invisible to consumers until committed. Joins the caller's transaction
+     * (the AMQP consumer's inbox transaction) or runs its own.
+     *
+     * <p>The primary key decides between concurrent prepares of one id: the insert runs in a
+     * savepoint, so the loser's duplicate key rolls back that insert only and leaves the caller's
+     * transaction usable (PostgreSQL aborts a whole transaction on an error outside a savepoint).
+     * The loser then reads the winner's row (PostgreSQL lets its insert wait for the winner's
+     * commit) and answers as for a repeat, or 409 if its message differs.
      *
      * @throws io.sagaflow.errors.InvalidInputException for invalid input, ConflictException if the id belongs to a
      *         different message
      */
     Prepared prepare(PrepareRequest request) {
         HalfMessage message = HalfMessage.from(request, maxPayloadBytes);
-        try {
-            return transactions.execute(status -> prepareInTransaction(message));
-        } catch (DuplicateKeyException concurrentPrepare) {
-            // Two prepares of one id raced past NOT EXISTS; the other one's row is there now.
-            return transactions.execute(status -> prepareInTransaction(message));
-        }
+        return transactions.execute(status -> prepareInTransaction(message));
     }
 
     private Prepared prepareInTransaction(HalfMessage message) {
-        Instant now = clock.instant();
-        if (store.insertHalf(message, now, now.plus(properties.transactionTimeout()))) {
-            meters.counter("sagaflow.tx-messages.transitions", "to", TxMessageState.HALF.name(), "by",
-                    DecidedBy.PRODUCER.name()).increment();
-            return new Prepared(TxMessageView.of(store.find(message.id()).orElseThrow()), true);
+        for (int attempt = 1; ; attempt++) {
+            Instant now = clock.instant();
+            if (insertHalf(message, now)) {
+                meters.counter("sagaflow.tx-messages.transitions", "to", TxMessageState.HALF.name(), "by",
+                        DecidedBy.PRODUCER.name()).increment();
+                return new Prepared(TxMessageView.of(store.find(message.id()).orElseThrow()), true);
+            }
+            Optional<StoredTxMessage> existing = store.find(message.id());
+            if (existing.isPresent()) {
+                if (!message.sameMessageAs(existing.get())) {
+                    throw ConflictException.onField("id",
+                            "transactional message " + message.id() + " exists with a different producer group, "
+                                    + "destination, headers or payload");
+                }
+                return new Prepared(TxMessageView.of(existing.get()), false);
+            }
+            // The prepare that held the id rolled back: the id is free again. A technical failure
+            // if it keeps happening: retried over AMQP, not parked as a refusal.
+            if (attempt == MAX_PREPARE_ATTEMPTS) {
+                throw new IllegalStateException("transactional message " + message.id() + " was inserted and "
+                        + "rolled back by concurrent prepares " + attempt + " times; retry the prepare");
+            }
         }
-        StoredTxMessage existing = store.find(message.id())
-                .orElseThrow(() -> new IllegalStateException("transactional message " + message.id() + " vanished"));
-        if (!message.sameMessageAs(existing)) {
-            throw ConflictException.onField("id",
-                    "transactional message " + message.id() + " exists with a different producer group, "
-                            + "destination, headers or payload");
+    }
+
+    /** @return {@code false} if a message with this id exists, committed before or by a concurrent prepare */
+    private boolean insertHalf(HalfMessage message, Instant now) {
+        try {
+            return Boolean.TRUE.equals(insertSavepoint.execute(savepoint ->
+                    store.insertHalf(message, now, now.plus(properties.transactionTimeout()))));
+        } catch (RuntimeException e) {
+            if (!DuplicateKeys.isCause(e)) {
+                throw e;
+            }
+            return false;
         }
-        return new Prepared(TxMessageView.of(existing), false);
     }
 
     /**

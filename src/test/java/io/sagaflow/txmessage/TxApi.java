@@ -21,6 +21,8 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.context.ApplicationContext;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -55,6 +57,15 @@ final class TxApi {
         this.jdbc = jdbc;
         this.rabbit = rabbit;
         this.amqpAdmin = amqpAdmin;
+    }
+
+    /** With the beans and admin credentials of a test's application context. */
+    static TxApi of(ApplicationContext context) {
+        Environment environment = context.getEnvironment();
+        return new TxApi(context.getBean(TestRestTemplate.class), environment.getRequiredProperty("sagaflow.admin.user"),
+                environment.getRequiredProperty("sagaflow.admin.password"), context.getBean(ObjectMapper.class),
+                context.getBean(JdbcTemplate.class), context.getBean(RabbitTemplate.class),
+                context.getBean(AmqpAdmin.class));
     }
 
     static String fresh(String prefix) {

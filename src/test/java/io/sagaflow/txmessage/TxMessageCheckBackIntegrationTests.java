@@ -206,6 +206,37 @@ class TxMessageCheckBackIntegrationTests {
     }
 
     @Test
+    @DisplayName("retention deletes COMMITTED and ROLLED_BACK messages decided before the retention, keeps younger and PARKED ones")
+    void retentionDeletesOldDecidedMessages() {
+        Instant old = Instant.now().minus(properties.retention()).minus(Duration.ofHours(1));
+        Instant young = Instant.now().minus(Duration.ofHours(1));
+        String oldCommitted = decided("COMMITTED", old);
+        String oldRolledBack = decided("ROLLED_BACK", old);
+        String youngCommitted = decided("COMMITTED", young);
+        String oldParked = decided("PARKED", old);
+        try {
+            checkBack.deleteExpiredDecisions();
+
+            assertThat(jdbc.queryForList("SELECT id FROM sagaflow.tx_message WHERE id IN (?, ?, ?, ?)", String.class,
+                    oldCommitted, oldRolledBack, youngCommitted, oldParked))
+                    .containsExactlyInAnyOrder(youngCommitted, oldParked);
+        } finally {
+            jdbc.update("DELETE FROM sagaflow.tx_message WHERE id IN (?, ?)", youngCommitted, oldParked);
+        }
+    }
+
+    private String decided(String state, Instant decidedAt) {
+        String id = TxApi.fresh("retention-" + state.toLowerCase(java.util.Locale.ROOT));
+        jdbc.update("""
+                INSERT INTO sagaflow.tx_message (id, producer_group, exchange, routing_key, message_type, headers,
+                    payload, state, checks, next_check_at, decided_at, created_at)
+                VALUES (?, ?, ?, ?, ?, '{}', '{"n":1}', ?, 0, ?, ?, ?)
+                """, id, GROUP, TxApi.DESTINATION, queue, queue, state, Timestamp.from(decidedAt),
+                Timestamp.from(decidedAt), Timestamp.from(decidedAt));
+        return id;
+    }
+
+    @Test
     @DisplayName("an UNKNOWN answer keeps the message HALF for the next check")
     void unknownAnswerKeepsTheMessageHalf() {
         String id = api.prepare(api.prepareBody(null, GROUP, queue, Map.of("n", 1)));

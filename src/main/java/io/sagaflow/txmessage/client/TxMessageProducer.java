@@ -8,9 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -18,6 +15,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.messaging.ConfirmedPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
@@ -32,7 +30,6 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -71,7 +68,7 @@ public final class TxMessageProducer implements SmartLifecycle {
 
     private final String producerGroup;
     private final ConnectionFactory connectionFactory;
-    private final RabbitTemplate rabbit;
+    private final ConfirmedPublisher publisher;
     private final TransactionTemplate transactions;
     private final OutcomeTable outcomes;
     private final ObjectMapper objectMapper;
@@ -88,12 +85,7 @@ public final class TxMessageProducer implements SmartLifecycle {
         this.producerGroup = builder.producerGroup;
         this.connectionFactory = Objects.requireNonNull(builder.connectionFactory, "connectionFactory");
         // Without confirms a prepare could be lost while the local transaction commits.
-        if (!connectionFactory.isPublisherConfirms() || !connectionFactory.isPublisherReturns()) {
-            throw new IllegalStateException("TxMessageProducer needs correlated publisher confirms and returns: set "
-                    + "spring.rabbitmq.publisher-confirm-type=correlated and spring.rabbitmq.publisher-returns=true");
-        }
-        this.rabbit = new RabbitTemplate(connectionFactory);
-        this.rabbit.setMandatory(true);
+        this.publisher = ConfirmedPublisher.on(connectionFactory, "TxMessageProducer");
         Objects.requireNonNull(builder.dataSource, "dataSource");
         Objects.requireNonNull(builder.transactionManager, "transactionManager");
         this.transactions = new TransactionTemplate(builder.transactionManager);
@@ -186,28 +178,25 @@ public final class TxMessageProducer implements SmartLifecycle {
         properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
         properties.setHeader(TxMessageProtocol.MESSAGE_ID_HEADER, id);
         properties.setHeader(TxMessageProtocol.PRODUCER_GROUP_HEADER, producerGroup);
-        CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
+        ConfirmedPublisher.Confirmation<String> confirmation;
         try {
-            rabbit.send(TxMessageProtocol.REQUESTS_EXCHANGE, operation, new Message(body, properties), correlation);
-            CorrelationData.Confirm confirm = correlation.getFuture()
-                    .get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (correlation.getReturned() != null) {
-                throw new TxMessageException(operation + " of " + id + " was unroutable: no queue is bound to "
-                        + TxMessageProtocol.REQUESTS_EXCHANGE + " (is Sagaflow running?)");
-            }
-            if (!confirm.isAck()) {
-                throw new TxMessageException(operation + " of " + id + " was refused by the broker: "
-                        + confirm.getReason());
-            }
+            confirmation = publisher.publishAndAwait(ConfirmedPublisher.Outgoing.mandatory(id,
+                    TxMessageProtocol.REQUESTS_EXCHANGE, operation, new Message(body, properties)), confirmTimeout);
         } catch (AmqpException e) {
             throw new TxMessageException(operation + " of " + id + " could not be published", e);
-        } catch (TimeoutException e) {
-            throw new TxMessageException(operation + " of " + id + " was not confirmed within " + confirmTimeout, e);
-        } catch (ExecutionException e) {
-            throw new TxMessageException(operation + " of " + id + " failed: " + e.getCause(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TxMessageException("interrupted while sending " + operation + " of " + id, e);
+        }
+        switch (confirmation.outcome()) {
+            case CONFIRMED -> {
+            }
+            case RETURNED -> throw new TxMessageException(operation + " of " + id + " was unroutable: no queue is "
+                    + "bound to " + TxMessageProtocol.REQUESTS_EXCHANGE + " (is Sagaflow running?)");
+            case NACKED -> throw new TxMessageException(operation + " of " + id + " was refused by the broker: "
+                    + confirmation.detail());
+            case TIMED_OUT -> throw new TxMessageException(operation + " of " + id + " was not confirmed within "
+                    + confirmTimeout);
+            case FAILED -> throw new TxMessageException(confirmation.failure() instanceof InterruptedException
+                    ? "interrupted while sending " + operation + " of " + id
+                    : operation + " of " + id + " failed: " + confirmation.failure(), confirmation.failure());
         }
     }
 
@@ -250,8 +239,8 @@ public final class TxMessageProducer implements SmartLifecycle {
         properties.setHeader(TxMessageProtocol.MESSAGE_ID_HEADER, id);
         properties.setHeader(TxMessageProtocol.PRODUCER_GROUP_HEADER, producerGroup);
         // Not awaited: a lost answer is asked for again at the next check.
-        rabbit.send("", replyTo, new Message(json(Map.of("id", id, "decision", answer.name())), properties),
-                new CorrelationData(UUID.randomUUID().toString()));
+        Message reply = new Message(json(Map.of("id", id, "decision", answer.name())), properties);
+        publisher.template().send("", replyTo, reply, new CorrelationData(UUID.randomUUID().toString()));
         log.debug("Answered check-back of {} with {}", id, answer);
     }
 
