@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import io.sagaflow.txmessage.TxApi;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
@@ -37,6 +38,7 @@ import org.springframework.context.annotation.Import;
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).
 @AutoConfigureObservability
-@Import(TracingTestConfiguration.class)
+// The fixtures every integration test shares: the admin's API client, the tx-message client.
+@Import({TracingTestConfiguration.class, ApiSupport.class, TxApi.class})
 public @interface IntegrationTest {
 }
