@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,15 +36,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class AccessControlIntegrationTests {
 
     @Autowired
+    private ApiSupport api;
+    /** Without credentials: every request here sets its own. */
+    @Autowired
     private TestRestTemplate rest;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
     @Value("${sagaflow.security.clients[0].id}")
     private String clientId;
     @Value("${sagaflow.security.clients[0].secret}")
@@ -55,7 +51,7 @@ class AccessControlIntegrationTests {
 
     @BeforeEach
     void setUp() {
-        sku = ApiSupport.freshSku(jdbc, 100);
+        sku = api.freshSku(100);
     }
 
     @Test
@@ -63,7 +59,7 @@ class AccessControlIntegrationTests {
     void clientStartsAndReadsSagas() throws Exception {
         ResponseEntity<String> started = exchange(clientBasic(), HttpMethod.POST, "/api/orders", order());
         assertThat(started.getStatusCode()).as("start: %s", started.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        String sagaId = objectMapper.readTree(started.getBody()).path("sagaId").asText();
+        String sagaId = api.readJson(started.getBody()).path("sagaId").asText();
 
         assertThat(exchange(clientBasic(), HttpMethod.GET, "/api/sagas/" + sagaId, null).getStatusCode())
                 .isEqualTo(HttpStatus.OK);
@@ -111,7 +107,7 @@ class AccessControlIntegrationTests {
         ResponseEntity<String> started = exchange(bearer(JwtTokens.valid("shop-service", "sagas:start sagas:read")),
                 HttpMethod.POST, "/api/orders", order());
         assertThat(started.getStatusCode()).as("start: %s", started.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        String sagaId = objectMapper.readTree(started.getBody()).path("sagaId").asText();
+        String sagaId = api.readJson(started.getBody()).path("sagaId").asText();
         assertThat(exchange(bearer(JwtTokens.valid("shop-service", "sagas:read")), HttpMethod.GET,
                 "/api/sagas/" + sagaId, null).getStatusCode()).isEqualTo(HttpStatus.OK);
 
@@ -127,7 +123,7 @@ class AccessControlIntegrationTests {
     void clientReadsOnlyItsOwnSagas() throws Exception {
         ResponseEntity<String> started = exchange(bearer(JwtTokens.valid("shop-service", "sagas:start sagas:read")),
                 HttpMethod.POST, "/api/orders", order());
-        JsonNode saga = objectMapper.readTree(started.getBody());
+        JsonNode saga = api.readJson(started.getBody());
         String sagaId = saga.path("sagaId").asText();
         String search = "/api/sagas?businessKey=" + saga.path("businessKey").asText();
 
@@ -146,7 +142,7 @@ class AccessControlIntegrationTests {
 
     private int items(ResponseEntity<String> page) throws Exception {
         assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
-        return objectMapper.readTree(page.getBody()).path("items").size();
+        return api.readJson(page.getBody()).path("items").size();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -187,7 +183,7 @@ class AccessControlIntegrationTests {
         ResponseEntity<String> response = exchange(clientBasic(), HttpMethod.GET, "/engine-rest/user", null);
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
-        assertThat(response.getBody()).doesNotContain("\"id\":\"" + adminUser + "\"");
+        assertThat(response.getBody()).doesNotContain("\"id\":\"" + api.adminUser() + "\"");
     }
 
     // --- helpers --------------------------------------------------------------------------
@@ -195,7 +191,7 @@ class AccessControlIntegrationTests {
     private void assertForbiddenProblem(ResponseEntity<String> response, String what) throws Exception {
         assertThat(response.getStatusCode()).as("%s: %s", what, response.getBody()).isEqualTo(HttpStatus.FORBIDDEN);
         assertThat(response.getHeaders().getContentType()).as(what).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-        JsonNode problem = objectMapper.readTree(response.getBody());
+        JsonNode problem = api.readJson(response.getBody());
         assertThat(problem.path("status").asInt()).isEqualTo(403);
         assertThat(problem.path("detail").asText()).contains("scope");
     }
@@ -210,7 +206,7 @@ class AccessControlIntegrationTests {
     }
 
     private HttpHeaders operatorBasic() {
-        return basic(adminUser, adminPassword);
+        return basic(api.adminUser(), api.adminPassword());
     }
 
     private static HttpHeaders basic(String user, String password) {

@@ -3,13 +3,19 @@ package io.sagaflow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpEntity;
@@ -23,16 +29,39 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The public HTTP API as the integration tests use it: every request carries the admin's HTTP
  * Basic credentials, and a saga is followed by polling {@code GET /api/sagas/{id}}.
+ *
+ * <p>A bean of the shared test context ({@link IntegrationTest} imports it): a test asks for it
+ * with {@code @Autowired ApiSupport api} instead of wiring the template and the admin's credentials
+ * itself. Public for the tests in other packages ({@code txmessage}, {@code contract}).
  */
-final class ApiSupport {
+public final class ApiSupport {
 
     /** Generous: a saga runs several async steps through the job executor and the broker. */
     static final Duration SAGA_TIMEOUT = Duration.ofSeconds(30);
 
     private final TestRestTemplate rest;
+    private final String adminUser;
+    private final String adminPassword;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper objectMapper;
 
-    ApiSupport(TestRestTemplate rest, String adminUser, String adminPassword) {
+    ApiSupport(TestRestTemplate rest, @Value("${sagaflow.admin.user}") String adminUser,
+               @Value("${sagaflow.admin.password}") String adminPassword, JdbcTemplate jdbc,
+               ObjectMapper objectMapper) {
         this.rest = rest.withBasicAuth(adminUser, adminPassword);
+        this.adminUser = adminUser;
+        this.adminPassword = adminPassword;
+        this.jdbc = jdbc;
+        this.objectMapper = objectMapper;
+    }
+
+    /** The admin's user name, for tests that send the credentials themselves (or wrong ones). */
+    String adminUser() {
+        return adminUser;
+    }
+
+    String adminPassword() {
+        return adminPassword;
     }
 
     record OrderRequest(String customerId, String sku, Integer quantity, BigDecimal amount, String country) {
@@ -54,7 +83,7 @@ final class ApiSupport {
     record Shipment(String shipmentId, String orderId, String sku, long quantity, String country, String status) {
     }
 
-    static String fresh(String prefix) {
+    public static String fresh(String prefix) {
         return prefix + "-" + UUID.randomUUID();
     }
 
@@ -62,13 +91,14 @@ final class ApiSupport {
      * A SKU row of this test alone, so its stock numbers are exact even though the database
      * persists between runs and the seeded SKUs are shared with other tests.
      */
-    static String freshSku(JdbcTemplate jdbc, long available) {
+    public String freshSku(long available) {
         String sku = fresh("T");
         jdbc.update("INSERT INTO inventory.stock (sku, available, reserved) VALUES (?, ?, 0)", sku, available);
         return sku;
     }
 
-    TestRestTemplate rest() {
+    /** The template with the admin's credentials, for requests no method here makes. */
+    public TestRestTemplate rest() {
         return rest;
     }
 
@@ -170,7 +200,7 @@ final class ApiSupport {
      * Takes the next reply waiting in the orchestrator's queue (its consumer stopped) if it belongs
      * to {@code sagaId}; one of another saga (an earlier test's late reply) goes back to the queue.
      */
-    static org.springframework.amqp.core.Message takeReplyOf(org.springframework.amqp.rabbit.core.RabbitTemplate rabbit,
+    public static org.springframework.amqp.core.Message takeReplyOf(org.springframework.amqp.rabbit.core.RabbitTemplate rabbit,
                                                              String sagaId) {
         org.springframework.amqp.core.Message reply = rabbit.receive(
                 io.sagaflow.messaging.Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
@@ -179,6 +209,65 @@ final class ApiSupport {
             return null;
         }
         return reply;
+    }
+
+    /** Asserts the status and a problem+json content type. */
+    public static void assertProblemAnswer(ResponseEntity<String> response, HttpStatus status) {
+        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
+        assertThat(response.getHeaders().getContentType()).isNotNull();
+        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .as("content type %s", response.getHeaders().getContentType()).isTrue();
+    }
+
+    /** Asserts a problem+json answer whose body names the same status. */
+    void assertProblem(ResponseEntity<String> response, HttpStatus status) {
+        assertProblemAnswer(response, status);
+        try {
+            assertThat(readJson(response.getBody()).path("status").asInt()).isEqualTo(status.value());
+        } catch (Exception e) {
+            throw new AssertionError("problem body is not JSON: " + response.getBody(), e);
+        }
+    }
+
+    /** Rows of the consumer's inbox with this message id: 1 once handled, never more. */
+    public long inboxRows(String consumer, String messageId) {
+        Long rows = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?", Long.class,
+                consumer, messageId);
+        return rows == null ? 0 : rows;
+    }
+
+    /** Parked copies of the message. */
+    long parkedCopies(String messageId) {
+        Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.parked_message WHERE message_id = ?",
+                Long.class, messageId);
+        return rows == null ? 0 : rows;
+    }
+
+    /** A value as JSON text, with the service's own mapper; a text is taken as JSON already. */
+    public String json(Object value) {
+        try {
+            return value instanceof String text ? text : objectMapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** A response or message body read as JSON. */
+    public JsonNode readJson(String body) {
+        try {
+            return objectMapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + body, e);
+        }
+    }
+
+    public JsonNode readJson(byte[] body) {
+        try {
+            return objectMapper.readTree(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + new String(body, StandardCharsets.UTF_8), e);
+        }
     }
 
     /** POST of a raw JSON text, for bodies no Java object would serialize to. */

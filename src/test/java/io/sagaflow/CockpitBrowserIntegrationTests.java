@@ -23,9 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.WebElement;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The operator's repair in Cockpit, in a real browser (Debian's headless Chromium): log in, find the
@@ -51,9 +49,7 @@ class CockpitBrowserIntegrationTests {
     private static final Duration REPLY_DELAY = Duration.ofSeconds(20);
 
     @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private ApiSupport api;
     @Autowired
     private HistoryService history;
     @Value("${sagaflow.admin.user}")
@@ -63,7 +59,6 @@ class CockpitBrowserIntegrationTests {
     @LocalServerPort
     private int port;
 
-    private ApiSupport api;
     private String sku;
     private final Path projectDir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private CockpitPage cockpit;
@@ -71,8 +66,7 @@ class CockpitBrowserIntegrationTests {
     @BeforeEach
     void setUp() {
         CockpitPage.requireBrowser();
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        sku = ApiSupport.freshSku(jdbc, 100);
+        sku = api.freshSku(100);
         cockpit = CockpitPage.open("http://localhost:" + port, projectDir.resolve("target/browser"));
     }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.ApiSupport.StartedSaga;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ParkedMessages;
@@ -42,7 +41,6 @@ import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -62,7 +60,7 @@ class CockpitSagaMessagesIntegrationTests {
     private static final String CAR_RESERVE = "car.reserve";
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
@@ -71,8 +69,6 @@ class CockpitSagaMessagesIntegrationTests {
     private RabbitTemplate rabbit;
     @Autowired
     private OutboxProperties outbox;
-    @Autowired
-    private ObjectMapper objectMapper;
     @Autowired
     private ParkedMessages parkedMessages;
     @Autowired
@@ -90,13 +86,11 @@ class CockpitSagaMessagesIntegrationTests {
     private int port;
 
     private final Path projectDir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
-    private ApiSupport api;
     private CockpitPage cockpit;
 
     @BeforeEach
     void setUp() {
         CockpitPage.requireBrowser();
-        api = new ApiSupport(rest, adminUser, adminPassword);
         cockpit = CockpitPage.open("http://localhost:" + port, projectDir.resolve("target/browser/saga-messages"));
     }
 
@@ -145,7 +139,7 @@ class CockpitSagaMessagesIntegrationTests {
                     .containsAnyOf("unroutable", "nacked");
             assertThat(failed.getText()).contains(CAR_RESERVE);
             toDocs(cockpit.screenshot("failed-command"), "cockpit-saga-messages.png");
-            JsonNode overRest = objectMapper.readTree(api.rest().getForObject("/api/sagas/{id}/messages", String.class,
+            JsonNode overRest = api.readJson(api.rest().getForObject("/api/sagas/{id}/messages", String.class,
                     trip.sagaId()));
             assertThat(overRest.path("outbox").findValuesAsText("status")).contains("FAILED");
             assertThat(overRest.path("steps").findValuesAsText("command")).containsExactly(CAR_RESERVE);
@@ -303,7 +297,7 @@ class CockpitSagaMessagesIntegrationTests {
     }
 
     private Map<String, Object> order() {
-        return ApiSupport.orderVariables(ApiSupport.freshSku(jdbc, 100), "9.00", "DE");
+        return ApiSupport.orderVariables(api.freshSku(100), "9.00", "DE");
     }
 
     private void toDocs(Path screenshot, String name) throws IOException {

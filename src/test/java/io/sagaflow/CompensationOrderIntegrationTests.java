@@ -10,19 +10,13 @@ import java.util.Map;
 import io.sagaflow.ApiSupport.StartedSaga;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -35,37 +29,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("Compensation order on the wire")
 class CompensationOrderIntegrationTests {
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Autowired
-    private RabbitTemplate rabbit;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
-    private Queue capture;
+    private String capture;
 
     @BeforeEach
     void captureCancellations() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        // Not exclusive: the broker ties an exclusive queue to the declaring channel, not the template's.
-        capture = new Queue(ApiSupport.fresh("test.capture"), false, false, false);
-        amqpAdmin.declareQueue(capture);
-        TopicExchange commands = new TopicExchange(Topology.COMMANDS_EXCHANGE);
-        for (String command : List.of("car.cancel", "hotel.cancel", "flight.cancel")) {
-            amqpAdmin.declareBinding(BindingBuilder.bind(capture).to(commands).with(command));
-        }
-    }
-
-    @AfterEach
-    void removeCapture() {
-        amqpAdmin.deleteQueue(capture.getName());
+        capture = queues.bind("test.capture", new TopicExchange(Topology.COMMANDS_EXCHANGE),
+                "car.cancel", "hotel.cancel", "flight.cancel");
     }
 
     @Test
@@ -93,7 +70,7 @@ class CompensationOrderIntegrationTests {
         List<String> types = new ArrayList<>();
         long deadline = System.nanoTime() + wait.toNanos();
         while (types.size() < count && System.nanoTime() < deadline) {
-            Message message = rabbit.receive(capture.getName(), 1_000);
+            Message message = queues.receive(capture, Duration.ofSeconds(1));
             if (message != null && sagaId.equals(message.getMessageProperties().getHeader(SagaHeaders.SAGA_ID))) {
                 types.add(message.getMessageProperties().getType());
             }

@@ -13,16 +13,12 @@ import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.outbox.OutboxRelay;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.Queue;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,6 +37,9 @@ class DelayedOutboxMessagesIntegrationTests {
     /** How long to listen for a message that must not come. */
     private static final Duration QUIET_WINDOW = Duration.ofSeconds(3);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
     private Outbox outbox;
     @Autowired
@@ -49,25 +48,12 @@ class DelayedOutboxMessagesIntegrationTests {
     private TransactionTemplate transactions;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
 
     private String queue;
 
     @BeforeEach
     void declareQueue() {
-        queue = "sagaflow.test.delayed." + UUID.randomUUID();
-        Queue declared = new Queue(queue, false, false, false);
-        amqpAdmin.declareQueue(declared);
-        amqpAdmin.declareBinding(BindingBuilder.bind(declared).to(new DirectExchange(Topology.REPLIES_EXCHANGE))
-                .with(queue));
-    }
-
-    @AfterEach
-    void deleteQueue() {
-        amqpAdmin.deleteQueue(queue);
+        queue = queues.bind("sagaflow.test.delayed", new DirectExchange(Topology.REPLIES_EXCHANGE));
     }
 
     @Test
@@ -116,7 +102,7 @@ class DelayedOutboxMessagesIntegrationTests {
     }
 
     private String receive(Duration timeout) {
-        Message message = rabbit.receive(queue, timeout.toMillis());
+        Message message = queues.receive(queue, timeout);
         return message == null ? null : message.getMessageProperties().getMessageId();
     }
 

@@ -22,21 +22,16 @@ import io.sagaflow.messaging.Outcome;
 import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -56,24 +51,20 @@ class DuplicateDeliveryIntegrationTests {
     /** How long to listen for a reply that must not come. */
     private static final Duration NO_REPLY_WINDOW = Duration.ofSeconds(3);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
+    @Autowired
+    private ApiSupport api;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private ObjectMapper objectMapper;
     @Autowired
     private MeterRegistry meters;
-    @Autowired
-    private TestRestTemplate rest;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String replyQueue;
     private String sagaId;
     private String orderId;
@@ -81,20 +72,10 @@ class DuplicateDeliveryIntegrationTests {
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        replyQueue = "sagaflow.test.replies." + UUID.randomUUID();
-        Queue queue = new Queue(replyQueue, false, false, false);
-        amqpAdmin.declareQueue(queue);
-        amqpAdmin.declareBinding(BindingBuilder.bind(queue).to(new DirectExchange(Topology.REPLIES_EXCHANGE))
-                .with(replyQueue));
+        replyQueue = queues.bind("sagaflow.test.replies", new DirectExchange(Topology.REPLIES_EXCHANGE));
         sagaId = ApiSupport.fresh("fake-saga");
         orderId = ApiSupport.fresh("order");
-        sku = ApiSupport.freshSku(jdbc, INITIAL_STOCK);
-    }
-
-    @AfterEach
-    void deleteReplyQueue() {
-        amqpAdmin.deleteQueue(replyQueue);
+        sku = api.freshSku(INITIAL_STOCK);
     }
 
     @Test
@@ -115,12 +96,12 @@ class DuplicateDeliveryIntegrationTests {
         assertThat(body.result().get("reservedQuantity")).isInstanceOf(Number.class)
                 .satisfies(quantity -> assertThat(((Number) quantity).longValue()).isEqualTo(7));
 
-        assertThat(rabbit.receive(replyQueue, NO_REPLY_WINDOW.toMillis())).as("a second reply").isNull();
+        assertThat(queues.receive(replyQueue, NO_REPLY_WINDOW)).as("a second reply").isNull();
         // The second copy did reach the inventory's inbox, and was skipped there.
         await("second copy skipped by the inbox").atMost(REPLY_TIMEOUT)
                 .until(() -> count("sagaflow.inbox.duplicates", "inventory") > duplicatesBefore);
         assertThat(api.stock(sku)).isEqualTo(new StockLevel(sku, INITIAL_STOCK - 7, 7));
-        assertThat(inboxRows("inventory", messageId)).isEqualTo(1);
+        assertThat(api.inboxRows("inventory", messageId)).isEqualTo(1);
     }
 
     @Test
@@ -145,9 +126,9 @@ class DuplicateDeliveryIntegrationTests {
         assertThat(firstBody.outcome()).isEqualTo(Outcome.SUCCESS);
         assertThat(resentBody).isEqualTo(firstBody);
         // Not an inbox skip (the message id is new): the barrier answered.
-        assertThat(inboxRows("inventory", resentId)).isEqualTo(1);
+        assertThat(api.inboxRows("inventory", resentId)).isEqualTo(1);
         assertThat(api.stock(sku)).isEqualTo(afterFirst);
-        assertThat(rabbit.receive(replyQueue, NO_REPLY_WINDOW.toMillis())).as("a third reply").isNull();
+        assertThat(queues.receive(replyQueue, NO_REPLY_WINDOW)).as("a third reply").isNull();
     }
 
     @Test
@@ -203,12 +184,12 @@ class DuplicateDeliveryIntegrationTests {
         await("both copies consumed").atMost(REPLY_TIMEOUT).until(() ->
                 count("sagaflow.replies.stale", null) - staleBefore
                         + count("sagaflow.inbox.duplicates", "orchestrator") - duplicatesBefore
-                        + parkedCopies(replyId) >= 2);
-        assertThat(parkedCopies(replyId)).as("parked copies").isZero();
+                        + api.parkedCopies(replyId) >= 2);
+        assertThat(api.parkedCopies(replyId)).as("parked copies").isZero();
         assertThat(count("sagaflow.replies.stale", null) - staleBefore).as("copies handled as stale").isEqualTo(1);
         assertThat(count("sagaflow.inbox.duplicates", "orchestrator") - duplicatesBefore)
                 .as("copies skipped by the inbox").isEqualTo(1);
-        assertThat(inboxRows("orchestrator", replyId)).isEqualTo(1);
+        assertThat(api.inboxRows("orchestrator", replyId)).isEqualTo(1);
         assertThat(jdbc.queryForObject("SELECT status FROM sagaflow.saga_step WHERE command_id = ?", String.class,
                 commandId)).isEqualTo("REJECTED");
         assertThat(api.saga(started.sagaId())).isEqualTo(finished);
@@ -259,26 +240,11 @@ class DuplicateDeliveryIntegrationTests {
     }
 
     private Message receiveReply() {
-        Message reply = rabbit.receive(replyQueue, REPLY_TIMEOUT.toMillis());
-        assertThat(reply).as("a reply on %s within %s", replyQueue, REPLY_TIMEOUT).isNotNull();
-        return reply;
+        return queues.expect(replyQueue, REPLY_TIMEOUT);
     }
 
     private ReplyBody replyBody(Message reply) throws Exception {
         return objectMapper.readValue(new String(reply.getBody(), StandardCharsets.UTF_8), ReplyBody.class);
-    }
-
-    private long inboxRows(String consumer, String messageId) {
-        Long rows = jdbc.queryForObject(
-                "SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?", Long.class,
-                consumer, messageId);
-        return rows == null ? 0 : rows;
-    }
-
-    private long parkedCopies(String messageId) {
-        Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.parked_message WHERE message_id = ?",
-                Long.class, messageId);
-        return rows == null ? 0 : rows;
     }
 
     /** A counter of this JVM's meter registry (0 before its first increment), summed over its other tags. */

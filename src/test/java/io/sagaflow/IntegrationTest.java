@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import io.sagaflow.txmessage.TxApi;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
@@ -38,7 +39,9 @@ import org.springframework.test.context.TestExecutionListeners;
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).
 @AutoConfigureObservability
-@Import({TracingTestConfiguration.class, SettableClockConfiguration.class})
+// The fixtures every integration test shares: the admin's API client, the tx-message client, and a
+// clock the deadline tests move (reset after each test).
+@Import({TracingTestConfiguration.class, SettableClockConfiguration.class, ApiSupport.class, TxApi.class})
 @TestExecutionListeners(listeners = SettableClockConfiguration.ResetAfterEachTest.class,
         mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 public @interface IntegrationTest {

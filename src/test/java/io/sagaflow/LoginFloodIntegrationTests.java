@@ -29,7 +29,6 @@ import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * No lockout by strangers: while one source floods wrong passwords for the operator's name and bad
@@ -46,17 +45,14 @@ class LoginFloodIntegrationTests {
     private static final Duration FLOOD_INTERVAL = Duration.ofMillis(50);
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
+    /** Without credentials: the client's are set per request. */
     @Autowired
-    private JdbcTemplate jdbc;
+    private TestRestTemplate rest;
     @Autowired
     private MeterRegistry meters;
     @LocalServerPort
     private int port;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
     @Value("${sagaflow.security.clients[0].id}")
     private String clientId;
     @Value("${sagaflow.security.clients[0].secret}")
@@ -69,7 +65,7 @@ class LoginFloodIntegrationTests {
     @Test
     @DisplayName("a flood of wrong passwords for the operator from one source refuses neither the client nor the operator")
     void floodFromOneSourceLocksNobodyOut() throws Exception {
-        String sku = ApiSupport.freshSku(jdbc, 10_000);
+        String sku = api.freshSku(10_000);
         double failuresBefore = counter("sagaflow.security.authentication.failures");
         AtomicBoolean flooding = new AtomicBoolean(true);
         CompletableFuture<List<Answer>> flood = CompletableFuture.supplyAsync(() -> flood(flooding));
@@ -83,8 +79,7 @@ class LoginFloodIntegrationTests {
                     Map.of("customerId", ApiSupport.fresh("customer"), "sku", sku, "quantity", 1,
                             "amount", new BigDecimal("3.00"), "country", "DE"), String.class);
             clientStarts.add(HttpStatus.valueOf(started.getStatusCode().value()));
-            operatorReads.add(HttpStatus.valueOf(rest.withBasicAuth(adminUser, adminPassword)
-                    .getForEntity("/api/parked-messages", String.class).getStatusCode().value()));
+            operatorReads.add(HttpStatus.valueOf(api.rest().getForEntity("/api/parked-messages", String.class).getStatusCode().value()));
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
         }
         flooding.set(false);
@@ -118,7 +113,7 @@ class LoginFloodIntegrationTests {
         while (flooding.get()) {
             long next = System.nanoTime() + FLOOD_INTERVAL.toNanos();
             String authorization = attempt % 2 == 0
-                    ? "Basic " + Base64.getEncoder().encodeToString((adminUser + ":guess-" + attempt)
+                    ? "Basic " + Base64.getEncoder().encodeToString((api.adminUser() + ":guess-" + attempt)
                             .getBytes(StandardCharsets.UTF_8))
                     : "Bearer forged.token." + attempt;
             String path = attempt % 3 == 0 ? "/engine-rest/process-definition" : "/api/sagas?size=1";

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -23,8 +22,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -45,25 +42,16 @@ class ObservabilityIntegrationTests {
     private static final String MEASURED_PROCESS = "order-fulfillment-measured";
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private MeterRegistry meters;
     @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
     private RepositoryService repository;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
-
-    private ApiSupport api;
 
     @BeforeEach
     void setUp() throws Exception {
-        api = new ApiSupport(rest, adminUser, adminPassword);
         try (InputStream original = new ClassPathResource("processes/" + PROCESS + ".bpmn").getInputStream()) {
             BpmnModelInstance model = Bpmn.readModelFromStream(original);
             model.getModelElementsByType(Process.class).iterator().next().setId(MEASURED_PROCESS);
@@ -82,7 +70,7 @@ class ObservabilityIntegrationTests {
         long charged = stepReplies("payment.charge", "SUCCESS");
         long declinedCharges = stepReplies("payment.charge", "BUSINESS_FAILURE");
         long releases = stepReplies("inventory.release", "SUCCESS");
-        String sku = ApiSupport.freshSku(jdbc, 100);
+        String sku = api.freshSku(100);
 
         Saga ok = api.awaitFinished(api.startSaga(MEASURED_PROCESS,
                 ApiSupport.orderVariables(sku, "5.00", "DE")).sagaId());
@@ -119,10 +107,9 @@ class ObservabilityIntegrationTests {
     void oversizedRequestIsRefused() {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
-        headers.setBasicAuth(adminUser, adminPassword);
         String body = "{\"note\":\"" + "x".repeat(1_100_000) + "\"}";
 
-        ResponseEntity<String> response = rest.exchange("/api/sagas/" + PROCESS, HttpMethod.POST,
+        ResponseEntity<String> response = api.rest().exchange("/api/sagas/" + PROCESS, HttpMethod.POST,
                 new HttpEntity<>(body, headers), String.class);
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.PAYLOAD_TOO_LARGE);
@@ -152,18 +139,16 @@ class ObservabilityIntegrationTests {
                 VALUES (?, 'sagaflow.replies', 'nobody', 'test.stuck', '{}', '{}', 'PENDING', 3, ?, ?)
                 """, messageId, later, longAgo);
         try {
-            ResponseEntity<String> down = rest.withBasicAuth(adminUser, adminPassword)
-                    .getForEntity("/actuator/health", String.class);
+            ResponseEntity<String> down = api.rest().getForEntity("/actuator/health", String.class);
             assertThat(down.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-            JsonNode outbox = objectMapper.readTree(down.getBody()).path("components").path("outbox");
+            JsonNode outbox = api.readJson(down.getBody()).path("components").path("outbox");
             assertThat(outbox.path("status").asText()).isEqualTo("DOWN");
             assertThat(outbox.path("details").path("pending").asLong()).isPositive();
         } finally {
             jdbc.update("DELETE FROM sagaflow.outbox_message WHERE message_id = ?", messageId);
         }
-        ResponseEntity<String> up = rest.withBasicAuth(adminUser, adminPassword)
-                .getForEntity("/actuator/health", String.class);
-        assertThat(objectMapper.readTree(up.getBody()).path("components").path("outbox").path("status").asText())
+        ResponseEntity<String> up = api.rest().getForEntity("/actuator/health", String.class);
+        assertThat(api.readJson(up.getBody()).path("components").path("outbox").path("status").asText())
                 .as("outbox health once the row is gone").isEqualTo("UP");
     }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.ApiSupport.Ledger;
 import io.sagaflow.ApiSupport.OrderRequest;
 import io.sagaflow.ApiSupport.Saga;
@@ -18,12 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The order-fulfillment saga end to end through the public API: the orchestrator, the outbox relay,
@@ -41,25 +36,15 @@ class OrderSagaIntegrationTests {
     private static final long INITIAL_STOCK = 1_000;
 
     @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
-
     private ApiSupport api;
+
     private String customerId;
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
         customerId = ApiSupport.fresh("customer");
-        sku = ApiSupport.freshSku(jdbc, INITIAL_STOCK);
+        sku = api.freshSku(INITIAL_STOCK);
     }
 
     @Test
@@ -182,11 +167,11 @@ class OrderSagaIntegrationTests {
     @Test
     @DisplayName("an invalid order answers 400 problem+json naming the field, and starts no saga")
     void invalidOrderNamesTheField() throws Exception {
-        ResponseEntity<String> response = api.postJson("/api/orders", objectMapper.writeValueAsString(
+        ResponseEntity<String> response = api.postJson("/api/orders", api.json(
                 new OrderRequest(customerId, sku, 0, new BigDecimal("10"), "DE")));
 
-        assertProblem(response, HttpStatus.BAD_REQUEST);
-        JsonNode errors = objectMapper.readTree(response.getBody()).path("errors");
+        api.assertProblem(response, HttpStatus.BAD_REQUEST);
+        JsonNode errors = api.readJson(response.getBody()).path("errors");
         assertThat(errors.isArray()).as("errors is an array in %s", response.getBody()).isTrue();
         assertThat(errors.findValuesAsText("field")).contains("quantity");
         assertThat(api.stock(sku).reserved()).isZero();
@@ -197,7 +182,7 @@ class OrderSagaIntegrationTests {
     void malformedJsonIsABadRequest() {
         ResponseEntity<String> response = api.postJson("/api/orders", "{\"customerId\": \"" + customerId + "\", ");
 
-        assertProblem(response, HttpStatus.BAD_REQUEST);
+        api.assertProblem(response, HttpStatus.BAD_REQUEST);
     }
 
     @Test
@@ -206,7 +191,7 @@ class OrderSagaIntegrationTests {
         ResponseEntity<String> response = api.postJson("/api/sagas/{processKey}", "{\"orderId\": \"o-1\"}",
                 ApiSupport.fresh("no-such-saga"));
 
-        assertProblem(response, HttpStatus.NOT_FOUND);
+        api.assertProblem(response, HttpStatus.NOT_FOUND);
     }
 
     @Test
@@ -215,18 +200,6 @@ class OrderSagaIntegrationTests {
         ResponseEntity<String> response = api.rest().getForEntity("/api/sagas/{id}", String.class,
                 ApiSupport.fresh("no-such-saga-id"));
 
-        assertProblem(response, HttpStatus.NOT_FOUND);
-    }
-
-    private void assertProblem(ResponseEntity<String> response, HttpStatus status) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getHeaders().getContentType()).isNotNull();
-        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .as("content type %s", response.getHeaders().getContentType()).isTrue();
-        try {
-            assertThat(objectMapper.readTree(response.getBody()).path("status").asInt()).isEqualTo(status.value());
-        } catch (Exception e) {
-            throw new AssertionError("problem body is not JSON: " + response.getBody(), e);
-        }
+        api.assertProblem(response, HttpStatus.NOT_FOUND);
     }
 }

@@ -28,21 +28,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -100,10 +95,13 @@ class PoisonMessageIntegrationTests {
         }
     }
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
+    @Autowired
+    private ApiSupport api;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
@@ -112,14 +110,7 @@ class PoisonMessageIntegrationTests {
     private MeterRegistry meters;
     @Autowired
     private MessagingProperties messaging;
-    @Autowired
-    private TestRestTemplate rest;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String replyQueue;
     private String sagaId;
     private String sku;
@@ -127,19 +118,13 @@ class PoisonMessageIntegrationTests {
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        replyQueue = "sagaflow.test.replies." + UUID.randomUUID();
-        Queue queue = new Queue(replyQueue, false, false, false);
-        amqpAdmin.declareQueue(queue);
-        amqpAdmin.declareBinding(BindingBuilder.bind(queue).to(new DirectExchange(Topology.REPLIES_EXCHANGE))
-                .with(replyQueue));
+        replyQueue = queues.bind("sagaflow.test.replies", new DirectExchange(Topology.REPLIES_EXCHANGE));
         sagaId = ApiSupport.fresh("fake-saga");
-        sku = ApiSupport.freshSku(jdbc, INITIAL_STOCK);
+        sku = api.freshSku(INITIAL_STOCK);
     }
 
     @AfterEach
     void cleanUp() {
-        amqpAdmin.deleteQueue(replyQueue);
         markers.forEach(marker -> jdbc.update("DELETE FROM sagaflow.parked_message WHERE correlation_id = ?", marker));
     }
 
@@ -182,7 +167,7 @@ class PoisonMessageIntegrationTests {
         assertThat(api.stock(sku)).as("stock of the poison command's SKU").isEqualTo(
                 new StockLevel(sku, INITIAL_STOCK, 0));
         // Watched for a while: a reply written late would not be on the queue at the first look.
-        assertThat(rabbit.receive(replyQueue, Duration.ofSeconds(2).toMillis())).as("a reply to the poison message")
+        assertThat(queues.receive(replyQueue, Duration.ofSeconds(2))).as("a reply to the poison message")
                 .isNull();
     }
 
@@ -252,16 +237,14 @@ class PoisonMessageIntegrationTests {
         ResponseEntity<String> replay = replay(parkedId);
 
         assertThat(replay.getStatusCode()).as("replay: %s", replay.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        Message reply = rabbit.receive(replyQueue, REPLY_TIMEOUT.toMillis());
-        assertThat(reply).as("the inventory's reply to the replayed command").isNotNull();
+        Message reply = queues.expect(replyQueue, REPLY_TIMEOUT); // the inventory's reply to the replayed command
         assertThat(reply.getMessageProperties().<Object>getHeader(SagaHeaders.SAGA_ID)).hasToString(sagaId);
         assertThat(reply.getMessageProperties().getCorrelationId()).as("id the replay gave the command").isNotBlank();
         ReplyBody body = objectMapper.readValue(new String(reply.getBody(), StandardCharsets.UTF_8), ReplyBody.class);
         assertThat(body.outcome()).isEqualTo(Outcome.SUCCESS);
         assertThat(api.stock(sku)).isEqualTo(new StockLevel(sku, INITIAL_STOCK - 3, 3));
         assertThat(parkedRows(message.marker())).as("parked rows after the replay").isEmpty();
-        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?",
-                Long.class, INVENTORY, reply.getMessageProperties().getCorrelationId())).isOne();
+        assertThat(api.inboxRows(INVENTORY, reply.getMessageProperties().getCorrelationId())).isOne();
     }
 
     @Test
@@ -273,8 +256,8 @@ class PoisonMessageIntegrationTests {
 
         ResponseEntity<String> replay = replay(parkedId);
 
-        assertProblem(replay, HttpStatus.CONFLICT);
-        assertThat(objectMapper.readTree(replay.getBody()).path("detail").asText()).contains("no stored body");
+        ApiSupport.assertProblemAnswer(replay, HttpStatus.CONFLICT);
+        assertThat(api.readJson(replay.getBody()).path("detail").asText()).contains("no stored body");
         assertThat(parkedRows(message.marker())).singleElement().satisfies(row -> assertThat(id(row))
                 .isEqualTo(parkedId));
     }
@@ -286,8 +269,8 @@ class PoisonMessageIntegrationTests {
 
         ResponseEntity<String> replay = replay(unknown);
 
-        assertProblem(replay, HttpStatus.NOT_FOUND);
-        assertThat(objectMapper.readTree(replay.getBody()).path("detail").asText()).contains(Long.toString(unknown));
+        ApiSupport.assertProblemAnswer(replay, HttpStatus.NOT_FOUND);
+        assertThat(api.readJson(replay.getBody()).path("detail").asText()).contains(Long.toString(unknown));
     }
 
     private Outgoing poisonMessage(Poison poison) throws Exception {
@@ -396,7 +379,7 @@ class PoisonMessageIntegrationTests {
     private JsonNode listedParkedMessages() throws Exception {
         ResponseEntity<String> response = api.rest().getForEntity("/api/parked-messages?limit=1000", String.class);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
-        JsonNode list = objectMapper.readTree(response.getBody());
+        JsonNode list = api.readJson(response.getBody());
         assertThat(list.isArray()).isTrue();
         return list;
     }
@@ -406,18 +389,11 @@ class PoisonMessageIntegrationTests {
     }
 
     private void assertValidOrderCompletes() {
-        String orderSku = ApiSupport.freshSku(jdbc, 10);
+        String orderSku = api.freshSku(10);
         ApiSupport.StartedSaga started = api.placeOrder(new OrderRequest(ApiSupport.fresh("customer"), orderSku, 1,
                 new BigDecimal("10.00"), "DE"));
         assertThat(api.awaitFinished(started.sagaId()).status()).as("saga started after the poison message")
                 .isEqualTo("COMPLETED");
-    }
-
-    private static void assertProblem(ResponseEntity<String> response, HttpStatus status) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getHeaders().getContentType()).isNotNull();
-        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .as("content type %s", response.getHeaders().getContentType()).isTrue();
     }
 
     /** This JVM's sagaflow.messages.parked counter of one consumer (0 before its first increment). */

@@ -13,25 +13,17 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.OutboxProperties;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.Queue;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -49,38 +41,23 @@ class RepairIntegrationTests {
     /** How long "nothing arrives" is watched: two relay sweeps (sagaflow.outbox.poll-interval, 1 s). */
     private static final Duration QUIET_PERIOD = Duration.ofSeconds(2);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
     @Autowired
     private OutboxProperties outbox;
     @Autowired
     private Clock clock;
-    @Autowired
-    private TestRestTemplate rest;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private TestRestTemplate admin;
     private final List<String> rows = new ArrayList<>();
-    private final List<String> queues = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        admin = rest.withBasicAuth(adminUser, adminPassword);
-    }
 
     @AfterEach
     void cleanUp() {
         rows.forEach(messageId -> jdbc.update("DELETE FROM sagaflow.outbox_message WHERE message_id = ?", messageId));
-        queues.forEach(amqpAdmin::deleteQueue);
     }
 
     @Test
@@ -99,17 +76,16 @@ class RepairIntegrationTests {
         assertThat(listed.path("attempts").asInt()).isEqualTo(outbox.maxAttempts());
         assertThat(listed.path("lastError").asText()).isEqualTo(lastError);
 
-        String queue = bindTemporaryQueue(routingKey);
+        String queue = queues.bind("sagaflow.test.repair", new DirectExchange(Topology.REPLIES_EXCHANGE), routingKey);
         // Watched for longer than a relay sweep (1 s): an immediate receive would pass before any sweep ran.
-        assertThat(rabbit.receive(queue, QUIET_PERIOD.toMillis())).as("a FAILED row is not published on its own")
+        assertThat(queues.receive(queue, QUIET_PERIOD)).as("a FAILED row is not published on its own")
                 .isNull();
 
         ResponseEntity<String> requeue = requeue(messageId);
 
         assertThat(requeue.getStatusCode()).as("re-queue: %s", requeue.getBody()).isEqualTo(HttpStatus.ACCEPTED);
         await("re-queued row SENT").atMost(RELAY_TIMEOUT).until(() -> "SENT".equals(row(messageId).get("status")));
-        Message received = rabbit.receive(queue, RELAY_TIMEOUT.toMillis());
-        assertThat(received).as("the re-queued message on %s", queue).isNotNull();
+        Message received = queues.expect(queue, RELAY_TIMEOUT); // the re-queued message
         assertThat(received.getMessageProperties().getMessageId()).isEqualTo(messageId);
         assertThat(received.getMessageProperties().getType()).isEqualTo("repair.test");
         assertThat(received.getMessageProperties().<Object>getHeader(SagaHeaders.SAGA_ID)).hasToString(sagaIdOf(messageId));
@@ -119,7 +95,7 @@ class RepairIntegrationTests {
         assertThat(sent.get("last_error")).isNull();
         assertThat(sent.get("sent_at")).isNotNull();
         assertThat(listedFailed(messageId)).as("still listed as FAILED").isNull();
-        assertThat(rabbit.receive(queue, QUIET_PERIOD.toMillis())).as("a second copy").isNull();
+        assertThat(queues.receive(queue, QUIET_PERIOD)).as("a second copy").isNull();
     }
 
     @Test
@@ -129,8 +105,8 @@ class RepairIntegrationTests {
 
         ResponseEntity<String> requeue = requeue(messageId);
 
-        assertProblem(requeue, HttpStatus.CONFLICT);
-        assertThat(objectMapper.readTree(requeue.getBody()).path("detail").asText()).contains(messageId, "not FAILED");
+        ApiSupport.assertProblemAnswer(requeue, HttpStatus.CONFLICT);
+        assertThat(api.readJson(requeue.getBody()).path("detail").asText()).contains(messageId, "not FAILED");
         assertThat(row(messageId).get("status")).isEqualTo("SENT");
     }
 
@@ -141,8 +117,8 @@ class RepairIntegrationTests {
 
         ResponseEntity<String> requeue = requeue(unknown);
 
-        assertProblem(requeue, HttpStatus.NOT_FOUND);
-        assertThat(objectMapper.readTree(requeue.getBody()).path("detail").asText()).contains(unknown);
+        ApiSupport.assertProblemAnswer(requeue, HttpStatus.NOT_FOUND);
+        assertThat(api.readJson(requeue.getBody()).path("detail").asText()).contains(unknown);
     }
 
     @Test
@@ -164,7 +140,7 @@ class RepairIntegrationTests {
             assertThat(lastError).contains("NO_ROUTE", routingKey);
         }
         // Not FAILED yet: the operator's re-queue is refused, the relay keeps retrying with backoff.
-        assertProblem(requeue(messageId), HttpStatus.CONFLICT);
+        ApiSupport.assertProblemAnswer(requeue(messageId), HttpStatus.CONFLICT);
     }
 
     @Test
@@ -192,11 +168,11 @@ class RepairIntegrationTests {
     void healthShowsTheOutboxToTheAdmin() throws Exception {
         insertRow(Topology.REPLIES_EXCHANGE, "nobody-" + UUID.randomUUID(), "FAILED", outbox.maxAttempts(), "test");
 
-        ResponseEntity<String> response = admin.getForEntity("/actuator/health", String.class);
+        ResponseEntity<String> response = api.rest().getForEntity("/actuator/health", String.class);
 
         assertThat(response.getStatusCode()).as("GET /actuator/health: %s", response.getBody())
                 .isIn(HttpStatus.OK, HttpStatus.SERVICE_UNAVAILABLE);
-        JsonNode component = objectMapper.readTree(response.getBody()).path("components").path("outbox");
+        JsonNode component = api.readJson(response.getBody()).path("components").path("outbox");
         assertThat(component.path("status").asText()).as("outbox in %s", response.getBody()).isIn("UP", "DOWN");
         JsonNode details = component.path("details");
         assertThat(details.path("pending").isIntegralNumber()).as("pending in %s", details).isTrue();
@@ -221,7 +197,7 @@ class RepairIntegrationTests {
                     created_at, sent_at)
                 VALUES (?, NULL, ?, ?, 'repair.test', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, messageId, exchange, routingKey, "command-" + messageId,
-                objectMapper.writeValueAsString(Map.of(SagaHeaders.SAGA_ID, sagaIdOf(messageId))), payloadOf(messageId),
+                api.json(Map.of(SagaHeaders.SAGA_ID, sagaIdOf(messageId))), payloadOf(messageId),
                 status, attempts, now, lastError, now, "SENT".equals(status) ? now : null);
         return messageId;
     }
@@ -240,21 +216,11 @@ class RepairIntegrationTests {
                 """, messageId);
     }
 
-    private String bindTemporaryQueue(String routingKey) {
-        String name = "sagaflow.test.repair." + UUID.randomUUID();
-        Queue queue = new Queue(name, false, false, false);
-        amqpAdmin.declareQueue(queue);
-        queues.add(name);
-        amqpAdmin.declareBinding(BindingBuilder.bind(queue).to(new DirectExchange(Topology.REPLIES_EXCHANGE))
-                .with(routingKey));
-        return name;
-    }
-
     /** The row of GET /api/outbox/failed with this message id, or {@code null}. */
     private JsonNode listedFailed(String messageId) throws Exception {
-        ResponseEntity<String> response = admin.getForEntity("/api/outbox/failed?limit=1000", String.class);
+        ResponseEntity<String> response = api.rest().getForEntity("/api/outbox/failed?limit=1000", String.class);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
-        JsonNode list = objectMapper.readTree(response.getBody());
+        JsonNode list = api.readJson(response.getBody());
         assertThat(list.isArray()).isTrue();
         for (JsonNode failed : list) {
             if (messageId.equals(failed.path("messageId").asText())) {
@@ -265,13 +231,6 @@ class RepairIntegrationTests {
     }
 
     private ResponseEntity<String> requeue(String messageId) {
-        return admin.postForEntity("/api/outbox/{messageId}/requeue", null, String.class, messageId);
-    }
-
-    private static void assertProblem(ResponseEntity<String> response, HttpStatus status) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getHeaders().getContentType()).isNotNull();
-        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .as("content type %s", response.getHeaders().getContentType()).isTrue();
+        return api.rest().postForEntity("/api/outbox/{messageId}/requeue", null, String.class, messageId);
     }
 }

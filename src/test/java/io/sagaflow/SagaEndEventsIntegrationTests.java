@@ -8,21 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.ApiSupport.StartedSaga;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,40 +33,23 @@ class SagaEndEventsIntegrationTests {
     /** After its event arrived, a saga's queue is watched this long for a second one. */
     private static final Duration NO_SECOND_EVENT = Duration.ofSeconds(2);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String sku;
-    private Queue subscriber;
+    private String subscriber;
     /** Every event received so far, of any saga: other tests' sagas may end meanwhile. */
     private final List<Message> received = new ArrayList<>();
 
     @BeforeEach
     void subscribe() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        sku = ApiSupport.freshSku(jdbc, 1_000);
-        // Neither exclusive nor auto-delete: the embedded broker would drop it between two receives.
-        subscriber = new Queue(ApiSupport.fresh("test.saga-events"), false, false, false);
-        amqpAdmin.declareQueue(subscriber);
-        amqpAdmin.declareBinding(BindingBuilder.bind(subscriber).to(new TopicExchange("sagaflow.events")).with("#"));
-    }
-
-    @AfterEach
-    void unsubscribe() {
-        amqpAdmin.deleteQueue(subscriber.getName());
+        sku = api.freshSku(1_000);
+        subscriber = queues.bind("test.saga-events", new TopicExchange("sagaflow.events"), "#");
     }
 
     @Test
@@ -89,7 +65,7 @@ class SagaEndEventsIntegrationTests {
         assertThat(event.getMessageProperties().getMessageId()).isNotBlank();
         assertThat((String) event.getMessageProperties().getHeader("sagaflow-business-key"))
                 .isEqualTo(started.businessKey());
-        JsonNode body = objectMapper.readTree(event.getBody());
+        JsonNode body = api.readJson(event.getBody());
         assertThat(body.path("sagaId").asText()).isEqualTo(started.sagaId());
         assertThat(body.path("processKey").asText()).isEqualTo(PROCESS);
         assertThat(body.path("businessKey").asText()).isEqualTo(started.businessKey());
@@ -108,7 +84,7 @@ class SagaEndEventsIntegrationTests {
 
         assertThat(event.getMessageProperties().getReceivedRoutingKey()).isEqualTo(PROCESS + ".compensated");
         assertThat(event.getMessageProperties().getType()).isEqualTo("saga.compensated");
-        JsonNode body = objectMapper.readTree(event.getBody());
+        JsonNode body = api.readJson(event.getBody());
         assertThat(body.path("status").asText()).isEqualTo("COMPENSATED");
         assertThat(body.path("reason").asText()).isNotBlank();
     }
@@ -126,7 +102,7 @@ class SagaEndEventsIntegrationTests {
         assertThat(aborted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
         assertThat(api.awaitFinished(started.sagaId()).status()).isEqualTo("COMPENSATED");
 
-        JsonNode body = objectMapper.readTree(onlyEventOf(started.sagaId()).getBody());
+        JsonNode body = api.readJson(onlyEventOf(started.sagaId()).getBody());
         assertThat(body.path("status").asText()).isEqualTo("COMPENSATED");
         assertThat(body.path("reason").asText()).isEqualTo("aborted by an operator: customer cancelled");
     }
@@ -139,7 +115,7 @@ class SagaEndEventsIntegrationTests {
 
         Message failed = onlyEventOf(started.sagaId());
         assertThat(failed.getMessageProperties().getReceivedRoutingKey()).isEqualTo(PROCESS + ".failed");
-        JsonNode body = objectMapper.readTree(failed.getBody());
+        JsonNode body = api.readJson(failed.getBody());
         assertThat(body.path("status").asText()).isEqualTo("FAILED");
         assertThat(body.path("reason").asText()).contains("simulated technical failure");
         assertThat(body.has("endedAt") && !body.path("endedAt").isNull()).as("an incident does not end the saga")
@@ -176,7 +152,7 @@ class SagaEndEventsIntegrationTests {
     private void receiveFor(Duration duration) {
         long end = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() < end) {
-            Message message = rabbit.receive(subscriber.getName(), 100);
+            Message message = queues.receive(subscriber, Duration.ofMillis(100));
             if (message != null) {
                 received.add(message);
             }
@@ -188,5 +164,4 @@ class SagaEndEventsIntegrationTests {
                 .filter(message -> sagaId.equals(message.getMessageProperties().getHeader("sagaflow-saga-id")))
                 .toList();
     }
-
 }

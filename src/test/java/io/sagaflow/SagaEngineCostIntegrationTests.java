@@ -8,12 +8,9 @@ import java.util.Map;
 
 import io.sagaflow.ApiSupport.Saga;
 import io.sagaflow.ApiSupport.StartedSaga;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -29,25 +26,14 @@ class SagaEngineCostIntegrationTests {
     private static final Duration TIME_TO_LIVE = Duration.ofDays(30);
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
-
-    private ApiSupport api;
-
-    @BeforeEach
-    void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-    }
 
     @Test
     @DisplayName("an ended saga keeps its variables and activities in Camunda's history, but no detail row per variable write")
     void historyKeepsVariablesAndActivitiesWithoutDetails() {
-        Map<String, Object> variables = ApiSupport.orderVariables(ApiSupport.freshSku(jdbc, 10), "5.00", "DE");
+        Map<String, Object> variables = ApiSupport.orderVariables(api.freshSku(10), "5.00", "DE");
         Saga saga = api.awaitFinished(api.startSaga(PROCESS, variables).sagaId());
 
         assertThat(saga.status()).isEqualTo("COMPLETED");
@@ -65,7 +51,7 @@ class SagaEngineCostIntegrationTests {
     @DisplayName("the removal time of a saga's history is its start plus the time to live, set on every row when written")
     void removalTimeIsComputedAtTheStart() {
         Saga saga = api.awaitFinished(api.startSaga(PROCESS,
-                ApiSupport.orderVariables(ApiSupport.freshSku(jdbc, 10), "5.00", "DE")).sagaId());
+                ApiSupport.orderVariables(api.freshSku(10), "5.00", "DE")).sagaId());
 
         Map<String, Object> instance = jdbc.queryForMap(
                 "SELECT START_TIME_, END_TIME_, REMOVAL_TIME_ FROM ACT_HI_PROCINST WHERE PROC_INST_ID_ = ?", saga.sagaId());
@@ -81,7 +67,7 @@ class SagaEngineCostIntegrationTests {
     @Test
     @DisplayName("a process variable named sagaStep does not replace the step behaviour")
     void aVariableCalledSagaStepDoesNotShadowTheStep() {
-        Map<String, Object> variables = ApiSupport.orderVariables(ApiSupport.freshSku(jdbc, 10), "5.00", "DE");
+        Map<String, Object> variables = ApiSupport.orderVariables(api.freshSku(10), "5.00", "DE");
         variables.put("sagaStep", "not a step");
 
         StartedSaga started = api.startSaga(PROCESS, variables);

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.ApiSupport.StartedSaga;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -18,13 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /** {@code GET /api/sagas}: filters, newest-first stable pages with links, and problems for bad filters. */
 @IntegrationTest
@@ -34,23 +30,13 @@ class SagaSearchIntegrationTests {
     private static final String PROCESS = "order-fulfillment";
 
     @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
-
     private ApiSupport api;
+
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        sku = ApiSupport.freshSku(jdbc, 1_000);
+        sku = api.freshSku(1_000);
     }
 
     @Test
@@ -86,7 +72,7 @@ class SagaSearchIntegrationTests {
         String filter = "?processKey=" + PROCESS + "&startedAfter=" + before + "&size=2";
 
         ResponseEntity<String> first = api.rest().getForEntity("/api/sagas" + filter, String.class);
-        JsonNode page0 = objectMapper.readTree(first.getBody());
+        JsonNode page0 = api.readJson(first.getBody());
         JsonNode page1 = follow(page0.path("links").path("next").asText());
         JsonNode page2 = follow(page1.path("links").path("next").asText());
 
@@ -113,7 +99,7 @@ class SagaSearchIntegrationTests {
     @Test
     @DisplayName("the OpenAPI document describes the search with its filters, the messages of a saga and the Idempotency-Key")
     void openApiDocumentDescribesTheNewEndpoints() throws Exception {
-        JsonNode paths = objectMapper.readTree(api.rest().getForObject("/v3/api-docs", String.class)).path("paths");
+        JsonNode paths = api.readJson(api.rest().getForObject("/v3/api-docs", String.class)).path("paths");
 
         assertThat(paths.path("/api/sagas").path("get").path("parameters").findValuesAsText("name"))
                 .contains("processKey", "businessKey", "status", "startedAfter", "page", "size");
@@ -131,21 +117,21 @@ class SagaSearchIntegrationTests {
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
         assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-        assertThat(objectMapper.readTree(response.getBody()).path("errors").findValuesAsText("field"))
+        assertThat(api.readJson(response.getBody()).path("errors").findValuesAsText("field"))
                 .containsExactly(field);
     }
 
     private JsonNode search(String query, Object... uriVariables) throws Exception {
         ResponseEntity<String> response = api.rest().getForEntity("/api/sagas" + query, String.class, uriVariables);
         assertThat(response.getStatusCode()).as("search %s: %s", query, response.getBody()).isEqualTo(HttpStatus.OK);
-        return objectMapper.readTree(response.getBody());
+        return api.readJson(response.getBody());
     }
 
     private JsonNode follow(String link) throws Exception {
         assertThat(link).startsWith("/api/sagas?");
         ResponseEntity<String> response = api.rest().getForEntity(java.net.URI.create(link), String.class);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
-        return objectMapper.readTree(response.getBody());
+        return api.readJson(response.getBody());
     }
 
     private Map<String, Object> order() {

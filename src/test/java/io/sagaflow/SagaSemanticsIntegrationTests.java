@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.ApiSupport.Ledger;
 import io.sagaflow.ApiSupport.OrderRequest;
 import io.sagaflow.ApiSupport.Saga;
@@ -40,8 +39,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -84,25 +81,17 @@ class SagaSemanticsIntegrationTests {
     @Autowired
     private SettableClock clock;
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String customerId;
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
         customerId = ApiSupport.fresh("customer");
-        sku = ApiSupport.freshSku(jdbc, INITIAL_STOCK);
+        sku = api.freshSku(INITIAL_STOCK);
     }
 
     @Test
@@ -157,11 +146,11 @@ class SagaSemanticsIntegrationTests {
         clock.advance(Duration.ofSeconds(3));
         await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> inboxRows("orchestrator", lateReplyId) == 1);
+                .until(() -> api.inboxRows("orchestrator", lateReplyId) == 1);
         await("refund answered").atMost(LATE_REPLY_TIMEOUT).pollInterval(Duration.ofMillis(200))
                 .until(() -> "SUCCEEDED".equals(single(started.sagaId(), CHARGE, "COMPENSATION").status()));
 
-        assertThat(parkedCopies(lateReplyId)).as("late reply parked").isZero();
+        assertThat(api.parkedCopies(lateReplyId)).as("late reply parked").isZero();
         assertThat(single(started.sagaId(), CHARGE, "ACTION").status()).isEqualTo("TIMED_OUT");
         Saga after = api.saga(started.sagaId());
         assertThat(after.status()).isEqualTo("COMPENSATED");
@@ -308,17 +297,17 @@ class SagaSemanticsIntegrationTests {
         clock.advance(Duration.ofSeconds(5));
         await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> inboxRows("orchestrator", lateReplyId) == 1
+                .until(() -> api.inboxRows("orchestrator", lateReplyId) == 1
                         && "SUCCEEDED".equals(single(sagaId, CHARGE, "COMPENSATION").status()));
-        assertThat(parkedCopies(lateReplyId)).as("late reply parked").isZero();
+        assertThat(api.parkedCopies(lateReplyId)).as("late reply parked").isZero();
         assertThat(single(sagaId, CHARGE, "ACTION").status()).isEqualTo("CANCELLED");
         Saga after = api.saga(sagaId);
         assertThat(after.status()).isEqualTo("COMPENSATED");
         assertThat(after.completedSteps()).containsExactly(RESERVE);
         assertThat(after.compensatedSteps()).containsExactly(CHARGE, RESERVE);
 
-        assertProblem(api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"again\"}", sagaId), HttpStatus.CONFLICT);
-        assertProblem(api.postJson("/api/sagas/{id}/abort", "{}", ApiSupport.fresh("no-such-saga")),
+        api.assertProblem(api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"again\"}", sagaId), HttpStatus.CONFLICT);
+        api.assertProblem(api.postJson("/api/sagas/{id}/abort", "{}", ApiSupport.fresh("no-such-saga")),
                 HttpStatus.NOT_FOUND);
     }
 
@@ -405,10 +394,10 @@ class SagaSemanticsIntegrationTests {
         String orderId = (String) variables.get("orderId");
 
         ResponseEntity<String> response = api.postJson("/api/sagas/{processKey}",
-                objectMapper.writeValueAsString(variables), STANDARD);
+                api.json(variables), STANDARD);
 
-        assertProblem(response, HttpStatus.BAD_REQUEST);
-        JsonNode problem = objectMapper.readTree(response.getBody());
+        api.assertProblem(response, HttpStatus.BAD_REQUEST);
+        JsonNode problem = api.readJson(response.getBody());
         assertThat(problem.path("errors").findValuesAsText("field")).containsExactly("simulate");
         assertThat(problem.path("detail").asText()).contains("explode");
         JsonNode count = engineRest("/engine-rest/history/process-instance/count?processInstanceBusinessKey={key}",
@@ -509,19 +498,6 @@ class SagaSemanticsIntegrationTests {
         return messageId.get();
     }
 
-    private long inboxRows(String consumer, String messageId) {
-        Long rows = jdbc.queryForObject(
-                "SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?", Long.class,
-                consumer, messageId);
-        return rows == null ? 0 : rows;
-    }
-
-    private long parkedCopies(String messageId) {
-        Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.parked_message WHERE message_id = ?",
-                Long.class, messageId);
-        return rows == null ? 0 : rows;
-    }
-
     private static Instant instant(Timestamp timestamp) {
         return timestamp == null ? null : timestamp.toInstant();
     }
@@ -576,21 +552,9 @@ class SagaSemanticsIntegrationTests {
         ResponseEntity<String> response = api.rest().getForEntity(path, String.class, uriVariables);
         assertThat(response.getStatusCode()).as("GET %s: %s", path, response.getBody()).isEqualTo(HttpStatus.OK);
         try {
-            return objectMapper.readTree(response.getBody());
+            return api.readJson(response.getBody());
         } catch (Exception e) {
             throw new AssertionError("not JSON: " + response.getBody(), e);
-        }
-    }
-
-    private void assertProblem(ResponseEntity<String> response, HttpStatus status) {
-        assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(status);
-        assertThat(response.getHeaders().getContentType()).isNotNull();
-        assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .as("content type %s", response.getHeaders().getContentType()).isTrue();
-        try {
-            assertThat(objectMapper.readTree(response.getBody()).path("status").asInt()).isEqualTo(status.value());
-        } catch (Exception e) {
-            throw new AssertionError("problem body is not JSON: " + response.getBody(), e);
         }
     }
 

@@ -14,14 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.sagaflow.ApiSupport.Ledger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -42,25 +40,17 @@ class SagaStartIdempotencyIntegrationTests {
     private static final int CONCURRENT_CALLERS = 32;
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String customerId;
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
         customerId = ApiSupport.fresh("customer");
-        sku = ApiSupport.freshSku(jdbc, 1_000);
+        sku = api.freshSku(1_000);
     }
 
     @Test
@@ -242,8 +232,8 @@ class SagaStartIdempotencyIntegrationTests {
             headers.set("Idempotency-Key", idempotencyKey);
         }
         ResponseEntity<String> answer = api.rest().exchange(path, HttpMethod.POST,
-                new HttpEntity<>(objectMapper.writeValueAsString(body), headers), String.class);
-        JsonNode json = answer.getBody() == null ? objectMapper.nullNode() : objectMapper.readTree(answer.getBody());
+                new HttpEntity<>(api.json(body), headers), String.class);
+        JsonNode json = answer.getBody() == null ? NullNode.getInstance() : api.readJson(answer.getBody());
         return new ResponseEntity<>(json, answer.getHeaders(), answer.getStatusCode());
     }
 

@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.identity.User;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -36,17 +34,14 @@ import org.springframework.http.ResponseEntity;
 class SecurityIntegrationTests {
 
     @Autowired
+    private ApiSupport api;
+    /** Without credentials: the anonymous caller, or any credentials a test sets. */
+    @Autowired
     private TestRestTemplate rest;
     @Autowired
     private IdentityService identities;
     @Autowired
     private HistoryService history;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
     private String probeUser;
     private String probePassword;
@@ -92,7 +87,7 @@ class SecurityIntegrationTests {
         assertUnauthorized(rest.withBasicAuth(probeUser, probePassword + "-wrong").getForEntity(path, String.class),
                 path, "probe user with a wrong password");
 
-        ResponseEntity<String> admin = rest.withBasicAuth(adminUser, adminPassword).getForEntity(path, String.class);
+        ResponseEntity<String> admin = api.rest().getForEntity(path, String.class);
         assertThat(admin.getStatusCode()).as("GET %s as the admin: %s", path, admin.getBody()).isEqualTo(HttpStatus.OK);
         assertThat(admin.getBody()).as("body of GET %s as the admin", path).isNotBlank();
     }
@@ -123,7 +118,8 @@ class SecurityIntegrationTests {
 
         ResponseEntity<String> users = rest.withBasicAuth(probeUser, probePassword)
                 .getForEntity("/engine-rest/user", String.class);
-        assertThat(users.getBody()).as("users visible to the probe").doesNotContain("\"id\":\"" + adminUser + "\"");
+        assertThat(users.getBody()).as("users visible to the probe")
+                .doesNotContain("\"id\":\"" + api.adminUser() + "\"");
     }
 
     @Test
@@ -136,7 +132,7 @@ class SecurityIntegrationTests {
 
         assertThat(response.getStatusCode()).as("anonymous GET /actuator/health: %s", response.getBody())
                 .isEqualTo(statusSeenByAdmin.equals("UP") ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-        JsonNode health = objectMapper.readTree(response.getBody());
+        JsonNode health = api.readJson(response.getBody());
         assertThat(health.path("status").asText()).isEqualTo(statusSeenByAdmin);
         assertThat(health.has("components")).as("components shown anonymously in %s", health).isFalse();
         assertThat(health.has("details")).as("details shown anonymously in %s", health).isFalse();
@@ -146,10 +142,9 @@ class SecurityIntegrationTests {
     @Test
     @DisplayName("health shows its components to the admin, so hiding them anonymously is a real difference")
     void healthShowsComponentsToTheAdmin() throws Exception {
-        ResponseEntity<String> response = rest.withBasicAuth(adminUser, adminPassword)
-                .getForEntity("/actuator/health", String.class);
+        ResponseEntity<String> response = api.rest().getForEntity("/actuator/health", String.class);
 
-        JsonNode health = objectMapper.readTree(response.getBody());
+        JsonNode health = api.readJson(response.getBody());
         assertThat(health.path("components").path("outbox").path("status").asText())
                 .as("components of %s", response.getBody()).isIn("UP", "DOWN");
         assertThat(health.path("components").path("db").path("status").asText()).isEqualTo("UP");
@@ -158,9 +153,8 @@ class SecurityIntegrationTests {
     }
 
     private String adminHealthStatus() throws Exception {
-        ResponseEntity<String> response = rest.withBasicAuth(adminUser, adminPassword)
-                .getForEntity("/actuator/health", String.class);
-        return objectMapper.readTree(response.getBody()).path("status").asText();
+        ResponseEntity<String> response = api.rest().getForEntity("/actuator/health", String.class);
+        return api.readJson(response.getBody()).path("status").asText();
     }
 
     @Test
@@ -169,7 +163,7 @@ class SecurityIntegrationTests {
         String customerId = ApiSupport.fresh("customer");
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
-        String order = objectMapper.writeValueAsString(
+        String order = api.json(
                 new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
 
         ResponseEntity<String> response = rest.postForEntity("/api/orders",
@@ -186,8 +180,7 @@ class SecurityIntegrationTests {
     void adminOrderStartsASaga() {
         String customerId = ApiSupport.fresh("customer");
 
-        new ApiSupport(rest, adminUser, adminPassword)
-                .placeOrder(new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
+        api.placeOrder(new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
 
         assertThat(history.createHistoricVariableInstanceQuery().variableValueEquals("customerId", customerId).count())
                 .isOne();
@@ -227,7 +220,7 @@ class SecurityIntegrationTests {
     })
     @DisplayName("the webapps' REST API ignores HTTP Basic credentials: it knows only its own login session")
     void webappApiIgnoresBasicCredentials(String path) {
-        ResponseEntity<String> response = rest.withBasicAuth(adminUser, adminPassword).getForEntity(path, String.class);
+        ResponseEntity<String> response = api.rest().getForEntity(path, String.class);
 
         assertThat(response.getStatusCode()).as("GET %s with Basic credentials: %s", path, response.getBody())
                 .isIn(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN);
@@ -239,7 +232,7 @@ class SecurityIntegrationTests {
         ResponseEntity<String> response = rest.getForEntity("/engine-rest/engine", String.class);
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
-        JsonNode engines = objectMapper.readTree(response.getBody());
+        JsonNode engines = api.readJson(response.getBody());
         assertThat(engines.isArray()).isTrue();
         engines.forEach(engine -> assertThat(engine.fieldNames()).toIterable().containsExactly("name"));
     }

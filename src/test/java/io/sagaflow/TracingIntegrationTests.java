@@ -11,7 +11,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -28,8 +27,6 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -49,11 +46,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class TracingIntegrationTests {
 
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
     @Autowired
     private InMemorySpanExporter spans;
     @Autowired
@@ -65,18 +60,12 @@ class TracingIntegrationTests {
     @Autowired
     @Qualifier("replyListener")
     private SimpleMessageListenerContainer replyListener;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private ApiSupport api;
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new ApiSupport(rest, adminUser, adminPassword);
-        sku = ApiSupport.freshSku(jdbc, 100);
+        sku = api.freshSku(100);
     }
 
     @Test
@@ -194,9 +183,9 @@ class TracingIntegrationTests {
         Object body = simulate.length > 0 ? variables : Map.of("customerId", variables.get("customerId"), "sku", sku,
                 "quantity", 1, "amount", variables.get("amount"), "country", country);
         ResponseEntity<String> started = api.rest().exchange(path, HttpMethod.POST,
-                new HttpEntity<>(objectMapper.writeValueAsString(body), headers), String.class);
+                new HttpEntity<>(api.json(body), headers), String.class);
         assertThat(started.getStatusCode()).as("start: %s", started.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        return objectMapper.readTree(started.getBody()).path("sagaId").asText();
+        return api.readJson(started.getBody()).path("sagaId").asText();
     }
 
     private List<SpanData> awaitTrace(String traceId, String lastSpan) {

@@ -7,41 +7,26 @@ import static org.awaitility.Awaitility.await;
 import java.io.File;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.SagaflowApplication;
 import io.sagaflow.plans.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A payment service built on the participant kit jar alone ({@code src/test/kit-fixture}) runs the
@@ -65,55 +50,22 @@ import org.springframework.context.ConfigurableApplicationContext;
 @DisplayName("A payment service on the participant kit jar alone runs the order saga's payment step in its own JVM and database")
 class KitPaymentParticipantPostgresTests {
 
-    private static final String VHOST = "sagaflow-kit-test";
-    private static final String ORCHESTRATOR_DB = "sagaflow_kit_test";
-    private static final String PAYMENT_DB = "sagaflow_kit_payment";
-    private static final String RABBIT_HOST = System.getProperty("sagaflow.node-test.rabbit-host", "127.0.0.1");
     private static final Path FIXTURE = Path.of("src", "test", "kit-fixture");
     private static final Path WORK = Path.of("target", "kit-fixture");
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
-    private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    private ConfigurableApplicationContext orchestrator;
-    private Process fixture;
-    private Path fixtureLog;
-    private String baseUrl;
+    private final ParticipantTestBed bed = new ParticipantTestBed("kit", "sagaflow_kit_payment", TIMEOUT);
 
     @BeforeAll
     void start() throws Exception {
-        freshVirtualHost();
-        QueryPlans.dropDatabase(ORCHESTRATOR_DB);
-        QueryPlans.dropDatabase(PAYMENT_DB);
-        try (Connection admin = QueryPlans.connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + ORCHESTRATOR_DB);
-            statement.execute("CREATE DATABASE " + PAYMENT_DB);
-        }
+        bed.createVirtualHostAndDatabases();
         startFixture();
-        orchestrator = new SpringApplicationBuilder(SagaflowApplication.class).profiles("prod").run(
-                "--spring.datasource.url=" + QueryPlans.SERVER + ORCHESTRATOR_DB,
-                "--spring.rabbitmq.host=" + RABBIT_HOST,
-                "--spring.rabbitmq.virtual-host=" + VHOST,
-                "--sagaflow.roles.participants=inventory,shipping,shop,car,hotel,flight",
-                // Own engine name without a hyphen (see NodeCarParticipantPostgresTests).
-                "--camunda.bpm.process-engine-name=kittest",
-                "--camunda.bpm.webapp.enabled=false", // (ditto: Cockpit's runtime is static)
-                "--server.port=0");
-        baseUrl = "http://127.0.0.1:" + orchestrator.getEnvironment().getProperty("local.server.port");
+        bed.startOrchestrator("inventory,shipping,shop,car,hotel,flight");
     }
 
     @AfterAll
-    void stop() throws Exception {
-        if (fixture != null) {
-            fixture.destroy();
-            if (!fixture.waitFor(20, TimeUnit.SECONDS)) {
-                fixture.destroyForcibly();
-            }
-        }
-        if (orchestrator != null) {
-            orchestrator.close();
-        }
+    void stop() {
+        bed.close();
     }
 
     // ---- the tests ------------------------------------------------------------------------------
@@ -126,12 +78,12 @@ class KitPaymentParticipantPostgresTests {
             sagas.add(startOrder("99.50", "DE"));
         }
         for (String saga : sagas) {
-            assertThat(awaitEnd(saga)).isEqualTo("COMPLETED");
+            assertThat(bed.awaitEnd(saga)).isEqualTo("COMPLETED");
             assertThat(charges(saga)).containsExactly("CHARGED:99.50");
             assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS");
             assertThat(sentReplies(saga)).isEqualTo(1);
         }
-        assertThat(count("SELECT COUNT(*) FROM sagaflow.parked_message")).isZero();
+        assertThat(bed.count("SELECT COUNT(*) FROM sagaflow.parked_message")).isZero();
     }
 
     @Test
@@ -142,7 +94,7 @@ class KitPaymentParticipantPostgresTests {
             sagas.add(startOrder("40.00", "XX")); // shipping refuses country XX
         }
         for (String saga : sagas) {
-            assertThat(awaitEnd(saga)).isEqualTo("COMPENSATED");
+            assertThat(bed.awaitEnd(saga)).isEqualTo("COMPENSATED");
             assertThat(charges(saga)).containsExactly("REFUNDED:40.00");
             assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS", "COMPENSATION:SUCCESS");
             assertThat(sentReplies(saga)).isEqualTo(2);
@@ -153,7 +105,7 @@ class KitPaymentParticipantPostgresTests {
     @DisplayName("an amount over the limit is declined by the fixture: no charge, the saga compensates")
     void declinedChargeCompensates() throws Exception {
         String saga = startOrder("20000.00", "DE");
-        assertThat(awaitEnd(saga)).isEqualTo("COMPENSATED");
+        assertThat(bed.awaitEnd(saga)).isEqualTo("COMPENSATED");
         assertThat(charges(saga)).isEmpty();
         assertThat(barrier(saga)).containsExactly("ACTION:BUSINESS_FAILURE");
         assertThat(sentReplies(saga)).isEqualTo(1);
@@ -162,7 +114,7 @@ class KitPaymentParticipantPostgresTests {
     @Test
     @DisplayName("the fixture's database holds the kit's tables and its own, nothing of the orchestrator")
     void theFixtureDatabaseHoldsTheKitTablesOnly() throws Exception {
-        assertThat(list("""
+        assertThat(bed.list("""
                 SELECT table_schema || '.' || table_name FROM information_schema.tables
                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1
                 """)).containsExactly(
@@ -181,36 +133,17 @@ class KitPaymentParticipantPostgresTests {
         variables.put("quantity", 1);
         variables.put("amount", new BigDecimal(amount));
         variables.put("country", country);
-        HttpResponse<String> response = http.send(authorized("/api/sagas/order-fulfillment")
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(variables))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-        return json.readTree(response.body()).path("sagaId").asText();
-    }
-
-    private String awaitEnd(String sagaId) {
-        return await("saga " + sagaId + " to end").atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> {
-            HttpResponse<String> response = http.send(authorized("/api/sagas/" + sagaId).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return json.readTree(response.body()).path("status").asText();
-        }, status -> !"RUNNING".equals(status) && !status.isEmpty());
-    }
-
-    private HttpRequest.Builder authorized(String path) {
-        String credentials = System.getenv("SAGAFLOW_ADMIN_USER") + ":" + System.getenv("SAGAFLOW_ADMIN_PASSWORD");
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization",
-                "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        return bed.startSaga("order-fulfillment", variables);
     }
 
     // ---- the fixture's database ---------------------------------------------------------------------
 
     private List<String> charges(String sagaId) throws SQLException {
-        return list("SELECT status || ':' || amount FROM payment_kit.charge WHERE saga_id = ?", sagaId);
+        return bed.list("SELECT status || ':' || amount FROM payment_kit.charge WHERE saga_id = ?", sagaId);
     }
 
     private List<String> barrier(String sagaId) throws SQLException {
-        return list("SELECT op || ':' || outcome FROM sagaflow.participant_barrier "
+        return bed.list("SELECT op || ':' || outcome FROM sagaflow.participant_barrier "
                 + "WHERE participant = 'payment' AND saga_id = ? AND step = 'Task_ChargePayment' ORDER BY op", sagaId);
     }
 
@@ -218,32 +151,11 @@ class KitPaymentParticipantPostgresTests {
     private long sentReplies(String sagaId) {
         String ofSaga = "FROM sagaflow.outbox_message WHERE CAST(headers AS jsonb) ->> 'sagaflow-saga-id' = ?";
         return await("the fixture's outbox to send the replies of " + sagaId).atMost(TIMEOUT).until(() -> {
-            if (count("SELECT COUNT(*) " + ofSaga + " AND status <> 'SENT'", sagaId) > 0) {
+            if (bed.count("SELECT COUNT(*) " + ofSaga + " AND status <> 'SENT'", sagaId) > 0) {
                 return -1L;
             }
-            return count("SELECT COUNT(*) " + ofSaga, sagaId);
+            return bed.count("SELECT COUNT(*) " + ofSaga, sagaId);
         }, sent -> sent >= 0);
-    }
-
-    private long count(String sql, Object... arguments) throws SQLException {
-        List<String> values = list(sql, arguments);
-        assertThat(values).as(sql).hasSize(1);
-        return Long.parseLong(values.get(0));
-    }
-
-    private List<String> list(String sql, Object... arguments) throws SQLException {
-        try (Connection db = QueryPlans.connect(PAYMENT_DB); PreparedStatement statement = db.prepareStatement(sql)) {
-            for (int i = 0; i < arguments.length; i++) {
-                statement.setObject(i + 1, arguments[i]);
-            }
-            List<String> values = new ArrayList<>();
-            try (ResultSet rs = statement.executeQuery()) {
-                while (rs.next()) {
-                    values.add(rs.getString(1));
-                }
-            }
-            return values;
-        }
     }
 
     // ---- the fixture JVM ------------------------------------------------------------------------------
@@ -252,8 +164,8 @@ class KitPaymentParticipantPostgresTests {
         Path kitJar = kitJar();
         Files.createDirectories(WORK);
         Path classpathFile = WORK.resolve("dependencies.txt").toAbsolutePath();
-        run(List.of("mvn", "-B", "-q", "-f", FIXTURE.resolve("pom.xml").toString(), "dependency:build-classpath",
-                "-Dmdep.outputFile=" + classpathFile));
+        ParticipantTestBed.run(List.of("mvn", "-B", "-q", "-f", FIXTURE.resolve("pom.xml").toString(),
+                "dependency:build-classpath", "-Dmdep.outputFile=" + classpathFile), false, null);
         String dependencies = Files.readString(classpathFile).trim();
         assertThat(dependencies).as("the fixture's third-party class path").doesNotContain("camunda", "qpid",
                 "sagaflow");
@@ -276,23 +188,16 @@ class KitPaymentParticipantPostgresTests {
 
         String classpath = String.join(File.pathSeparator, kitJar.toString(), classes.toAbsolutePath().toString(),
                 dependencies);
-        fixtureLog = Path.of("target", "kit-payment-participant.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classpath,
                 "kitfixture.payment.KitPaymentApplication",
-                "--spring.datasource.url=" + QueryPlans.SERVER + PAYMENT_DB,
+                "--spring.datasource.url=" + QueryPlans.SERVER + bed.participantDb(),
                 "--spring.datasource.username=" + QueryPlans.USER,
-                "--spring.rabbitmq.host=" + RABBIT_HOST,
-                "--spring.rabbitmq.virtual-host=" + VHOST,
-                "--fixture.decline-all=" + Boolean.getBoolean("sagaflow.kit-test.decline-all"))
-                .redirectErrorStream(true).redirectOutput(fixtureLog.toFile());
-        fixture = builder.start();
-        await("the kit payment service to start").atMost(TIMEOUT).until(() -> {
-            if (!fixture.isAlive()) {
-                fail("the fixture exited with " + fixture.exitValue() + ":\n" + Files.readString(fixtureLog));
-            }
-            return Files.readString(fixtureLog).contains("Started KitPaymentApplication");
-        });
+                "--spring.rabbitmq.host=" + ParticipantTestBed.RABBIT_HOST,
+                "--spring.rabbitmq.virtual-host=" + bed.virtualHost(),
+                "--fixture.decline-all=" + Boolean.getBoolean("sagaflow.kit-test.decline-all"));
+        bed.startParticipant("the kit payment service", builder, Path.of("target", "kit-payment-participant.log"),
+                "Started KitPaymentApplication");
     }
 
     private static Path kitJar() throws IOException {
@@ -321,35 +226,6 @@ class KitPaymentParticipantPostgresTests {
             for (Path file : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.delete(file);
             }
-        }
-    }
-
-    /** A virtual host of this test alone, empty: no other service in it. */
-    private static void freshVirtualHost() throws Exception {
-        run(List.of("rabbitmqctl", "-q", "delete_vhost", VHOST), true);
-        run(List.of("rabbitmqctl", "-q", "add_vhost", VHOST), false);
-        run(List.of("rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"), false);
-    }
-
-    private static void run(List<String> command) throws Exception {
-        run(command, false);
-    }
-
-    private static void run(List<String> command, boolean mayFail) throws Exception {
-        Process process;
-        try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            fail("cannot run " + command.get(0) + " (needed on the PATH by this test): " + e.getMessage());
-            return;
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            fail(command + " did not finish");
-        }
-        if (process.exitValue() != 0 && !mayFail) {
-            fail(command + " failed with " + process.exitValue() + ":\n" + output);
         }
     }
 }

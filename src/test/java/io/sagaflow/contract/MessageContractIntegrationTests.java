@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.ApiSupport;
+import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
@@ -20,20 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -52,47 +49,34 @@ class MessageContractIntegrationTests {
     private static final String PROCESS = "trip-booking";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
-    private TestRestTemplate rest;
+    private ApiSupport api;
     @Autowired
     private RabbitTemplate rabbit;
     @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Autowired
     private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
     @Autowired
     @Qualifier("replyListener")
     private SimpleMessageListenerContainer replyListener;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
     private final AsyncApiContract contract = AsyncApiContract.load();
-    private final List<String> queues = new ArrayList<>();
     private String commands;
     private String replies;
     private String events;
 
     @BeforeEach
     void bindCopies() {
-        // Neither exclusive nor auto-delete: the embedded broker would drop them between two receives.
-        commands = copyQueue("test.contract.commands");
-        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(commands))
-                .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("car.*"));
-        replies = copyQueue("test.contract.replies");
-        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(replies))
-                .to(new DirectExchange(Topology.REPLIES_EXCHANGE)).with(Topology.ORCHESTRATOR_REPLY_KEY));
-        events = copyQueue("test.contract.events");
-        amqpAdmin.declareBinding(BindingBuilder.bind(new Queue(events))
-                .to(new TopicExchange(Topology.EVENTS_EXCHANGE)).with(PROCESS + ".*"));
+        commands = queues.bind("test.contract.commands", new TopicExchange(Topology.COMMANDS_EXCHANGE), "car.*");
+        replies = queues.bind("test.contract.replies", new DirectExchange(Topology.REPLIES_EXCHANGE),
+                Topology.ORCHESTRATOR_REPLY_KEY);
+        events = queues.bind("test.contract.events", new TopicExchange(Topology.EVENTS_EXCHANGE), PROCESS + ".*");
     }
 
     @AfterEach
-    void deleteCopies() {
-        queues.forEach(amqpAdmin::deleteQueue);
+    void restartReplyListener() {
         if (!replyListener.isRunning()) {
             replyListener.start();
         }
@@ -134,7 +118,7 @@ class MessageContractIntegrationTests {
         assertConforms("CarReserveReply", only(ofType(stepReplies, "car.reserve.reply")));
         assertConforms("CarCancelReply", only(ofType(stepReplies, "car.cancel.reply")));
         Message refusal = only(ofType(stepReplies, "flight.book.reply"));
-        assertThat(objectMapper.readTree(refusal.getBody()).path("outcome").asText()).isEqualTo("BUSINESS_FAILURE");
+        assertThat(api.readJson(refusal.getBody()).path("outcome").asText()).isEqualTo("BUSINESS_FAILURE");
         assertConforms("SagaCompensated", only(received(events, sagaId, 1)));
     }
 
@@ -149,9 +133,9 @@ class MessageContractIntegrationTests {
         rabbit.send(Topology.COMMANDS_EXCHANGE, "car.reserve", command);
 
         Message reply = await("the car participant's reply").atMost(TIMEOUT).until(
-                () -> takeReplyOf(sagaId), java.util.Objects::nonNull);
+                () -> ApiSupport.takeReplyOf(rabbit, sagaId), java.util.Objects::nonNull);
         assertConforms("CarReserveReply", reply);
-        JsonNode answer = objectMapper.readTree(reply.getBody());
+        JsonNode answer = api.readJson(reply.getBody());
         assertThat(answer.path("outcome").asText()).isEqualTo("SUCCESS");
         assertThat(reply.getMessageProperties().getCorrelationId())
                 .isEqualTo(command.getMessageProperties().getMessageId());
@@ -184,13 +168,6 @@ class MessageContractIntegrationTests {
 
     // ---- helpers -----------------------------------------------------------------------------
 
-    private String copyQueue(String prefix) {
-        String name = prefix + "-" + UUID.randomUUID();
-        amqpAdmin.declareQueue(new Queue(name, false, false, false));
-        queues.add(name);
-        return name;
-    }
-
     private String startTrip(String to) {
         return startTrip(to, null);
     }
@@ -208,20 +185,16 @@ class MessageContractIntegrationTests {
         if (simulate != null) {
             variables.put("simulate", List.of(simulate));
         }
-        ResponseEntity<JsonNode> started = admin().postForEntity("/api/sagas/{processKey}", variables, JsonNode.class,
-                PROCESS);
+        ResponseEntity<JsonNode> started = api.rest().postForEntity("/api/sagas/{processKey}", variables,
+                JsonNode.class, PROCESS);
         assertThat(started.getStatusCode()).as("%s", started.getBody()).isEqualTo(HttpStatus.ACCEPTED);
         return started.getBody().path("sagaId").asText();
     }
 
     private String awaitStatus(String sagaId) {
         return await("saga " + sagaId + " to finish").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).until(
-                () -> admin().getForObject("/api/sagas/{id}", JsonNode.class, sagaId).path("status").asText(),
+                () -> api.rest().getForObject("/api/sagas/{id}", JsonNode.class, sagaId).path("status").asText(),
                 status -> !"RUNNING".equals(status));
-    }
-
-    private TestRestTemplate admin() {
-        return rest.withBasicAuth(adminUser, adminPassword);
     }
 
     /**
@@ -250,16 +223,6 @@ class MessageContractIntegrationTests {
                 mine.add(message);
             }
         }
-    }
-
-    private Message takeReplyOf(String sagaId) {
-        Message reply = rabbit.receive(Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
-        if (reply != null && !sagaId.equals(String.valueOf(reply.getMessageProperties().getHeaders()
-                .get(SagaHeaders.SAGA_ID)))) {
-            rabbit.send("", Topology.ORCHESTRATOR_REPLIES_QUEUE, reply); // another test's late reply
-            return null;
-        }
-        return reply;
     }
 
     private static List<Message> ofType(List<Message> messages, String type) {
@@ -306,6 +269,6 @@ class MessageContractIntegrationTests {
         properties.setContentType(message.path("contentType").asText());
         properties.setContentEncoding(message.at("/bindings/amqp/contentEncoding").asText());
         properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
-        return new Message(objectMapper.writeValueAsBytes(example.path("payload")), properties);
+        return new Message(api.json(example.path("payload")).getBytes(StandardCharsets.UTF_8), properties);
     }
 }

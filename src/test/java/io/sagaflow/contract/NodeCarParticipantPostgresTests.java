@@ -5,31 +5,19 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import java.io.File;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.SagaflowApplication;
 import io.sagaflow.messaging.SagaHeaders;
 import io.sagaflow.messaging.Topology;
 import io.sagaflow.plans.QueryPlans;
@@ -48,7 +36,6 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -70,10 +57,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 @DisplayName("The Node.js car participant with the real orchestrator on PostgreSQL and RabbitMQ")
 class NodeCarParticipantPostgresTests {
 
-    private static final String VHOST = "sagaflow-node-test";
-    private static final String ORCHESTRATOR_DB = "sagaflow_node_test";
-    private static final String CAR_DB = "sagaflow_node_car";
-    private static final String RABBIT_HOST = System.getProperty("sagaflow.node-test.rabbit-host", "127.0.0.1");
     private static final Path PARTICIPANT_DIR = Path.of("src", "participant-node");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Replies to the commands this test sends itself go here, not to the orchestrator. */
@@ -81,41 +64,18 @@ class NodeCarParticipantPostgresTests {
 
     private final ObjectMapper json = new ObjectMapper();
     private final AsyncApiContract contract = AsyncApiContract.load();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final ParticipantTestBed bed = new ParticipantTestBed("node", "sagaflow_node_car", TIMEOUT);
 
-    private ConfigurableApplicationContext orchestrator;
-    private Process node;
-    private Path nodeLog;
     private RabbitTemplate rabbit;
-    private String baseUrl;
     private String carCommands;
     private String orchestratorReplies;
     private String testReplies;
 
     @BeforeAll
     void start() throws Exception {
-        freshVirtualHost();
-        QueryPlans.dropDatabase(ORCHESTRATOR_DB);
-        QueryPlans.dropDatabase(CAR_DB);
-        try (Connection admin = QueryPlans.connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + ORCHESTRATOR_DB);
-            statement.execute("CREATE DATABASE " + CAR_DB);
-        }
-        // Command-line arguments: they outrank application-prod.yml (default properties would not).
-        orchestrator = new SpringApplicationBuilder(SagaflowApplication.class).profiles("prod").run(
-                "--spring.datasource.url=" + QueryPlans.SERVER + ORCHESTRATOR_DB,
-                "--spring.rabbitmq.host=" + RABBIT_HOST,
-                "--spring.rabbitmq.virtual-host=" + VHOST,
-                "--sagaflow.roles.participants=inventory,payment,shipping,shop,hotel,flight",
-                // An engine name of its own (no hyphen: the starter ignores such names and falls
-                // back to "default"), or closing this app unregisters the shared test context's engine
-                // and engine-rest there finds none.
-                "--camunda.bpm.process-engine-name=nodetest",
-                // No webapps: Cockpit keeps its runtime in static fields, which a second app would
-                // take over and leave closed for the shared context's Cockpit tests.
-                "--camunda.bpm.webapp.enabled=false",
-                "--server.port=0");
-        baseUrl = "http://127.0.0.1:" + orchestrator.getEnvironment().getProperty("local.server.port");
+        bed.createVirtualHostAndDatabases();
+        ConfigurableApplicationContext orchestrator = bed.startOrchestrator(
+                "inventory,payment,shipping,shop,hotel,flight");
         rabbit = orchestrator.getBean(RabbitTemplate.class);
         AmqpAdmin amqpAdmin = orchestrator.getBean(AmqpAdmin.class);
         carCommands = copyQueue(amqpAdmin, "test.node.car-commands",
@@ -128,16 +88,8 @@ class NodeCarParticipantPostgresTests {
     }
 
     @AfterAll
-    void stop() throws Exception {
-        if (node != null) {
-            node.destroy();
-            if (!node.waitFor(10, TimeUnit.SECONDS)) {
-                node.destroyForcibly();
-            }
-        }
-        if (orchestrator != null) {
-            orchestrator.close();
-        }
+    void stop() {
+        bed.close();
     }
 
     // ---- the tests ------------------------------------------------------------------------------
@@ -150,7 +102,7 @@ class NodeCarParticipantPostgresTests {
             sagas.add(startTrip("Lisbon", "LIS"));
         }
         for (String saga : sagas) {
-            assertThat(awaitEnd(saga)).isEqualTo("COMPLETED");
+            assertThat(bed.awaitEnd(saga)).isEqualTo("COMPLETED");
             assertThat(reservations(saga)).containsExactly("RESERVED");
             assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS");
             assertThat(sentReplies(saga)).isEqualTo(1);
@@ -160,12 +112,12 @@ class NodeCarParticipantPostgresTests {
             assertThat(reply.getMessageProperties().getCorrelationId())
                     .isEqualTo(command.getMessageProperties().getMessageId());
             assertThat(json.readTree(reply.getBody()).at("/result/carReservationId").asText())
-                    .isEqualTo(single("SELECT reservation_id FROM car_node.reservation WHERE saga_id = ?", saga));
+                    .isEqualTo(bed.single("SELECT reservation_id FROM car_node.reservation WHERE saga_id = ?", saga));
             // The trace context rides along: the reply continues the command's trace.
             assertThat((Object) reply.getMessageProperties().getHeader("traceparent"))
                     .isNotNull().isEqualTo(command.getMessageProperties().getHeader("traceparent"));
         }
-        assertThat(count("SELECT COUNT(*) FROM car_node.parked")).isZero();
+        assertThat(bed.count("SELECT COUNT(*) FROM car_node.parked")).isZero();
     }
 
     @Test
@@ -176,7 +128,7 @@ class NodeCarParticipantPostgresTests {
             sagas.add(startTrip("Lisbon", "XXX")); // no seats to XXX
         }
         for (String saga : sagas) {
-            assertThat(awaitEnd(saga)).isEqualTo("COMPENSATED");
+            assertThat(bed.awaitEnd(saga)).isEqualTo("COMPENSATED");
             assertThat(reservations(saga)).containsExactly("CANCELLED");
             assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS", "COMPENSATION:SUCCESS");
             assertThat(sentReplies(saga)).isEqualTo(2);
@@ -190,7 +142,7 @@ class NodeCarParticipantPostgresTests {
     @DisplayName("a trip to Atlantis is refused by the Node car rental: no reservation, no cancel, the saga compensates")
     void carRefusal() throws Exception {
         String saga = startTrip("Atlantis", "LIS");
-        assertThat(awaitEnd(saga)).isEqualTo("COMPENSATED");
+        assertThat(bed.awaitEnd(saga)).isEqualTo("COMPENSATED");
         assertThat(reservations(saga)).isEmpty();
         assertThat(barrier(saga)).containsExactly("ACTION:BUSINESS_FAILURE");
         Message reply = only(received(orchestratorReplies, saga, 1));
@@ -202,7 +154,7 @@ class NodeCarParticipantPostgresTests {
     @DisplayName("duplicate deliveries of a car.reserve (same message id twice, and a copy with a new id) leave one reservation")
     void duplicatesChangeNothing() throws Exception {
         String saga = startTrip("Lisbon", "LIS");
-        assertThat(awaitEnd(saga)).isEqualTo("COMPLETED");
+        assertThat(bed.awaitEnd(saga)).isEqualTo("COMPLETED");
         Message command = only(received(carCommands, saga, 1));
         received(orchestratorReplies, saga, 3);
 
@@ -215,15 +167,15 @@ class NodeCarParticipantPostgresTests {
         assertThat(barrier(saga)).containsExactly("ACTION:SUCCESS");
         // One reply to the original, one to the re-published copy (the same answer), none to the repeats.
         assertThat(sentReplies(saga)).isEqualTo(2);
-        assertThat(count("SELECT COUNT(*) FROM car_node.inbox WHERE message_id = ?",
+        assertThat(bed.count("SELECT COUNT(*) FROM car_node.inbox WHERE message_id = ?",
                 command.getMessageProperties().getMessageId())).isEqualTo(1);
         List<JsonNode> answers = new ArrayList<>();
-        for (String payload : list("SELECT payload FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
+        for (String payload : bed.list("SELECT payload FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
                 + "ORDER BY seq", saga)) {
             answers.add(json.readTree(payload));
         }
         assertThat(answers.get(1)).isEqualTo(answers.get(0));
-        assertThat(awaitEnd(saga)).isEqualTo("COMPLETED"); // the stale reply changed nothing
+        assertThat(bed.awaitEnd(saga)).isEqualTo("COMPLETED"); // the stale reply changed nothing
     }
 
     @Test
@@ -254,7 +206,7 @@ class NodeCarParticipantPostgresTests {
     @Test
     @DisplayName("malformed messages are parked with the reason, and the queue keeps flowing")
     void poisonMessagesAreParked() throws Exception {
-        long parkedBefore = count("SELECT COUNT(*) FROM car_node.parked");
+        long parkedBefore = bed.count("SELECT COUNT(*) FROM car_node.parked");
         String saga = UUID.randomUUID().toString();
         Message notJson = command(saga, "car.reserve", "ACTION", Map.of());
         notJson = new Message("{not json".getBytes(StandardCharsets.UTF_8), notJson.getMessageProperties());
@@ -265,8 +217,8 @@ class NodeCarParticipantPostgresTests {
         sendInOrderAndAwait(notJson, noId, badOp, unknownType);
 
         String after = startTrip("Lisbon", "LIS");
-        assertThat(awaitEnd(after)).isEqualTo("COMPLETED");
-        List<String> reasons = list("SELECT reason FROM car_node.parked WHERE id > ? ORDER BY id", parkedBefore);
+        assertThat(bed.awaitEnd(after)).isEqualTo("COMPLETED");
+        List<String> reasons = bed.list("SELECT reason FROM car_node.parked WHERE id > ? ORDER BY id", parkedBefore);
         assertThat(reasons).hasSize(4);
         assertThat(reasons.get(0)).startsWith("command body is not JSON: ");
         assertThat(reasons.subList(1, 4)).containsExactly("missing message_id property",
@@ -286,26 +238,7 @@ class NodeCarParticipantPostgresTests {
         variables.put("nights", 3);
         variables.put("from", "FRA");
         variables.put("to", to);
-        HttpResponse<String> response = http.send(authorized("/api/sagas/trip-booking")
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(variables))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-        return json.readTree(response.body()).path("sagaId").asText();
-    }
-
-    private String awaitEnd(String sagaId) {
-        return await("saga " + sagaId + " to end").atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> {
-            HttpResponse<String> response = http.send(authorized("/api/sagas/" + sagaId).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return json.readTree(response.body()).path("status").asText();
-        }, status -> !"RUNNING".equals(status) && !status.isEmpty());
-    }
-
-    private HttpRequest.Builder authorized(String path) {
-        String credentials = System.getenv("SAGAFLOW_ADMIN_USER") + ":" + System.getenv("SAGAFLOW_ADMIN_PASSWORD");
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization",
-                "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        return bed.startSaga("trip-booking", variables);
     }
 
     // ---- messages -----------------------------------------------------------------------------------
@@ -362,7 +295,7 @@ class NodeCarParticipantPostgresTests {
         });
         String probeSaga = (String) probe.getMessageProperties().getHeader(SagaHeaders.SAGA_ID);
         await("the Node participant to handle the probe after the messages").atMost(TIMEOUT).until(() ->
-                count("SELECT COUNT(*) FROM car_node.barrier WHERE saga_id = ?", probeSaga) == 2);
+                bed.count("SELECT COUNT(*) FROM car_node.barrier WHERE saga_id = ?", probeSaga) == 2);
     }
 
     private void assertConforms(String name, Message message) {
@@ -409,49 +342,24 @@ class NodeCarParticipantPostgresTests {
     // ---- the Node participant's tables ------------------------------------------------------------
 
     private List<String> reservations(String sagaId) throws SQLException {
-        return list("SELECT status FROM car_node.reservation WHERE saga_id = ? ORDER BY created_at", sagaId);
+        return bed.list("SELECT status FROM car_node.reservation WHERE saga_id = ? ORDER BY created_at", sagaId);
     }
 
     private List<String> barrier(String sagaId) throws SQLException {
-        return list("SELECT op || ':' || outcome FROM car_node.barrier WHERE saga_id = ? AND step = 'Task_ReserveCar' "
+        return bed.list("SELECT op || ':' || outcome FROM car_node.barrier WHERE saga_id = ? AND step = 'Task_ReserveCar' "
                 + "ORDER BY op", sagaId);
     }
 
     /** Replies of the saga in the Node outbox, waiting until none is PENDING any more. */
     private long sentReplies(String sagaId) {
         return await("the Node outbox to send the replies of " + sagaId).atMost(TIMEOUT).until(() -> {
-            if (count("SELECT COUNT(*) FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
+            if (bed.count("SELECT COUNT(*) FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
                     + "AND status = 'PENDING'", sagaId) > 0) {
                 return -1L;
             }
-            return count("SELECT COUNT(*) FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
+            return bed.count("SELECT COUNT(*) FROM car_node.outbox WHERE headers->>'sagaflow-saga-id' = ? "
                     + "AND status = 'SENT'", sagaId);
         }, sent -> sent >= 0);
-    }
-
-    private long count(String sql, Object... arguments) throws SQLException {
-        return Long.parseLong(single(sql, arguments));
-    }
-
-    private String single(String sql, Object... arguments) throws SQLException {
-        List<String> values = list(sql, arguments);
-        assertThat(values).as(sql).hasSize(1);
-        return values.get(0);
-    }
-
-    private List<String> list(String sql, Object... arguments) throws SQLException {
-        try (Connection db = QueryPlans.connect(CAR_DB); PreparedStatement statement = db.prepareStatement(sql)) {
-            for (int i = 0; i < arguments.length; i++) {
-                statement.setObject(i + 1, arguments[i]);
-            }
-            List<String> values = new ArrayList<>();
-            try (ResultSet rs = statement.executeQuery()) {
-                while (rs.next()) {
-                    values.add(rs.getString(1));
-                }
-            }
-            return values;
-        }
     }
 
     // ---- set-up -----------------------------------------------------------------------------------
@@ -465,58 +373,19 @@ class NodeCarParticipantPostgresTests {
         return name;
     }
 
-    /** A virtual host of this test alone, empty: nothing left from an earlier run, no other service in it. */
-    private static void freshVirtualHost() throws Exception {
-        run(List.of("rabbitmqctl", "-q", "delete_vhost", VHOST), true);
-        run(List.of("rabbitmqctl", "-q", "add_vhost", VHOST), false);
-        run(List.of("rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"), false);
-    }
-
     private void startNodeParticipant() throws Exception {
         File dir = PARTICIPANT_DIR.toFile();
         assertThat(dir).as("src/participant-node").isDirectory();
         if (!Files.isDirectory(PARTICIPANT_DIR.resolve("node_modules"))) {
-            run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), false, dir);
+            ParticipantTestBed.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), false, dir);
         }
-        nodeLog = Path.of("target", "node-car-participant.log");
-        Files.createDirectories(nodeLog.getParent());
-        ProcessBuilder builder = new ProcessBuilder("node", "car-participant.js").directory(dir)
-                .redirectErrorStream(true).redirectOutput(nodeLog.toFile());
-        builder.environment().put("AMQP_URL", "amqp://guest:guest@" + RABBIT_HOST + ":5672/" + VHOST);
+        ProcessBuilder builder = new ProcessBuilder("node", "car-participant.js").directory(dir);
+        builder.environment().put("AMQP_URL",
+                "amqp://guest:guest@" + ParticipantTestBed.RABBIT_HOST + ":5672/" + bed.virtualHost());
         builder.environment().put("DATABASE_URL", QueryPlans.SERVER.replace("jdbc:postgresql://",
-                "postgres://" + QueryPlans.USER + "@") + CAR_DB);
-        try {
-            node = builder.start();
-        } catch (IOException e) {
-            fail("cannot start node (Node.js must be on the PATH; CI installs it): " + e.getMessage());
-        }
-        await("the Node participant to consume").atMost(TIMEOUT).until(() -> {
-            if (!node.isAlive()) {
-                fail("the Node participant exited with " + node.exitValue() + ":\n" + Files.readString(nodeLog));
-            }
-            return Files.readString(nodeLog).contains("car participant consuming");
-        });
-    }
-
-    private static void run(List<String> command, boolean mayFail) throws Exception {
-        run(command, mayFail, null);
-    }
-
-    private static void run(List<String> command, boolean mayFail, File dir) throws Exception {
-        Process process;
-        try {
-            process = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            fail("cannot run " + command.get(0) + " (needed on the PATH by this test): " + e.getMessage());
-            return;
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            fail(command + " did not finish");
-        }
-        if (process.exitValue() != 0 && !mayFail) {
-            fail(command + " failed with " + process.exitValue() + ":\n" + output);
-        }
+                "postgres://" + QueryPlans.USER + "@") + bed.participantDb());
+        // Node.js must be on the PATH; CI installs it.
+        bed.startParticipant("the Node participant", builder, Path.of("target", "node-car-participant.log"),
+                "car participant consuming");
     }
 }

@@ -2,7 +2,6 @@ package io.sagaflow.txmessage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,18 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.ApiSupport;
+import io.sagaflow.CaptureQueues;
 import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.context.ApplicationContext;
-import org.springframework.core.env.Environment;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -33,10 +28,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The transactional-message API and broker as these tests use them: admin HTTP Basic on every
- * call, a temporary queue bound to a test destination exchange to see what gets delivered, and
- * direct row updates that make a HALF message due for its check-back now.
+ * call, a test destination exchange whose messages a test captures ({@link io.sagaflow.CaptureQueues}),
+ * and direct row updates that make a HALF message due for its check-back now.
+ *
+ * <p>A bean of the shared test context ({@link io.sagaflow.IntegrationTest} imports it, hence public).
  */
-final class TxApi {
+public final class TxApi {
 
     /** Destination of committed test messages; each test binds its own queue with its own routing key. */
     static final String DESTINATION = "sagaflow.test.tx-destination";
@@ -44,28 +41,18 @@ final class TxApi {
     /** How long to listen for a message that must not come. */
     static final long NO_DELIVERY_WINDOW_MILLIS = 2_000;
 
+    private final ApiSupport api;
     private final TestRestTemplate rest;
-    private final ObjectMapper objectMapper;
     private final JdbcTemplate jdbc;
     private final RabbitTemplate rabbit;
     private final AmqpAdmin amqpAdmin;
 
-    TxApi(TestRestTemplate rest, String adminUser, String adminPassword, ObjectMapper objectMapper, JdbcTemplate jdbc,
-          RabbitTemplate rabbit, AmqpAdmin amqpAdmin) {
-        this.rest = rest.withBasicAuth(adminUser, adminPassword);
-        this.objectMapper = objectMapper;
+    TxApi(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, AmqpAdmin amqpAdmin) {
+        this.api = api;
+        this.rest = api.rest();
         this.jdbc = jdbc;
         this.rabbit = rabbit;
         this.amqpAdmin = amqpAdmin;
-    }
-
-    /** With the beans and admin credentials of a test's application context. */
-    static TxApi of(ApplicationContext context) {
-        Environment environment = context.getEnvironment();
-        return new TxApi(context.getBean(TestRestTemplate.class), environment.getRequiredProperty("sagaflow.admin.user"),
-                environment.getRequiredProperty("sagaflow.admin.password"), context.getBean(ObjectMapper.class),
-                context.getBean(JdbcTemplate.class), context.getBean(RabbitTemplate.class),
-                context.getBean(AmqpAdmin.class));
     }
 
     static String fresh(String prefix) {
@@ -76,19 +63,11 @@ final class TxApi {
         return rest;
     }
 
-    /** A queue of this test bound to {@link #DESTINATION}; its name is also the routing key. */
-    String bindTemporaryQueue() {
+    /** A queue of this test bound to {@link #DESTINATION}, deleted after the test; its name is also the routing key. */
+    String bindTemporaryQueue(CaptureQueues queues) {
         DirectExchange destination = new DirectExchange(DESTINATION, false, false);
         amqpAdmin.declareExchange(destination);
-        String name = fresh("sagaflow.test.tx");
-        Queue queue = new Queue(name, false, false, false);
-        amqpAdmin.declareQueue(queue);
-        amqpAdmin.declareBinding(BindingBuilder.bind(queue).to(destination).with(name));
-        return name;
-    }
-
-    void deleteQueue(String queue) {
-        amqpAdmin.deleteQueue(queue);
+        return queues.bind("sagaflow.test.tx", destination);
     }
 
     Message receive(String queue) {
@@ -161,6 +140,10 @@ final class TxApi {
                 Timestamp.from(Instant.now().minusSeconds(1)), id);
     }
 
+    long inboxRows(String consumer, String messageId) {
+        return api.inboxRows(consumer, messageId);
+    }
+
     long outboxRows(String messageId) {
         Long count = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.outbox_message WHERE message_id = ?",
                 Long.class, messageId);
@@ -178,18 +161,10 @@ final class TxApi {
     }
 
     String json(Object value) {
-        try {
-            return value instanceof String text ? text : objectMapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return api.json(value);
     }
 
     JsonNode readJson(byte[] body) {
-        try {
-            return objectMapper.readTree(body);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return api.readJson(body);
     }
 }

@@ -10,18 +10,17 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
 import io.sagaflow.txmessage.client.TxMessageProtocol;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -35,6 +34,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("Transactional messages: prepare, commit, rollback")
 class TxMessageApiIntegrationTests {
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
+    @Autowired
+    private TxApi api;
+    /** Without credentials. */
     @Autowired
     private TestRestTemplate rest;
     @Autowired
@@ -43,27 +48,14 @@ class TxMessageApiIntegrationTests {
     private JdbcTemplate jdbc;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private TxApi api;
     private String queue;
     private String producerGroup;
 
     @BeforeEach
     void setUp() {
-        api = new TxApi(rest, adminUser, adminPassword, objectMapper, jdbc, rabbit, amqpAdmin);
-        queue = api.bindTemporaryQueue();
+        queue = api.bindTemporaryQueue(queues);
         producerGroup = TxApi.fresh("tx-api-test");
-    }
-
-    @AfterEach
-    void deleteQueue() {
-        api.deleteQueue(queue);
     }
 
     @Test

@@ -17,6 +17,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
 import io.sagaflow.txmessage.client.TxMessage;
 import io.sagaflow.txmessage.client.TxMessageProducer;
@@ -25,14 +26,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -52,16 +51,17 @@ class TxMessageCheckBackIntegrationTests {
     private static final String OUTCOME_TABLE = "txtest.tx_outcome";
     private static final Duration DECISION_TIMEOUT = Duration.ofSeconds(15);
 
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
+
     @Autowired
-    private TestRestTemplate rest;
+    private TxApi api;
     @Autowired
     private ObjectMapper objectMapper;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
     @Autowired
     private ConnectionFactory connectionFactory;
     @Autowired
@@ -74,19 +74,13 @@ class TxMessageCheckBackIntegrationTests {
     private TxMessageProperties properties;
     @Autowired
     private MeterRegistry meters;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private TxApi api;
     private String queue;
     private TxMessageProducer producer;
 
     @BeforeEach
     void setUp() {
-        api = new TxApi(rest, adminUser, adminPassword, objectMapper, jdbc, rabbit, amqpAdmin);
-        queue = api.bindTemporaryQueue();
+        queue = api.bindTemporaryQueue(queues);
         jdbc.execute("CREATE SCHEMA IF NOT EXISTS txtest");
         jdbc.execute(TxMessageProducer.outcomeTableDdl(OUTCOME_TABLE));
         jdbc.execute("CREATE TABLE IF NOT EXISTS txtest.business (message_id VARCHAR(64) PRIMARY KEY)");
@@ -99,7 +93,6 @@ class TxMessageCheckBackIntegrationTests {
     @AfterEach
     void tearDown() {
         producer.stop();
-        api.deleteQueue(queue);
     }
 
     @Test

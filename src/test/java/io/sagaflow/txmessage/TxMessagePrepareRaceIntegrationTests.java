@@ -27,7 +27,6 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -47,8 +46,6 @@ class TxMessagePrepareRaceIntegrationTests {
     private static final int ROUNDS = 5;
 
     @Autowired
-    private ApplicationContext context;
-    @Autowired
     private ObjectMapper objectMapper;
     @Autowired
     private JdbcTemplate jdbc;
@@ -59,12 +56,12 @@ class TxMessagePrepareRaceIntegrationTests {
     @Qualifier("txMessageRequestListener")
     private SimpleMessageListenerContainer requestListener;
 
+    @Autowired
     private TxApi api;
     private String producerGroup;
 
     @BeforeEach
     void setUp() {
-        api = TxApi.of(context);
         producerGroup = TxApi.fresh("tx-race-test");
     }
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.IntegrationTest;
@@ -20,13 +19,10 @@ import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -44,31 +40,21 @@ class TxShopOrderIntegrationTests {
     private static final String SAGA_STARTER = "order-saga-starter";
 
     @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private ObjectMapper objectMapper;
+    private TxApi api;
     @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private RabbitTemplate rabbit;
     @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Autowired
     private HistoryService history;
     @Autowired
     private MeterRegistry meters;
-    @Value("${sagaflow.admin.user}")
-    private String adminUser;
-    @Value("${sagaflow.admin.password}")
-    private String adminPassword;
 
-    private TxApi api;
     private String customerId;
     private String sku;
 
     @BeforeEach
     void setUp() {
-        api = new TxApi(rest, adminUser, adminPassword, objectMapper, jdbc, rabbit, amqpAdmin);
         customerId = TxApi.fresh("customer");
         sku = "T-" + UUID.randomUUID();
         jdbc.update("INSERT INTO inventory.stock (sku, available, reserved) VALUES (?, 100, 0)", sku);
@@ -139,9 +125,7 @@ class TxShopOrderIntegrationTests {
 
         await("the other contents parked").atMost(SAGA_TIMEOUT).until(() -> parkedReason(otherContents) != null);
         assertThat(parkedReason(otherContents)).contains(sagaId, "other input");
-        await("the same order consumed").atMost(SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
-                "SELECT COUNT(*) FROM sagaflow.inbox_message WHERE consumer = ? AND message_id = ?", Long.class,
-                SAGA_STARTER, sameOrder) == 1);
+        await("the same order consumed").atMost(SAGA_TIMEOUT).until(() -> api.inboxRows(SAGA_STARTER, sameOrder) == 1);
         assertThat(parkedReason(sameOrder)).isNull();
         assertThat(sagasOf(orderId)).extracting(HistoricProcessInstance::getId).containsExactly(sagaId);
         assertThat(awaitFinished(sagaId).path("status").asText()).isEqualTo("COMPLETED");
