@@ -203,9 +203,9 @@ public final class ApiSupport {
     public static org.springframework.amqp.core.Message takeReplyOf(org.springframework.amqp.rabbit.core.RabbitTemplate rabbit,
                                                              String sagaId) {
         org.springframework.amqp.core.Message reply = rabbit.receive(
-                io.sagaflow.messaging.Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
+                io.sagaflow.contract.Topology.ORCHESTRATOR_REPLIES_QUEUE, 200);
         if (reply != null && !sagaId.equals(reply.getMessageProperties().getHeader("sagaflow-saga-id"))) {
-            rabbit.send("", io.sagaflow.messaging.Topology.ORCHESTRATOR_REPLIES_QUEUE, reply);
+            rabbit.send("", io.sagaflow.contract.Topology.ORCHESTRATOR_REPLIES_QUEUE, reply);
             return null;
         }
         return reply;

@@ -17,7 +17,8 @@ import org.springframework.web.bind.annotation.RestController;
  * The walls between the packages, as docs/architecture.md draws them ("Packages and their
  * arrows"), checked on the compiled main classes: no cycle among the top-level packages of
  * {@code io.sagaflow}, and none of the arrows that would let a participant or an example reach the
- * orchestrator in-process, or a domain package depend on HTTP; the domain errors depend on nothing.
+ * orchestrator in-process, or a domain package depend on HTTP; the domain errors and the message
+ * contract depend on nothing.
  */
 class ArchitectureTests {
 
@@ -27,7 +28,7 @@ class ArchitectureTests {
 
     /** The packages that are no HTTP layer: they may use {@code web} only in their controllers. */
     private static final String[] DOMAIN_PACKAGES = {"io.sagaflow.saga..", "io.sagaflow.txmessage..",
-            "io.sagaflow.outbox..", "io.sagaflow.messaging..", "io.sagaflow.participant.."};
+            "io.sagaflow.outbox..", "io.sagaflow.messaging..", "io.sagaflow.participant..", "io.sagaflow.contract.."};
 
     @Test
     @DisplayName("the top-level packages of io.sagaflow have no dependency cycle")
@@ -59,6 +60,28 @@ class ArchitectureTests {
         noClasses().that().resideInAPackage("io.sagaflow.start..")
                 .should().dependOnClassesThat(resideInAPackage("io.sagaflow..")
                         .and(not(resideInAPackage("io.sagaflow.start.."))))
+                .check(MAIN);
+    }
+
+    @Test
+    @DisplayName("the message contract depends on nothing else of the project, and on no broker or engine API")
+    void messageContractDependsOnNothingOfTheProject() {
+        noClasses().that().resideInAPackage("io.sagaflow.contract..")
+                .should().dependOnClassesThat(resideInAPackage("io.sagaflow..")
+                        .and(not(resideInAPackage("io.sagaflow.contract.."))))
+                .orShould().dependOnClassesThat().resideInAnyPackage("org.springframework..", "com.rabbitmq..",
+                        "org.camunda..")
+                .because("both sides of the wire depend on it: the orchestrator, the participant kit and producers")
+                .check(MAIN);
+    }
+
+    @Test
+    @DisplayName("the wire's names and bodies live in io.sagaflow.contract, not in the consumer kit or the broker plumbing")
+    void messagingHoldsNoWireNames() {
+        noClasses().that().resideInAPackage("io.sagaflow.messaging..")
+                .should().haveSimpleNameEndingWith("Headers").orShould().haveSimpleName("Topology")
+                .orShould().haveSimpleName("ReplyBody").orShould().haveSimpleName("Operation")
+                .because("io.sagaflow.contract is the one place of the message contract (docs/asyncapi.yaml)")
                 .check(MAIN);
     }
 

@@ -14,9 +14,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ParkedMessages;
-import io.sagaflow.messaging.Topology;
 import io.sagaflow.outbox.OutboxProperties;
 import org.camunda.bpm.engine.AuthorizationService;
 import org.camunda.bpm.engine.IdentityService;

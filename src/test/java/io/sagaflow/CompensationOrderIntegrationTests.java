@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.sagaflow.ApiSupport.StartedSaga;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

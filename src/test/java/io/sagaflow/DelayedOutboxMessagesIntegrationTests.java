@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.outbox.OutboxRelay;

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.outbox.OutboxProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;

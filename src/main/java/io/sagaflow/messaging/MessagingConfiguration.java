@@ -1,5 +1,6 @@
 package io.sagaflow.messaging;
 
+import io.sagaflow.contract.Topology;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.TopicExchange;

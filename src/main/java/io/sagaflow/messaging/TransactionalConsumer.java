@@ -3,6 +3,7 @@ package io.sagaflow.messaging;
 import java.util.Objects;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.tracing.SagaTracing;
 import org.slf4j.MDC;
 import org.springframework.amqp.core.Message;

@@ -6,10 +6,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.messaging.InboundMessage;
-import io.sagaflow.messaging.Operation;
 import io.sagaflow.messaging.PoisonMessageException;
-import io.sagaflow.messaging.SagaHeaders;
 
 /**
  * A command as a participant's handler sees it: who sent it (saga, step, attempt), what to do

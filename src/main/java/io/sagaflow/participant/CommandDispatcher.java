@@ -1,9 +1,9 @@
 package io.sagaflow.participant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
-import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.messaging.TransactionalConsumer;
 
 /**

@@ -1,6 +1,6 @@
 package io.sagaflow.participant;
 
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 
 /**
  * A participant's local transaction for one command type. It runs inside the transaction that

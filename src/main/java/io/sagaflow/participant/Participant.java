@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.Topology;
 
 /**
  * A service that executes saga commands: a name (its queue is {@code sagaflow.participant.<name>})

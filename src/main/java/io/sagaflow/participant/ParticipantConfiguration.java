@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ListenerContainers;
-import io.sagaflow.messaging.Topology;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;

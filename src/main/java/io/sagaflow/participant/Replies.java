@@ -7,9 +7,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.ReplyBody;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.ReplyBody;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
 import org.springframework.stereotype.Component;

@@ -1,12 +1,12 @@
 package io.sagaflow.participant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Inbox;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.messaging.InboundMessage;
+import io.sagaflow.messaging.Inbox;
 import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.messaging.PoisonMessageException;
-import io.sagaflow.messaging.ReplyBody;
 import io.sagaflow.tracing.SagaTracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

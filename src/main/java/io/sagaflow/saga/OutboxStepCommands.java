@@ -6,9 +6,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.sagaflow.messaging.Operation;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
 import org.camunda.bpm.engine.RuntimeService;

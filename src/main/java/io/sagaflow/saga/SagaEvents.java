@@ -6,8 +6,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.start.SagaStatus;
 import org.springframework.stereotype.Component;

@@ -1,7 +1,7 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ListenerContainers;
-import io.sagaflow.messaging.Topology;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;

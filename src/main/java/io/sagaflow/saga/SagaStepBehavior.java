@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Operation;
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.tracing.SagaTracing;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;

@@ -14,12 +14,12 @@ import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.Operation;
 import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.errors.UnavailableException;
-import io.sagaflow.messaging.Operation;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.start.StartedSaga;
 import io.sagaflow.tracing.SagaTracing;
@@ -34,11 +34,11 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Starts sagas from API input and reports their state. Any deployed process is a saga type. */
 @Service

@@ -2,7 +2,7 @@ package io.sagaflow.saga;
 
 import java.time.Duration;
 
-import io.sagaflow.messaging.Operation;
+import io.sagaflow.contract.Operation;
 
 /**
  * A command a step activity sends, as one value from the step's behaviour to the saga_step and

@@ -1,8 +1,8 @@
 package io.sagaflow.saga;
 
-import io.sagaflow.messaging.Operation;
-import io.sagaflow.messaging.Outcome;
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.Outcome;
+import io.sagaflow.contract.ReplyBody;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;

@@ -6,9 +6,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.errors.TooLargeException;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
 
 /**
  * A valid prepared message: everything needed to publish it once committed.

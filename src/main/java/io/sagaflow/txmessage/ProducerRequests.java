@@ -4,12 +4,12 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.springframework.stereotype.Component;
 
 /**

@@ -1,8 +1,8 @@
 package io.sagaflow.txmessage;
 
+import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;

@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.database.DuplicateKeys;
 import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.MessagingProperties;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;

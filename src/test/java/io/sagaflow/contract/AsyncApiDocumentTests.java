@@ -7,12 +7,6 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Operation;
-import io.sagaflow.messaging.Outcome;
-import io.sagaflow.messaging.ReplyBody;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -15,8 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.ApiSupport;
 import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;

@@ -18,8 +18,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
 import io.sagaflow.plans.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

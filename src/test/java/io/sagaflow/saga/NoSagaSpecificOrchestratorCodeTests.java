@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The orchestrator knows no saga: every saga is a BPMN model plus participants, and nothing in the
- * packages {@code saga}, {@code outbox}, {@code messaging} and {@code participant} may name one.
+ * packages {@code saga}, {@code outbox}, {@code messaging}, {@code participant} and {@code contract} may name one.
  *
  * <p>The check reads the compiled classes of those packages (nested, anonymous and lambda classes
  * included), parsing each class file's constant pool and structure, so it sees what the code
@@ -49,7 +49,7 @@ class NoSagaSpecificOrchestratorCodeTests {
 
     static final List<String> ORCHESTRATOR_PACKAGES = List.of(
             "io.sagaflow.saga", "io.sagaflow.outbox", "io.sagaflow.messaging", "io.sagaflow.participant",
-            "io.sagaflow.start");
+            "io.sagaflow.start", "io.sagaflow.contract");
 
     /** Words of the example sagas and their participants (whole words, any case, singular or plural). */
     static final Set<String> SAGA_WORDS = Set.of(
@@ -75,7 +75,7 @@ class NoSagaSpecificOrchestratorCodeTests {
     private static final Pattern PROJECT_TYPE = Pattern.compile("(?<![A-Za-z0-9_$])L?(io/sagaflow/[A-Za-z0-9_$/]+)");
 
     @Test
-    @DisplayName("no class of the saga, outbox, messaging, participant or start packages names a saga, a participant or a command of one")
+    @DisplayName("no class of the saga, outbox, messaging, participant, start or contract packages names a saga, a participant or a command of one")
     void orchestratorPackagesNameNoSaga() throws Exception {
         List<ClassFacts> classes = orchestratorClasses();
 

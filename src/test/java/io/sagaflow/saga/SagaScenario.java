@@ -16,8 +16,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Operation;
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.ReplyBody;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.ProcessInstance;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
-import io.sagaflow.txmessage.client.TxMessageProtocol;
+import io.sagaflow.contract.TxMessageProtocol;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

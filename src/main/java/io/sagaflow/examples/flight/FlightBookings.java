@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.participant.Command;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;

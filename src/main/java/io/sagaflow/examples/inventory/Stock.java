@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.participant.Command;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;

@@ -6,7 +6,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.participant.Command;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;

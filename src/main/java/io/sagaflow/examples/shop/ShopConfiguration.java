@@ -3,7 +3,7 @@ package io.sagaflow.examples.shop;
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.roles.ConditionalOnParticipantRole;
 import io.sagaflow.txmessage.client.TxMessageProducer;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;

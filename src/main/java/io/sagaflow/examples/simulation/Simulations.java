@@ -8,7 +8,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.participant.Command;
 import io.sagaflow.participant.CommandHandler;
 import io.sagaflow.participant.Participant;

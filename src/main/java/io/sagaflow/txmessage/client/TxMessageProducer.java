@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.messaging.ConfirmedPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.sagaflow.messaging.Outcome;
+import io.sagaflow.contract.Outcome;
 import io.sagaflow.participant.CommandHandler;
 import io.sagaflow.participant.Participant;
 import org.slf4j.Logger;

@@ -44,7 +44,7 @@ class ParticipantKitJarTests {
     }
 
     @Test
-    @DisplayName("the jar holds the kit's packages, its auto-configuration and its migration, nothing of saga, txmessage, examples, cockpit, web or the embedded broker")
+    @DisplayName("the jar holds the message contract, the kit's packages, its auto-configuration and its migration, nothing of saga, txmessage, examples, cockpit, web or the embedded broker")
     void theJarHoldsTheKitOnly() throws IOException {
         Set<String> packages = new TreeSet<>();
         Set<String> resources = new TreeSet<>();
@@ -58,7 +58,7 @@ class ParticipantKitJarTests {
                 }
             }
         }
-        assertThat(packages).containsExactly("io.sagaflow.messaging", "io.sagaflow.outbox", "io.sagaflow.participant",
+        assertThat(packages).containsExactly("io.sagaflow.contract", "io.sagaflow.messaging", "io.sagaflow.outbox", "io.sagaflow.participant",
                 "io.sagaflow.participant.kit", "io.sagaflow.retention", "io.sagaflow.tracing");
         assertThat(resources).containsExactly("META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports",
                 "db/participant-kit/V1__participant_kit.sql");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import io.sagaflow.contract.TxMessageProtocol;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
@@ -55,14 +56,15 @@ class TxMessageProducerTests {
     }
 
     @Test
-    @DisplayName("the client uses nothing of Sagaflow but its own package and ConfirmedPublisher, which uses nothing of Sagaflow, so any Spring application can embed it")
-    void dependsOnNoSagaflowPackageButConfirmedPublisher() throws IOException {
+    @DisplayName("the client uses nothing of Sagaflow but its own package, the message contract and ConfirmedPublisher, which use nothing of Sagaflow, so any Spring application can embed it")
+    void dependsOnNoSagaflowPackageButContractAndConfirmedPublisher() throws IOException {
         Path client = Path.of("src/main/java/io/sagaflow/txmessage/client");
         try (Stream<Path> sources = Files.list(client)) {
             List<String> foreignImports = sources.filter(file -> file.toString().endsWith(".java"))
                     .flatMap(TxMessageProducerTests::lines)
                     .filter(line -> line.startsWith("import io.sagaflow.")
                             && !line.startsWith("import io.sagaflow.txmessage.client.")
+                            && !line.startsWith("import io.sagaflow.contract.")
                             && !line.equals("import io.sagaflow.messaging.ConfirmedPublisher;"))
                     .toList();
             assertThat(foreignImports).isEmpty();

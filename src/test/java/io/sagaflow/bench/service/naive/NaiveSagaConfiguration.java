@@ -1,8 +1,8 @@
 package io.sagaflow.bench.service.naive;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.ReplyBody;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.ReplyBody;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.saga.SagaModel;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.amqp.core.Binding;

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.messaging.ReplyBody;
-import io.sagaflow.messaging.SagaHeaders;
-import io.sagaflow.messaging.Topology;
+import io.sagaflow.contract.ReplyBody;
+import io.sagaflow.contract.SagaHeaders;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.saga.SagaModel;
 import io.sagaflow.saga.SagaStepInputs;
 import org.camunda.bpm.engine.delegate.BpmnError;

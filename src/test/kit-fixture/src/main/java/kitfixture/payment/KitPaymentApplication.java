@@ -5,7 +5,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Map;
 
-import io.sagaflow.messaging.ReplyBody;
+import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.participant.Command;
 import io.sagaflow.participant.Participant;
 import org.springframework.beans.factory.annotation.Value;

@@ -1,4 +1,4 @@
-package io.sagaflow.messaging;
+package io.sagaflow.contract;
 
 /** How a participant answered a command. */
 public enum Outcome {

@@ -1,4 +1,4 @@
-package io.sagaflow.txmessage.client;
+package io.sagaflow.contract;
 
 /**
  * The AMQP contract of transactional (half) messages, shared by Sagaflow and every producer.

@@ -1,4 +1,4 @@
-package io.sagaflow.messaging;
+package io.sagaflow.contract;
 
 /**
  * AMQP headers of the message contract. A command carries them; its reply echoes them, so either

@@ -1,4 +1,4 @@
-package io.sagaflow.messaging;
+package io.sagaflow.contract;
 
 /** What a command asks of a participant: do the step, or undo it. */
 public enum Operation {

@@ -1,4 +1,4 @@
-package io.sagaflow.messaging;
+package io.sagaflow.contract;
 
 /**
  * Names of the exchanges and queues every Sagaflow role agrees on.

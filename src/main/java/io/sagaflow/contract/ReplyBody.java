@@ -1,4 +1,4 @@
-package io.sagaflow.messaging;
+package io.sagaflow.contract;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
