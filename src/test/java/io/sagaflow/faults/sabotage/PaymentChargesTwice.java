@@ -36,8 +36,7 @@ final class PaymentChargesTwice implements BeanPostProcessor {
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof Participant participant && participant.name().equals("payment")) {
             try {
-                Field handlersField = Participant.class.getDeclaredField("handlers");
-                handlersField.setAccessible(true);
+                Field handlersField = handlersField();
                 Map<String, CommandHandler> handlers = new HashMap<>((Map<String, CommandHandler>) handlersField.get(participant));
                 CommandHandler charge = handlers.get("payment.charge");
                 handlers.put("payment.charge", command -> {
@@ -56,5 +55,12 @@ final class PaymentChargesTwice implements BeanPostProcessor {
             }
         }
         return bean;
+    }
+
+    /** The participant's handlers, where the sabotage goes in (SabotagesStillApplyTests keeps it there). */
+    static Field handlersField() throws NoSuchFieldException {
+        Field handlers = Participant.class.getDeclaredField("handlers");
+        handlers.setAccessible(true);
+        return handlers;
     }
 }

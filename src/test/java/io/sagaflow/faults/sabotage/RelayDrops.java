@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.sagaflow.messaging.ConfirmedPublisher;
 import io.sagaflow.outbox.OutboxRelay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,7 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
-/** Gives the outbox relay a RabbitTemplate that drops one message in {@code every}, acking it as if sent. */
+/** Gives the outbox relay a publisher whose RabbitTemplate drops one message in {@code every}, acking it as if sent. */
 final class RelayDrops implements BeanPostProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(RelayDrops.class);
@@ -32,9 +33,10 @@ final class RelayDrops implements BeanPostProcessor {
         Object target = AopProxyUtils.getSingletonTarget(bean) != null ? AopProxyUtils.getSingletonTarget(bean) : bean;
         if (target instanceof OutboxRelay relay) {
             try {
-                Field rabbit = OutboxRelay.class.getDeclaredField("rabbit");
-                rabbit.setAccessible(true);
-                rabbit.set(relay, new DroppingTemplate((RabbitTemplate) rabbit.get(relay)));
+                // The relay publishes through its ConfirmedPublisher: give it one whose template drops.
+                Field publisherField = publisherField();
+                RabbitTemplate real = ((ConfirmedPublisher) publisherField.get(relay)).template();
+                publisherField.set(relay, new ConfirmedPublisher(new DroppingTemplate(real), "The sabotaged relay"));
                 log.warn("SABOTAGE: the outbox relay drops 1 message in {}", every);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot sabotage the relay", e);
@@ -43,12 +45,20 @@ final class RelayDrops implements BeanPostProcessor {
         return bean;
     }
 
+    /** The relay's publisher, where the sabotage goes in (SabotagesStillApplyTests keeps it there). */
+    static Field publisherField() throws NoSuchFieldException {
+        Field publisher = OutboxRelay.class.getDeclaredField("publisher");
+        publisher.setAccessible(true);
+        return publisher;
+    }
+
     private final class DroppingTemplate extends RabbitTemplate {
 
         private final RabbitTemplate real;
 
         DroppingTemplate(RabbitTemplate real) {
             super(real.getConnectionFactory());
+            setMandatory(true);
             this.real = real;
         }
 

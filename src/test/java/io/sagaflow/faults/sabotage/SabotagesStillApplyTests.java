@@ -1,0 +1,26 @@
+package io.sagaflow.faults.sabotage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import io.sagaflow.messaging.ConfirmedPublisher;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sabotaged builds reach into private fields of the service. A refactoring that moves one
+ * would make a sabotaged JVM fail at startup, which only the fault suite (last in CI) would
+ * notice: this keeps the breakage in {@code mvn verify}, next to the change that caused it.
+ */
+class SabotagesStillApplyTests {
+
+    @Test
+    void theRelayStillPublishesThroughAFieldTheSabotageCanReplace() throws Exception {
+        assertThat(RelayDrops.publisherField().getType()).isEqualTo(ConfirmedPublisher.class);
+    }
+
+    @Test
+    void theParticipantStillKeepsItsHandlersInAFieldTheSabotageCanReplace() throws Exception {
+        assertThat(PaymentChargesTwice.handlersField().getType()).isEqualTo(Map.class);
+    }
+}
