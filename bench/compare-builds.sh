@@ -7,7 +7,13 @@
 #   bench/compare-builds.sh <baseline-revision> [repeats, default 3]
 #
 # BENCH_ARGS adds benchmark properties to every run, e.g. BENCH_ARGS="-Dsagaflow.bench.full-speed-sagas=1500"
-# (more sagas per run: less spread between runs, longer runs).
+# (more sagas per run: less spread between runs, longer runs). HEAD_BENCH_ARGS adds them to the
+# working tree's runs only: with HEAD as the baseline, that compares two configurations of one build.
+# BENCH_ONLY picks the phases (default "sagas"; "relay,perftest" measures the relay's drain, its CPU
+# per message with the removal of sent rows, and PerfTest beside it).
+#
+#   HEAD_BENCH_ARGS=-Dsagaflow.bench.service-arguments=--sagaflow.outbox.retention=PT0S \
+#     BENCH_ONLY=relay,perftest bench/compare-builds.sh HEAD 3
 #
 # Needs what the benchmark needs (docs/performance.md): PostgreSQL and RabbitMQ on this machine.
 set -euo pipefail
@@ -27,28 +33,39 @@ cp target/sagaflow-*-SNAPSHOT.jar "$work/head.jar"
 for run in $(seq 1 "$repeats"); do
   for build in baseline head; do
     echo "== run $run of $repeats: $build"
-    # shellcheck disable=SC2086 # BENCH_ARGS is a list of arguments
-    mvn -B -ntp -q verify -Pbenchmark -Dsagaflow.bench.quick=true -Dsagaflow.bench.only=sagas ${BENCH_ARGS:-} \
+    extra=${BENCH_ARGS:-}
+    if [ "$build" = head ]; then extra="$extra ${HEAD_BENCH_ARGS:-}"; fi
+    # shellcheck disable=SC2086 # the extra arguments are a list
+    mvn -B -ntp -q verify -Pbenchmark -Dsagaflow.bench.quick=true -Dsagaflow.bench.only="${BENCH_ONLY:-sagas}" $extra \
         -Dsagaflow.bench.jar="$work/$build.jar" -Dsagaflow.bench.output="$work/$build-$run" > "$work/$build-$run.log" 2>&1 \
       || { echo "benchmark run failed, see $work/$build-$run.log"; exit 1; }
   done
 done
 
 python3 - "$work" "$repeats" <<'PY'
-import json, statistics, sys
+import json, math, statistics, sys
 work, repeats = sys.argv[1], int(sys.argv[2])
 groups = ["postgresql", "rabbitmq", "service", "load", "rest", "machine"]
-medians = {}
-print("CPU per completed outbox saga, ms (" + ", ".join(groups) + "), sagas/s")
-for build in ["baseline", "head"]:
-    machine = []
-    for run in range(1, repeats + 1):
-        h = json.load(open(f"{work}/{build}-{run}/benchmark.json"))["headline"]
-        cpu = [h.get(f"outboxSagaCpuMicros.{g}", float("nan")) / 1000 for g in groups]
-        machine.append(cpu[-1])
-        print(f"  {build:8} run {run}: " + " ".join(f"{c:6.1f}" for c in cpu)
-              + f"   {h.get('outboxSagasPerSecond', float('nan')):.1f}/s")
-    medians[build] = statistics.median(machine)
-print(f"median machine CPU per saga: baseline {medians['baseline']:.1f} ms, head {medians['head']:.1f} ms, "
-      f"head/baseline {medians['head'] / medians['baseline']:.3f}")
+runs = {build: [json.load(open(f"{work}/{build}-{run}/benchmark.json"))["headline"] for run in range(1, repeats + 1)]
+        for build in ["baseline", "head"]}
+
+def compare(title, prefix, unit_scale, rate_keys):
+    if all(math.isnan(h.get(prefix + "machine", float("nan"))) for h in runs["baseline"]):
+        return
+    print(title + " (" + ", ".join(groups) + "), " + ", ".join(rate_keys))
+    medians = {}
+    for build, headlines in runs.items():
+        machine = []
+        for run, h in enumerate(headlines, 1):
+            cpu = [h.get(prefix + g, float("nan")) / unit_scale for g in groups]
+            machine.append(cpu[-1])
+            print(f"  {build:8} run {run}: " + " ".join(f"{c:6.1f}" for c in cpu) + "   "
+                  + " ".join(f"{h.get(k, float('nan')):,.1f}" for k in rate_keys))
+        medians[build] = statistics.median(machine)
+    print(f"  median machine CPU: baseline {medians['baseline']:.1f}, head {medians['head']:.1f}, "
+          f"head/baseline {medians['head'] / medians['baseline']:.3f}")
+
+compare("CPU per completed outbox saga, ms", "outboxSagaCpuMicros.", 1000, ["outboxSagasPerSecond"])
+compare("CPU per relayed message with the removal of sent rows, µs", "relayCpuMicrosPerMessage.", 1,
+        ["relayMessagesPerSecond", "perfTestMessagesPerSecond"])
 PY

@@ -36,7 +36,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a writing transaction commits (wake-up) and at least every poll interval (sweep). Each round claims due rows with
  * {@code FOR UPDATE SKIP LOCKED}, so instances sharing a database never publish the same row at
  * the same time, publishes them all with correlated publisher confirms in flight together, and
- * marks a row SENT only when the broker acked exactly that message. A nack, a return (unroutable)
+ * marks a row SENT only when the broker acked exactly that message (or, with a retention of zero,
+ * deletes it in the claiming transaction). A nack, a return (unroutable)
  * or a confirm timeout schedules a retry with exponential backoff and jitter; the last allowed
  * attempt makes the row FAILED. A broker that cannot be reached when publishing costs no attempt:
  * the rows just wait. A message handed to the broker whose confirm never comes does count: the relay
@@ -82,6 +83,8 @@ public class OutboxRelay implements SmartLifecycle {
     /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
     private final ObjectReader headersReader;
     private final OutboxProperties properties;
+    /** {@code sagaflow.outbox.retention=0}: nobody wants SENT rows, so a confirmed row is deleted at once. */
+    private final boolean deleteOnConfirm;
     private final Clock clock;
     private final Counter sentCounter;
     private final Counter retriedCounter;
@@ -101,6 +104,7 @@ public class OutboxRelay implements SmartLifecycle {
         this.transactions = transactions;
         this.headersReader = objectMapper.readerFor(new TypeReference<Map<String, String>>() { });
         this.properties = properties;
+        this.deleteOnConfirm = properties.retention().isZero();
         this.clock = clock;
         this.sentCounter = meters.counter("sagaflow.outbox.sent");
         this.retriedCounter = meters.counter("sagaflow.outbox.retried");
@@ -174,7 +178,7 @@ public class OutboxRelay implements SmartLifecycle {
             }
         });
         if (!sent.isEmpty()) {
-            markSent(sent, lastConfirm[0]);
+            recordSent(sent, lastConfirm[0]);
             sentCounter.increment(sent.size());
         }
         return batch.unreachable() == null;
@@ -184,14 +188,24 @@ public class OutboxRelay implements SmartLifecycle {
      * One statement for the whole batch: a statement per row cost the database more than the
      * rows' own writes (profile in docs/performance.md). sent_at is when the batch's last confirm
      * arrived, so no row's sent_at is earlier than its ack.
+     *
+     * <p>With a retention of zero the rows are deleted instead, still in the transaction that claimed
+     * them: a row is then written once after its insert instead of twice (SENT, later the retention
+     * delete), and a crash before the commit leaves it PENDING to be published again, as with SENT.
      */
-    private void markSent(List<Long> seqs, Instant lastConfirm) {
+    private void recordSent(List<Long> seqs, Instant lastConfirm) {
         jdbc.update(connection -> {
-            PreparedStatement update = connection.prepareStatement(
-                    "UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ANY (?)");
-            update.setTimestamp(1, Timestamp.from(lastConfirm));
-            update.setArray(2, connection.createArrayOf("BIGINT", seqs.toArray()));
-            return update;
+            PreparedStatement statement;
+            if (deleteOnConfirm) {
+                statement = connection.prepareStatement("DELETE FROM sagaflow.outbox_message WHERE seq = ANY (?)");
+                statement.setArray(1, connection.createArrayOf("BIGINT", seqs.toArray()));
+            } else {
+                statement = connection.prepareStatement(
+                        "UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ANY (?)");
+                statement.setTimestamp(1, Timestamp.from(lastConfirm));
+                statement.setArray(2, connection.createArrayOf("BIGINT", seqs.toArray()));
+            }
+            return statement;
         });
     }
 

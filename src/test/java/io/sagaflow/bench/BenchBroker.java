@@ -1,7 +1,14 @@
 package io.sagaflow.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.BuiltinExchangeType;
@@ -11,7 +18,9 @@ import com.rabbitmq.client.ConnectionFactory;
 
 /**
  * The benchmark's own vhost (created anew with rabbitmqctl) and the exchange and queue the
- * relay and the Modulith peer publish to, drained by an auto-ack consumer as PerfTest's is.
+ * relay and the Modulith peer publish to, drained by an auto-ack consumer as PerfTest's is. The
+ * consumer counts a relay run's messages as they arrive, so a drain is timed by its last delivery
+ * whether the relay keeps its rows (SENT, with a sent_at) or deletes them on their confirm.
  */
 final class BenchBroker implements AutoCloseable {
 
@@ -19,10 +28,43 @@ final class BenchBroker implements AutoCloseable {
     static final String QUEUE = "sagaflow.bench.relay";
     static final String ROUTING_KEY = "relay";
 
+    /** A relay run's message ids are {@code bench-<uuid>-<n>}: the run is their first 42 characters. */
+    private static final int RUN_ID_LENGTH = "bench-".length() + 36;
+
     private final Connection connection;
+    private final Map<String, Arrivals> arrivalsByRun = new ConcurrentHashMap<>();
 
     private BenchBroker(Connection connection) {
         this.connection = connection;
+    }
+
+    /** Deliveries of one run; written by the one consumer thread, read by the benchmark's. */
+    private static final class Arrivals {
+        private volatile int count;
+        private volatile long lastMicros;
+
+        void arrived() {
+            lastMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+            count++; // one writer: the channel's consumer thread
+        }
+    }
+
+    /**
+     * Waits until {@code expected} messages of the run have arrived (duplicates would count: the
+     * relay is at-least-once) and returns when the last came, in epoch microseconds.
+     */
+    long awaitArrivals(String label, String runId, int expected) {
+        Arrivals arrivals = arrivalsByRun.computeIfAbsent(runId, run -> new Arrivals());
+        await(label + " delivered").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> arrivals.count >= expected);
+        System.out.printf("  %-28s delivered %6d/%d%n", label, arrivals.count, expected);
+        return arrivals.lastMicros;
+    }
+
+    private void deliver(String messageId) {
+        if (messageId != null && messageId.startsWith("bench-") && messageId.length() > RUN_ID_LENGTH) {
+            arrivalsByRun.computeIfAbsent(messageId.substring(0, RUN_ID_LENGTH), run -> new Arrivals()).arrived();
+        }
     }
 
     static BenchBroker open(BenchSettings settings) throws Exception {
@@ -35,8 +77,10 @@ final class BenchBroker implements AutoCloseable {
         channel.queueDeclare(QUEUE, true, false, false, null);
         channel.queueBind(QUEUE, EXCHANGE, ROUTING_KEY);
         channel.queuePurge(QUEUE);
-        channel.basicConsume(QUEUE, true, (tag, delivery) -> { }, tag -> { });
-        return new BenchBroker(connection);
+        BenchBroker broker = new BenchBroker(connection);
+        channel.basicConsume(QUEUE, true, (tag, delivery) -> broker.deliver(delivery.getProperties().getMessageId()),
+                tag -> { });
+        return broker;
     }
 
     /** rabbitmqctl is the one tool every RabbitMQ install has (the management plugin may be off). */

@@ -2,6 +2,8 @@ package io.sagaflow.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Knobs of a benchmark run, all system properties under {@code sagaflow.bench.*}. The defaults are
@@ -21,6 +23,7 @@ record BenchSettings(
         int rabbitPort,
         String vhost,
         String serviceJvmOptions,
+        List<String> serviceArguments,
         String embeddedJvmOptions,
         int fixedRate,
         Duration fixedRateDuration,
@@ -64,6 +67,10 @@ record BenchSettings(
                 Integer.getInteger("sagaflow.bench.rabbit-port", 5672),
                 System.getProperty("sagaflow.bench.vhost", "sagaflow-bench"),
                 System.getProperty("sagaflow.bench.service-jvm-options", SERVICE_JVM_OPTIONS),
+                // Spring arguments for every service on PostgreSQL + RabbitMQ, comma-separated:
+                // e.g. --sagaflow.outbox.retention=PT0S to measure another configuration.
+                Arrays.stream(System.getProperty("sagaflow.bench.service-arguments", "").split(","))
+                        .map(String::trim).filter(argument -> !argument.isEmpty()).toList(),
                 System.getProperty("sagaflow.bench.embedded-jvm-options", EMBEDDED_JVM_OPTIONS),
                 Integer.getInteger("sagaflow.bench.fixed-rate", 50),
                 Duration.ofSeconds(Integer.getInteger("sagaflow.bench.fixed-rate-seconds", quick ? 8 : 15)),
@@ -82,7 +89,7 @@ record BenchSettings(
 
     /** Whether a phase runs: all of them unless {@code sagaflow.bench.only} names some (development). */
     boolean runs(String phase) {
-        return only.isBlank() || java.util.Arrays.asList(only.split(",")).contains(phase);
+        return only.isBlank() || Arrays.asList(only.split(",")).contains(phase);
     }
 
     String amqpUri() {

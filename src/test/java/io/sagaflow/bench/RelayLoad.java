@@ -17,35 +17,55 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Commits outbox rows through the service's own {@code Outbox.append} (so the after-commit wake-up
- * works as in production) and reads each row's created_at / sent_at: throughput from the first
- * write to the last confirm, and commit-to-confirm latency at a modest, paced rate.
+ * works as in production): the drain rate from the release of a backlog to its last delivery, and,
+ * from each row's created_at / sent_at, throughput from the first write to the last confirm and
+ * commit-to-confirm latency at a modest, paced rate. A relay that deletes rows on their confirm
+ * ({@code sagaflow.outbox.retention=0}) leaves no sent_at: then only the drain is measured.
  */
 final class RelayLoad {
 
     private final ServiceJvm service;
     private final BenchSettings settings;
+    private final BenchBroker broker;
     private final ObjectMapper json = new ObjectMapper();
+    private final boolean deleteOnConfirm;
 
-    RelayLoad(ServiceJvm service, BenchSettings settings) {
+    RelayLoad(ServiceJvm service, BenchSettings settings, BenchBroker broker) throws Exception {
         this.service = service;
         this.settings = settings;
+        this.broker = broker;
+        this.deleteOnConfirm = json.readTree(service.post("/api/bench/outbox/mode", "")).get("deleteOnConfirm")
+                .asBoolean();
+    }
+
+    /** Whether rows keep a sent_at, which the write+publish and latency measurements read. */
+    boolean keepsSentRows() {
+        return !deleteOnConfirm;
     }
 
     /**
      * A backlog of rows committed by 4 writers in transactions of {@code relayPerTransaction}, held
-     * until all are written and then released at once: rows / (last confirm − release) is the
+     * until all are written and then released at once: rows / (last delivery − release) is the
      * relay's own drain rate, not the writers' insert rate. The CPU window runs from the release to
-     * the poll that saw the last confirm (up to a second later, nearly idle).
+     * the poll that saw the last delivery, and then on over the delete of the rows the drain marked
+     * SENT, which every kept row costs once its retention ends (nothing is left to delete when the
+     * relay deletes on confirm). SENT rows of the runs before are deleted before the window opens.
      */
     RelayRun throughput(String label) throws Exception {
         String runId = "bench-" + UUID.randomUUID();
+        service.post("/api/bench/outbox/remove-sent", "");
         String answer = service.post("/api/bench/outbox",
                 load(runId, settings.relayMessages(), settings.relayPerTransaction(), 4, true));
         long releasedAtMicros = json.readTree(answer).get("releasedAtMicros").asLong();
         CpuBudget cpu = CpuBudget.start(service.pid()); // the drain has just begun
-        RelayRun drained = RelayRun.drained(label, awaitConfirmed(label, runId, settings.relayMessages()),
-                releasedAtMicros);
-        return drained.withCpu(cpu.microsEach(settings.relayMessages()));
+        long lastDeliveryMicros = broker.awaitArrivals(label, runId, settings.relayMessages());
+        Map<String, Double> drainOnly = cpu.microsEach(settings.relayMessages());
+        int removed = json.readTree(service.post("/api/bench/outbox/remove-sent", "")).get("deleted").asInt();
+        Map<String, Double> withRemoval = cpu.microsEach(settings.relayMessages());
+        System.out.printf("  %-28s machine CPU %.1f µs/msg (drain alone %.1f; %d SENT rows deleted after it)%n", label,
+                withRemoval.get(CpuBudget.MACHINE_BUSY), drainOnly.get(CpuBudget.MACHINE_BUSY), removed);
+        return RelayRun.drained(label, settings.relayMessages(), releasedAtMicros, lastDeliveryMicros)
+                .withCpu(withRemoval);
     }
 
     /**

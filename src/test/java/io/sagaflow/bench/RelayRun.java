@@ -18,15 +18,10 @@ record RelayRun(String label, int messages, double messagesPerSecond, double p50
         return new RelayRun(label, messages, messagesPerSecond, p50Ms, p95Ms, p99Ms, microsPerMessage);
     }
 
-    /** Throughput of a backlog released at one moment: rows / (last confirm − release). */
-    static RelayRun drained(String label, long[][] writtenAndConfirmed, long releasedAtMicros) {
-        long last = Long.MIN_VALUE;
-        for (long[] row : writtenAndConfirmed) {
-            last = Math.max(last, row[1]);
-        }
-        double seconds = Math.max(1, last - releasedAtMicros) / 1e6;
-        return new RelayRun(label, writtenAndConfirmed.length, writtenAndConfirmed.length / seconds,
-                Double.NaN, Double.NaN, Double.NaN);
+    /** Throughput of a backlog released at one moment: messages / (last delivery − release). */
+    static RelayRun drained(String label, int messages, long releasedAtMicros, long lastDeliveryMicros) {
+        double seconds = Math.max(1, lastDeliveryMicros - releasedAtMicros) / 1e6;
+        return new RelayRun(label, messages, messages / seconds, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** From [written, confirmed] pairs in microseconds. */

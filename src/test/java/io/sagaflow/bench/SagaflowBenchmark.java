@@ -36,7 +36,7 @@ class SagaflowBenchmark {
         try (BenchBroker broker = BenchBroker.open(settings);
              BenchDatabase.Autovacuum autovacuum = BenchDatabase.autovacuumAsInProduction(settings)) {
             if (settings.runs("sagas") || settings.runs("relay")) {
-                attempt(results, "outbox", () -> outboxOnPostgres(settings, results), results.outboxFixed,
+                attempt(results, "outbox", () -> outboxOnPostgres(settings, results, broker), results.outboxFixed,
                         results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
             }
             if (settings.runs("perftest")) {
@@ -91,14 +91,15 @@ class SagaflowBenchmark {
         }
     }
 
-    private static void outboxOnPostgres(BenchSettings settings, BenchResults results) throws Exception {
+    private static void outboxOnPostgres(BenchSettings settings, BenchResults results, BenchBroker broker)
+            throws Exception {
         phase("Sagaflow on PostgreSQL + RabbitMQ (outbox + inbox, after-commit wake-up)");
         try (ServiceJvm service = ServiceJvm.start(settings, "outbox-prod", prodArguments(settings, "prod,bench"))) {
             if (settings.runs("sagas")) {
                 outboxSagas(service, settings, results);
             }
             if (settings.runs("relay")) {
-                relay(service, settings, results);
+                relay(service, settings, results, broker);
             }
         }
     }
@@ -120,22 +121,30 @@ class SagaflowBenchmark {
         }
     }
 
-    private static void relay(ServiceJvm service, BenchSettings settings, BenchResults results) throws Exception {
-        RelayLoad relay = new RelayLoad(service, settings);
+    private static void relay(ServiceJvm service, BenchSettings settings, BenchResults results, BenchBroker broker)
+            throws Exception {
+        RelayLoad relay = new RelayLoad(service, settings, broker);
         // Run alone (without the saga phases before it in this JVM), the relay would be measured
         // while C2 still compiles the service: on 2 cores that took a core for about a minute and
         // put commit->confirm at 17-45 ms instead of 5-9 ms. Warm every path the runs below take.
         int warmUpRounds = settings.runs("sagas") ? 1 : 3;
         for (int round = 1; round <= warmUpRounds; round++) {
             relay.throughput("relay warm-up " + round);
-            relay.writeAndPublish("relay warm-up " + round + " (write+publish)");
-            relay.latency("relay warm-up " + round + " (" + settings.latencyRate() + "/s)");
+            if (relay.keepsSentRows()) {
+                relay.writeAndPublish("relay warm-up " + round + " (write+publish)");
+                relay.latency("relay warm-up " + round + " (" + settings.latencyRate() + "/s)");
+            }
+        }
+        if (!relay.keepsSentRows()) {
+            System.out.println("  the relay deletes rows on their confirm: no sent_at, so only the drain is measured");
         }
         for (int r = 1; r <= settings.repeats(); r++) {
             BenchDatabase.vacuum(settings);
             results.relayThroughput.add(relay.throughput("relay drain #" + r));
-            results.relayWriteAndPublish.add(relay.writeAndPublish("relay write+publish #" + r));
-            results.relayLatency.add(relay.latency("relay " + settings.latencyRate() + "/s #" + r));
+            if (relay.keepsSentRows()) {
+                results.relayWriteAndPublish.add(relay.writeAndPublish("relay write+publish #" + r));
+                results.relayLatency.add(relay.latency("relay " + settings.latencyRate() + "/s #" + r));
+            }
         }
     }
 
@@ -234,13 +243,15 @@ class SagaflowBenchmark {
     }
 
     private static List<String> prodArguments(BenchSettings settings, String profiles) {
-        return List.of("--spring.profiles.active=" + profiles,
+        List<String> arguments = new ArrayList<>(List.of("--spring.profiles.active=" + profiles,
                 "--spring.datasource.url=" + settings.jdbcUrl(),
                 "--spring.datasource.username=" + settings.jdbcUser(),
                 "--spring.datasource.password=" + settings.jdbcPassword(),
                 "--spring.rabbitmq.host=" + settings.rabbitHost(),
                 "--spring.rabbitmq.port=" + settings.rabbitPort(),
-                "--spring.rabbitmq.virtual-host=" + settings.vhost());
+                "--spring.rabbitmq.virtual-host=" + settings.vhost()));
+        arguments.addAll(settings.serviceArguments());
+        return arguments;
     }
 
     private static void phase(String title) {

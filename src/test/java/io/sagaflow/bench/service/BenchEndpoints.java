@@ -13,7 +13,9 @@ import java.util.concurrent.Future;
 
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxMessage;
+import io.sagaflow.outbox.OutboxProperties;
 import io.sagaflow.outbox.OutboxRelay;
+import io.sagaflow.outbox.OutboxRetention;
 import org.springframework.context.annotation.Profile;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -36,12 +38,32 @@ class BenchEndpoints {
     private final OutboxRelay relay;
     private final TransactionTemplate transactions;
     private final JdbcTemplate jdbc;
+    private final OutboxRetention retention;
+    private final OutboxProperties outboxProperties;
 
-    BenchEndpoints(Outbox outbox, OutboxRelay relay, TransactionTemplate transactions, JdbcTemplate jdbc) {
+    BenchEndpoints(Outbox outbox, OutboxRelay relay, TransactionTemplate transactions, JdbcTemplate jdbc,
+                   OutboxRetention retention, OutboxProperties outboxProperties) {
         this.outbox = outbox;
         this.relay = relay;
         this.transactions = transactions;
         this.jdbc = jdbc;
+        this.retention = retention;
+        this.outboxProperties = outboxProperties;
+    }
+
+    /** Whether the relay deletes rows on their confirm ({@code sagaflow.outbox.retention=0}): then no row has a sent_at. */
+    @PostMapping("/api/bench/outbox/mode")
+    Map<String, Object> outboxMode() {
+        return Map.of("deleteOnConfirm", outboxProperties.retention().isZero());
+    }
+
+    /**
+     * Deletes every SENT row now, as the scheduled retention does once they are old enough: part of
+     * what a relayed message costs when the relay marks rows SENT.
+     */
+    @PostMapping("/api/bench/outbox/remove-sent")
+    Map<String, Object> removeSentRows() {
+        return Map.of("deleted", retention.deleteSentBefore(Instant.now().plusSeconds(1)));
     }
 
     /** @param hold write every row not yet due, then release them all at once (a drain measurement) */
