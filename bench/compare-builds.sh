@@ -46,8 +46,9 @@ python3 - "$work" "$repeats" <<'PY'
 import json, math, statistics, sys
 work, repeats = sys.argv[1], int(sys.argv[2])
 groups = ["postgresql", "rabbitmq", "service", "load", "rest", "machine"]
-runs = {build: [json.load(open(f"{work}/{build}-{run}/benchmark.json"))["headline"] for run in range(1, repeats + 1)]
-        for build in ["baseline", "head"]}
+# The report writes figures it could not measure as the string "NaN".
+runs = {build: [{k: float(v) for k, v in json.load(open(f"{work}/{build}-{run}/benchmark.json"))["headline"].items()}
+                for run in range(1, repeats + 1)] for build in ["baseline", "head"]}
 
 def compare(title, prefix, unit_scale, rate_keys):
     if all(math.isnan(h.get(prefix + "machine", float("nan"))) for h in runs["baseline"]):
