@@ -19,11 +19,14 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.ApiSupport.Ledger;
 import io.sagaflow.ApiSupport.OrderRequest;
 import io.sagaflow.ApiSupport.Saga;
 import io.sagaflow.ApiSupport.StartedSaga;
 import io.sagaflow.ApiSupport.StockLevel;
+import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.Association;
@@ -84,6 +87,10 @@ class SagaSemanticsIntegrationTests {
     private ApiSupport api;
     @Autowired
     private JdbcTemplate jdbc;
+    @Autowired
+    private RuntimeService runtime;
+    @Autowired
+    private MeterRegistry meters;
 
     private String customerId;
     private String sku;
@@ -309,6 +316,40 @@ class SagaSemanticsIntegrationTests {
         api.assertProblem(api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"again\"}", sagaId), HttpStatus.CONFLICT);
         api.assertProblem(api.postJson("/api/sagas/{id}/abort", "{}", ApiSupport.fresh("no-such-saga")),
                 HttpStatus.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("a step an operator moved the saga past (Cockpit's modification): its reply is stale (acknowledged, not parked), its deadline only closes it")
+    void replyToAStepTheSagaWasMovedPast() {
+        StartedSaga started = api.startSaga(STANDARD, order("12.00", "DE", "payment.charge:delay=PT5S"));
+        String sagaId = started.sagaId();
+        StepRow charge = awaitSent(sagaId, CHARGE, "ACTION");
+        String lateReplyId = awaitReplyMessageId(charge.commandId(), "payment.charge");
+        double staleBefore = meters.find("sagaflow.replies.stale").counters().stream()
+                .mapToDouble(Counter::count).sum();
+
+        // What an operator does in Cockpit: cancel the waiting charge and go on with the shipment.
+        runtime.createProcessInstanceModification(sagaId).cancelAllForActivity(CHARGE)
+                .startBeforeActivity(SHIP).execute();
+        Saga saga = api.awaitFinished(sagaId);
+        assertThat(saga.status()).isEqualTo("COMPLETED");
+
+        clock.advance(Duration.ofSeconds(5));
+        await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> api.inboxRows("orchestrator", lateReplyId) == 1);
+        assertThat(api.parkedCopies(lateReplyId)).as("late reply parked").isZero();
+        assertThat(meters.find("sagaflow.replies.stale").counters().stream().mapToDouble(Counter::count).sum()
+                - staleBefore).as("replies handled as stale").isEqualTo(1);
+        assertThat(single(sagaId, CHARGE, "ACTION").status()).as("the answer is not recorded").isEqualTo("WAITING");
+        assertThat(api.saga(sagaId)).isEqualTo(saga);
+
+        // Its 30 s deadline passes too: the watcher closes the step and has nothing to signal.
+        clock.advance(Duration.ofSeconds(30));
+        await("the orphaned step closed by the deadline watcher").atMost(LATE_REPLY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> single(sagaId, CHARGE, "ACTION").status(), "TIMED_OUT"::equals);
+        assertThat(api.saga(sagaId).status()).isEqualTo("COMPLETED");
     }
 
     @Test

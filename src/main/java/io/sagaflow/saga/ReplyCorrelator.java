@@ -13,7 +13,9 @@ import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
-import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -31,17 +33,18 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
 
     private final SagaSteps steps;
     private final OutboxStepCommands commands;
-    private final RuntimeService runtime;
+    private final CommandExecutor engine;
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
     private final Clock clock;
 
-    ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime, ObjectMapper objectMapper,
-                    MeterRegistry meters, Clock clock) {
+    ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, ProcessEngine processEngine,
+                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock) {
         this.clock = clock;
         this.steps = steps;
         this.commands = commands;
-        this.runtime = runtime;
+        this.engine = ((ProcessEngineConfigurationImpl) processEngine.getProcessEngineConfiguration())
+                .getCommandExecutorTxRequired();
         this.objectMapper = objectMapper;
         this.meters = meters;
     }
@@ -56,17 +59,16 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         SagaSteps.SentCommand sent = steps.find(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
         StepCommand command = sent.command();
-        boolean stillWaiting = sent.status() == StepStatus.WAITING
-                && runtime.createExecutionQuery().executionId(command.executionId())
-                        .activityId(command.activityId()).count() == 1;
-        if (!stillWaiting || !steps.recordAnswer(commandId, statusOf(body), body.reason())) {
+        boolean signalled = sent.status() == StepStatus.WAITING
+                && engine.execute(new SignalWaitingStep(command.executionId(), command.activityId(),
+                        body.outcome().name(), body, () -> steps.recordAnswer(commandId, statusOf(body), body.reason())));
+        if (!signalled) {
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
                     command.command(), command.sagaId(), command.step(), sent.attempt(), sent.status());
             return;
         }
         recordLatency(sent, body);
-        runtime.signal(command.executionId(), body.outcome().name(), body, null);
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }

@@ -234,9 +234,8 @@ public class Sagas {
             }
             if (sent.status() == StepStatus.WAITING) {
                 waitingSteps.stop(sent, StepStatus.CANCELLED, rejection);
-            } else if (runtime.createExecutionQuery().executionId(command.executionId())
-                    .activityId(command.activityId()).count() == 1) {
-                waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident
+            } else {
+                waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident, if still there
             }
         }
     }

@@ -3,7 +3,11 @@ package io.sagaflow.saga;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
-import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -13,20 +17,25 @@ import org.springframework.transaction.annotation.Transactional;
  * The step's outcome is then unknown, so a forward step is rejected and compensated like a completed
  * step, first of all (the participant's barrier makes that safe whether the action ran, runs later
  * or never arrives). A compensation without a reply is sent again, up to
- * {@code sagaflow.saga.compensation-attempts}; then it becomes a retryable incident.
+ * {@code sagaflow.saga.compensation-attempts}; then it becomes a retryable incident. A step whose
+ * execution an operator moved on or cancelled (Cockpit's modification) only gets its final status.
  */
 @Component
 class WaitingSteps {
 
+    private static final Logger log = LoggerFactory.getLogger(WaitingSteps.class);
+
     private final SagaSteps steps;
     private final OutboxStepCommands commands;
-    private final RuntimeService runtime;
+    private final CommandExecutor engine;
     private final SagaProperties properties;
 
-    WaitingSteps(SagaSteps steps, OutboxStepCommands commands, RuntimeService runtime, SagaProperties properties) {
+    WaitingSteps(SagaSteps steps, OutboxStepCommands commands, ProcessEngine processEngine,
+                 SagaProperties properties) {
         this.steps = steps;
         this.commands = commands;
-        this.runtime = runtime;
+        this.engine = ((ProcessEngineConfigurationImpl) processEngine.getProcessEngineConfiguration())
+                .getCommandExecutorTxRequired();
         this.properties = properties;
     }
 
@@ -45,15 +54,21 @@ class WaitingSteps {
         return true;
     }
 
-    /** The execution waits in the step's activity; make it fail the way its kind of step fails. */
+    /**
+     * If the execution still waits in the step's activity, make it fail the way its kind of step fails.
+     *
+     * @return {@code false} if it no longer waits there (an operator moved the saga on)
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    void rejectWaitingExecution(StepCommand command, String reason) {
-        if (command.op() == Operation.ACTION) {
-            runtime.signal(command.executionId(), SagaStepBehavior.OUTCOME_UNKNOWN, ReplyBody.businessFailure(reason),
-                    null);
-        } else {
-            runtime.signal(command.executionId(), Outcome.TECHNICAL_FAILURE.name(),
-                    ReplyBody.technicalFailure(reason), null);
+    boolean rejectWaitingExecution(StepCommand command, String reason) {
+        boolean action = command.op() == Operation.ACTION;
+        boolean signalled = engine.execute(new SignalWaitingStep(command.executionId(), command.activityId(),
+                action ? SagaStepBehavior.OUTCOME_UNKNOWN : Outcome.TECHNICAL_FAILURE.name(),
+                action ? ReplyBody.businessFailure(reason) : ReplyBody.technicalFailure(reason), () -> true));
+        if (!signalled) {
+            log.info("Saga {} no longer waits in step {} for {}: nothing to signal ({})", command.sagaId(),
+                    command.step(), command.command(), reason);
         }
+        return signalled;
     }
 }
