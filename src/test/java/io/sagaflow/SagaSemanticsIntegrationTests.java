@@ -325,8 +325,7 @@ class SagaSemanticsIntegrationTests {
         String sagaId = started.sagaId();
         StepRow charge = awaitSent(sagaId, CHARGE, "ACTION");
         String lateReplyId = awaitReplyMessageId(charge.commandId(), "payment.charge");
-        double staleBefore = meters.find("sagaflow.replies.stale").counters().stream()
-                .mapToDouble(Counter::count).sum();
+        double staleBefore = staleReplies();
 
         // What an operator does in Cockpit: cancel the waiting charge and go on with the shipment.
         runtime.createProcessInstanceModification(sagaId).cancelAllForActivity(CHARGE)
@@ -339,8 +338,7 @@ class SagaSemanticsIntegrationTests {
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> api.inboxRows("orchestrator", lateReplyId) == 1);
         assertThat(api.parkedCopies(lateReplyId)).as("late reply parked").isZero();
-        assertThat(meters.find("sagaflow.replies.stale").counters().stream().mapToDouble(Counter::count).sum()
-                - staleBefore).as("replies handled as stale").isEqualTo(1);
+        assertThat(staleReplies() - staleBefore).as("replies handled as stale").isEqualTo(1);
         assertThat(single(sagaId, CHARGE, "ACTION").status()).as("the answer is not recorded").isEqualTo("WAITING");
         assertThat(api.saga(sagaId)).isEqualTo(saga);
 
@@ -503,6 +501,10 @@ class SagaSemanticsIntegrationTests {
     private StepRow single(String sagaId, String step, String op, int attempt) {
         return rows(sagaId, step, op).stream().filter(row -> row.attempt() == attempt).findFirst()
                 .orElseThrow(() -> new AssertionError("no attempt " + attempt + " of " + op + " " + step));
+    }
+
+    private double staleReplies() {
+        return meters.find("sagaflow.replies.stale").counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private long compensationRows(String sagaId) {

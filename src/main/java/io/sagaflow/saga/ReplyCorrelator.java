@@ -13,9 +13,6 @@ import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
-import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -33,18 +30,17 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
 
     private final SagaSteps steps;
     private final OutboxStepCommands commands;
-    private final CommandExecutor engine;
+    private final WaitingSteps waitingSteps;
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
     private final Clock clock;
 
-    ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, ProcessEngine processEngine,
+    ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, WaitingSteps waitingSteps,
                     ObjectMapper objectMapper, MeterRegistry meters, Clock clock) {
         this.clock = clock;
         this.steps = steps;
         this.commands = commands;
-        this.engine = ((ProcessEngineConfigurationImpl) processEngine.getProcessEngineConfiguration())
-                .getCommandExecutorTxRequired();
+        this.waitingSteps = waitingSteps;
         this.objectMapper = objectMapper;
         this.meters = meters;
     }
@@ -60,8 +56,8 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
         StepCommand command = sent.command();
         boolean signalled = sent.status() == StepStatus.WAITING
-                && engine.execute(new SignalWaitingStep(command.executionId(), command.activityId(),
-                        body.outcome().name(), body, () -> steps.recordAnswer(commandId, statusOf(body), body.reason())));
+                && waitingSteps.signal(command, body.outcome().name(), body,
+                        () -> steps.recordAnswer(commandId, statusOf(body), body.reason()));
         if (!signalled) {
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),

@@ -1,5 +1,7 @@
 package io.sagaflow.saga;
 
+import java.util.function.BooleanSupplier;
+
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
@@ -13,7 +15,8 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Ends a wait from outside, when no reply will decide it: a deadline passed or an operator aborted.
+ * Ends a step's wait: with its reply ({@link #signal}), or from outside, when no reply will decide
+ * it: a deadline passed or an operator aborted.
  * The step's outcome is then unknown, so a forward step is rejected and compensated like a completed
  * step, first of all (the participant's barrier makes that safe whether the action ran, runs later
  * or never arrives). A compensation without a reply is sent again, up to
@@ -55,6 +58,18 @@ class WaitingSteps {
     }
 
     /**
+     * Signals the step's execution if it still waits in the step's activity and {@code recordAnswer}
+     * accepts the answer, in one engine command ({@link SignalWaitingStep}).
+     *
+     * @return {@code false}, having signalled nothing, if it no longer waits there (an operator moved
+     *         the saga on) or the answer was refused
+     */
+    boolean signal(StepCommand command, String signalName, Object signalData, BooleanSupplier recordAnswer) {
+        return engine.execute(new SignalWaitingStep(command.executionId(), command.activityId(), signalName,
+                signalData, recordAnswer));
+    }
+
+    /**
      * If the execution still waits in the step's activity, make it fail the way its kind of step fails.
      *
      * @return {@code false} if it no longer waits there (an operator moved the saga on)
@@ -62,9 +77,8 @@ class WaitingSteps {
     @Transactional(propagation = Propagation.MANDATORY)
     boolean rejectWaitingExecution(StepCommand command, String reason) {
         boolean action = command.op() == Operation.ACTION;
-        boolean signalled = engine.execute(new SignalWaitingStep(command.executionId(), command.activityId(),
-                action ? SagaStepBehavior.OUTCOME_UNKNOWN : Outcome.TECHNICAL_FAILURE.name(),
-                action ? ReplyBody.businessFailure(reason) : ReplyBody.technicalFailure(reason), () -> true));
+        boolean signalled = signal(command, action ? SagaStepBehavior.OUTCOME_UNKNOWN : Outcome.TECHNICAL_FAILURE.name(),
+                action ? ReplyBody.businessFailure(reason) : ReplyBody.technicalFailure(reason), () -> true);
         if (!signalled) {
             log.info("Saga {} no longer waits in step {} for {}: nothing to signal ({})", command.sagaId(),
                     command.step(), command.command(), reason);
