@@ -35,6 +35,14 @@ import org.springframework.test.context.TestExecutionListeners;
             "management.tracing.sampling.probability=1.0",
             // Deadline tests start right after the shared context; the grace is tested by DeadlineWatcherTests.
             "sagaflow.saga.deadline-grace=PT0S",
+            // Admission must not refuse the tests' own bursts and races of starts, nor shed load for a
+            // moment after a test moves the clock (due outbox rows look late until the relay has them).
+            // AdmissionIntegrationTests fills the replies queue past max-reply-backlog; the other bounds
+            // are AdmissionTests' and the overload scenario's (docs/reliability.md).
+            "sagaflow.admission.max-reply-backlog=200",
+            "sagaflow.admission.max-reply-wait=PT10S",
+            "sagaflow.admission.max-outbox-lag=PT1M",
+            "sagaflow.admission.max-concurrent-starts=64",
         })
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).

@@ -91,6 +91,9 @@ class SagaSemanticsIntegrationTests {
     private RuntimeService runtime;
     @Autowired
     private MeterRegistry meters;
+    @Autowired
+    @org.springframework.beans.factory.annotation.Qualifier("replyListener")
+    private org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer replyListener;
 
     private String customerId;
     private String sku;
@@ -168,6 +171,53 @@ class SagaSemanticsIntegrationTests {
         assertThat(ledger.refunded()).isEqualByComparingTo(ledger.charged());
         assertThat(api.stock(sku)).isEqualTo(before);
         assertThat(api.shipments(started.businessKey())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a reply already waiting in the orchestrator's queue when the step's deadline passes is the answer: a deadline judges the participant, never the orchestrator's backlog")
+    void replyWaitingInTheQueueBeatsItsDeadline() {
+        String sagaId;
+        StepRow reserve;
+        replyListener.stop(); // the orchestrator falls behind: replies wait in its queue
+        try {
+            sagaId = api.startSaga(FAST, order("31.00", "DE")).sagaId();
+            reserve = awaitSent(sagaId, RESERVE, "ACTION");
+            String replyId = awaitReplyMessageId(reserve.commandId(), "inventory.reserve");
+            await("the participant's reply published to the orchestrator's queue").atMost(LATE_REPLY_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> "SENT".equals(outboxStatus(replyId)));
+            clock.advance(Duration.ofSeconds(4)); // past the reserve step's 3 s deadline
+            await("the deadline watcher acted on the step, and what it wrote is published").atMost(LATE_REPLY_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !"WAITING".equals(single(sagaId, RESERVE, "ACTION").status())
+                            && pendingOutboxRows(sagaId) == 0);
+        } finally {
+            replyListener.start();
+        }
+        Saga saga = api.awaitFinished(sagaId);
+
+        assertThat(saga.status()).isEqualTo("COMPLETED");
+        assertThat(single(sagaId, RESERVE, "ACTION").status()).isEqualTo("SUCCEEDED");
+        assertThat(compensationRows(sagaId)).as("compensation commands").isZero();
+        assertThat(deadlinePassedStatus(reserve.commandId())).as("the deadline passed and was judged").isEqualTo("SENT");
+        assertThat(api.shipments(saga.businessKey())).extracting(ApiSupport.Shipment::status)
+                .containsExactly("SCHEDULED");
+    }
+
+    private String outboxStatus(String messageId) {
+        return jdbc.queryForList("SELECT status FROM sagaflow.outbox_message WHERE message_id = ?", String.class,
+                messageId).stream().findFirst().orElse(null);
+    }
+
+    private long pendingOutboxRows(String sagaId) {
+        Long count = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.outbox_message WHERE ordering_key = ? AND "
+                + "status = 'PENDING'", Long.class, sagaId);
+        return count == null ? 0 : count;
+    }
+
+    private String deadlinePassedStatus(String commandId) {
+        return jdbc.queryForList("SELECT status FROM sagaflow.outbox_message WHERE correlation_id = ? AND message_type = ?",
+                String.class, commandId, io.sagaflow.contract.Topology.DEADLINE_PASSED_TYPE).stream().findFirst()
+                .orElse(null);
     }
 
     @Test

@@ -17,6 +17,12 @@ public final class Topology {
     public static final String ORCHESTRATOR_REPLIES_QUEUE = "sagaflow.orchestrator.replies";
 
     /**
+     * Type of the message the orchestrator sends itself through its replies queue when a step's
+     * deadline passes: it is judged only after every reply queued before it (no participant sends it).
+     */
+    public static final String DEADLINE_PASSED_TYPE = "sagaflow.deadline-passed";
+
+    /**
      * Topic exchange of events: saga-end events ({@code <processKey>.<status>}, e.g.
      * {@code order-fulfillment.completed}) and business events such as the shop's {@code shop.order-placed}.
      */

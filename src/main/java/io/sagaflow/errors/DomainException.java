@@ -8,7 +8,8 @@ import java.util.Map;
  * extra facts a client may act on (e.g. the {@code sagaId} a conflict is about).
  */
 public abstract sealed class DomainException extends RuntimeException
-        permits NotFoundException, ConflictException, InvalidInputException, UnavailableException {
+        permits NotFoundException, ConflictException, InvalidInputException, UnavailableException,
+        OverloadedException {
 
     private final String field;
     private final Map<String, Object> properties;

@@ -1,6 +1,8 @@
 package io.sagaflow.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.aopalliance.aop.Advice;
+import org.aopalliance.intercept.MethodInterceptor;
 import io.sagaflow.tracing.SagaTracing;
 import org.springframework.amqp.rabbit.config.RetryInterceptorBuilder;
 import org.springframework.amqp.rabbit.config.SimpleRabbitListenerContainerFactory;
@@ -45,6 +47,15 @@ public class ListenerContainers {
      */
     public SimpleMessageListenerContainer create(String consumer, String queue, TransactionalConsumer.Handler handler,
                                                  MessageRecoverer recoverer) {
+        return create(consumer, queue, handler, recoverer, null);
+    }
+
+    /**
+     * A container whose every delivery first passes {@code around} (outside the retries), e.g. to
+     * wait before a message is processed at all.
+     */
+    public SimpleMessageListenerContainer create(String consumer, String queue, TransactionalConsumer.Handler handler,
+                                                 MessageRecoverer recoverer, MethodInterceptor around) {
         SimpleMessageListenerContainer container = factory.createListenerContainer();
         // Consumer threads are named after the consumer ("inventory-1"), in thread dumps, profiles
         // and the listener metrics; without it, containers that are not beans (the participants')
@@ -54,11 +65,12 @@ public class ListenerContainers {
         container.setMessageListener(new TransactionalConsumer(consumer, handler, transactions, inbox, parked, meters,
                 properties.maxPayloadBytes(), tracing));
         MessagingProperties.Retry retry = properties.retry();
-        container.setAdviceChain(RetryInterceptorBuilder.stateless()
+        Advice retries = RetryInterceptorBuilder.stateless()
                 .maxAttempts(retry.maxAttempts())
                 .backOffOptions(retry.initialInterval().toMillis(), retry.multiplier(), retry.maxInterval().toMillis())
                 .recoverer(recoverer)
-                .build());
+                .build();
+        container.setAdviceChain(around == null ? new Advice[] {retries} : new Advice[] {around, retries});
         return container;
     }
 

@@ -80,6 +80,28 @@ public class OutboxAdmin {
         }
     }
 
+    /** Whether the message still waits in the outbox: written, not yet confirmed by the broker. */
+    public boolean isPending(String messageId) {
+        Integer count = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.outbox_message WHERE message_id = ? AND status = 'PENDING'",
+                Integer.class, messageId);
+        return count != null && count > 0;
+    }
+
+    /**
+     * How far behind the relay is: the time since the longest-due PENDING row became due (zero if
+     * none is due). A row waiting in its retry backoff is not due yet, so it does not count.
+     */
+    public Duration relayLag() {
+        Timestamp oldestDue = jdbc.queryForObject(
+                "SELECT MIN(next_attempt_at) FROM sagaflow.outbox_message WHERE status = 'PENDING'", Timestamp.class);
+        if (oldestDue == null) {
+            return Duration.ZERO;
+        }
+        Duration lag = Duration.between(oldestDue.toInstant(), clock.instant());
+        return lag.isNegative() ? Duration.ZERO : lag;
+    }
+
     public boolean exists(String messageId) {
         Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.outbox_message WHERE message_id = ?",
                 Integer.class, messageId);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.outbox.OutboxAdmin;
 import io.sagaflow.tracing.SagaTracing;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -23,9 +24,16 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Stops steps whose reply did not arrive within their deadline. Runs on every instance: each
- * overdue command is claimed with {@code FOR UPDATE SKIP LOCKED} in its own transaction, so two
- * instances never stop the same step and one broken saga cannot hold up the others.
+ * Finds steps whose reply did not arrive within their deadline and sends them to judgment. Runs on
+ * every instance: each overdue command is claimed with {@code FOR UPDATE SKIP LOCKED} in its own
+ * transaction, so two instances never claim the same step and one broken saga cannot hold up the others.
+ *
+ * <p>A deadline judges the participant, never the orchestrator's own lag. So a claimed step is not
+ * stopped here: it becomes OVERDUE and a deadline-passed message joins the orchestrator's replies
+ * queue ({@link OutboxStepCommands#sendDeadlinePassed}), where it is read after every reply that
+ * was queued before it ({@link ReplyCorrelator}); only if no reply came first does the step time out.
+ * A command that has not even left the outbox (the relay is behind, the broker away) cannot have
+ * been answered: its deadline starts again from now.
  *
  * <p>It holds off while this instance cannot reach the broker, and for
  * {@code sagaflow.saga.deadline-grace} after start-up (from the moment the application is ready), after the broker connection comes back and
@@ -41,7 +49,8 @@ class DeadlineWatcher {
     private static final Logger log = LoggerFactory.getLogger(DeadlineWatcher.class);
 
     private final SagaSteps steps;
-    private final WaitingSteps waitingSteps;
+    private final OutboxStepCommands commands;
+    private final OutboxAdmin outbox;
     private final TransactionTemplate transactions;
     private final MeterRegistry meters;
     private final SagaTracing tracing;
@@ -51,7 +60,7 @@ class DeadlineWatcher {
     private volatile Instant holdUntil;
     private volatile boolean brokerUnreachable;
 
-    DeadlineWatcher(SagaSteps steps, WaitingSteps waitingSteps, TransactionTemplate transactions,
+    DeadlineWatcher(SagaSteps steps, OutboxStepCommands commands, OutboxAdmin outbox, TransactionTemplate transactions,
                     MeterRegistry meters, SagaTracing tracing, SagaRegistry registry, Clock clock,
                     SagaProperties properties, ObjectProvider<ConnectionFactory> broker) {
         this.clock = clock;
@@ -74,7 +83,8 @@ class DeadlineWatcher {
         this.tracing = tracing;
         this.registry = registry;
         this.steps = steps;
-        this.waitingSteps = waitingSteps;
+        this.commands = commands;
+        this.outbox = outbox;
         this.transactions = transactions;
         this.meters = meters;
     }
@@ -85,7 +95,7 @@ class DeadlineWatcher {
             return;
         }
         while (stopOneOverdueStep()) {
-            meters.counter("sagaflow.steps.timed-out").increment();
+            // one claimed step each round: judged, or its deadline restarted
         }
     }
 
@@ -122,8 +132,7 @@ class DeadlineWatcher {
                     tracing.inSpan("saga step deadline " + command.step(), Map.of("saga.id", command.sagaId(),
                             "saga.step", command.step(), "saga.command", command.command()),
                             registry.traceparentOf(command.sagaId()), () -> {
-                                waitingSteps.stop(sent, StepStatus.TIMED_OUT, "no reply to " + command.command()
-                                        + " within its deadline of " + command.deadline());
+                                sendToJudgment(sent);
                                 return null;
                             });
                 });
@@ -134,9 +143,27 @@ class DeadlineWatcher {
             holdOff();
             return false;
         }
-        overdue.stream().map(SagaSteps.SentCommand::command).forEach(command -> log.warn(
-                "Saga {} step {} ({}) timed out after {}", command.sagaId(), command.step(), command.command(),
-                command.deadline()));
         return overdue != null && !overdue.isEmpty();
+    }
+
+    private void sendToJudgment(SagaSteps.SentCommand sent) {
+        StepCommand command = sent.command();
+        if (outbox.isPending(sent.commandId())) {
+            steps.postponeDeadline(sent.commandId(), clock.instant().plus(command.deadline()));
+            meters.counter("sagaflow.steps.deadline-restarted").increment();
+            log.info("Saga {} step {}: {} has not left the outbox within its deadline of {}; the deadline starts again",
+                    command.sagaId(), command.step(), command.command(), command.deadline());
+            return;
+        }
+        steps.markOverdue(sent.commandId());
+        commands.sendDeadlinePassed(sent, timedOutReason(command));
+        meters.counter("sagaflow.steps.overdue").increment();
+        log.info("Saga {} step {} ({}) is past its deadline of {}: judged after the replies queued before now",
+                command.sagaId(), command.step(), command.command(), command.deadline());
+    }
+
+    /** Why a step timed out, as its record, the incident or the saga-end event says. */
+    static String timedOutReason(StepCommand command) {
+        return "no reply to " + command.command() + " within its deadline of " + command.deadline();
     }
 }

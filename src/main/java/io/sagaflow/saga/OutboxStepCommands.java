@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.contract.Topology;
@@ -31,9 +33,11 @@ class OutboxStepCommands implements StepCommands {
     private final SagaProperties properties;
     private final Clock clock;
     private final RuntimeService runtime;
+    private final ObjectMapper objectMapper;
 
     OutboxStepCommands(Outbox outbox, SagaSteps steps, SagaProperties properties, Clock clock,
-                       RuntimeService runtime) {
+                       RuntimeService runtime, ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
         this.outbox = outbox;
         this.steps = steps;
         this.properties = properties;
@@ -60,6 +64,14 @@ class OutboxStepCommands implements StepCommands {
             publish(sent);
         }
         return sent.commandId();
+    }
+
+    @Override
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean cancelWaiting(String executionId, String activityId, String reason) {
+        return steps.findOpen(executionId, activityId)
+                .filter(open -> steps.recordAnswer(open.commandId(), StepStatus.CANCELLED, reason))
+                .isPresent();
     }
 
     /** Sends every queued compensation of the saga whose turn has come. */
@@ -93,7 +105,27 @@ class OutboxStepCommands implements StepCommands {
                 steps.nextAttempt(command.sagaId(), command.activityId(), command.op()), status, null, deadlineAt);
     }
 
-    private void publish(SagaSteps.SentCommand sent) {
+    /**
+     * Sends the orchestrator, through its own replies queue, the news that a command's deadline
+     * passed. The queue is first in, first out: every reply that was queued before it is read first,
+     * so the deadline judges the participant and never a reply already waiting for the orchestrator.
+     * Ordered after the saga's earlier messages (the command itself among them).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void sendDeadlinePassed(SagaSteps.SentCommand overdue, String reason) {
+        StepCommand command = overdue.command();
+        String body;
+        try {
+            body = objectMapper.writeValueAsString(Map.of("reason", reason));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a text is always JSON", e);
+        }
+        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), command.sagaId(), Topology.REPLIES_EXCHANGE,
+                Topology.ORCHESTRATOR_REPLY_KEY, Topology.DEADLINE_PASSED_TYPE, overdue.commandId(), null,
+                sagaHeaders(overdue), body));
+    }
+
+    private Map<String, String> sagaHeaders(SagaSteps.SentCommand sent) {
         StepCommand command = sent.command();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(SagaHeaders.SAGA_ID, command.sagaId());
@@ -102,6 +134,12 @@ class OutboxStepCommands implements StepCommands {
         headers.put(SagaHeaders.STEP, command.step());
         headers.put(SagaHeaders.OP, command.op().name());
         headers.put(SagaHeaders.ATTEMPT, Integer.toString(sent.attempt()));
+        return headers;
+    }
+
+    private void publish(SagaSteps.SentCommand sent) {
+        StepCommand command = sent.command();
+        Map<String, String> headers = sagaHeaders(sent);
         for (SagaProperties.CommandContextVariable context : properties.commandContext()) {
             // The engine's command context is reused: this sees the variables of this transaction too.
             Object value = runtime.getVariable(command.sagaId(), context.variable());

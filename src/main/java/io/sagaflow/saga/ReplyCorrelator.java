@@ -7,9 +7,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.sagaflow.admission.Admission;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
@@ -34,10 +36,12 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final Admission admission;
 
     ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, WaitingSteps waitingSteps,
-                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock) {
+                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock, Admission admission) {
         this.clock = clock;
+        this.admission = admission;
         this.steps = steps;
         this.commands = commands;
         this.waitingSteps = waitingSteps;
@@ -47,15 +51,21 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
 
     @Override
     public void handle(InboundMessage reply) {
+        admission.replyConsumed();
         String commandId = reply.correlationId();
         if (commandId == null || commandId.isBlank()) {
             throw new PoisonMessageException("reply without correlation_id");
         }
-        ReplyBody body = parse(reply);
         SagaSteps.SentCommand sent = steps.find(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
+        if (Topology.DEADLINE_PASSED_TYPE.equals(reply.type())) {
+            judgeDeadline(sent);
+            return;
+        }
+        ReplyBody body = parse(reply);
         StepCommand command = sent.command();
-        boolean signalled = sent.status() == StepStatus.WAITING
+        boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE;
+        boolean signalled = awaited
                 && waitingSteps.signal(command, body.outcome().name(), body,
                         () -> steps.recordAnswer(commandId, statusOf(body), body.reason()));
         if (!signalled) {
@@ -67,6 +77,26 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         recordLatency(sent, body);
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
+        }
+    }
+
+    /**
+     * The deadline-passed message of an OVERDUE step comes out of the queue: no reply was queued
+     * before it, so the participant did not answer within the deadline and the step times out. A step
+     * answered meanwhile (its reply was queued first) or cancelled keeps its answer.
+     */
+    private void judgeDeadline(SagaSteps.SentCommand sent) {
+        StepCommand command = sent.command();
+        if (sent.status() != StepStatus.OVERDUE) {
+            meters.counter("sagaflow.deadlines.answered-first").increment();
+            log.info("Saga {} step {} ({}) was answered before its deadline was judged: {}", command.sagaId(),
+                    command.step(), command.command(), sent.status());
+            return;
+        }
+        if (waitingSteps.stop(sent, StepStatus.TIMED_OUT, DeadlineWatcher.timedOutReason(command))) {
+            meters.counter("sagaflow.steps.timed-out").increment();
+            log.warn("Saga {} step {} ({}) timed out after {}", command.sagaId(), command.step(), command.command(),
+                    command.deadline());
         }
     }
 

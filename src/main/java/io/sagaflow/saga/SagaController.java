@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.security.Callers;
+import io.sagaflow.start.SagaStartEndpoint;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.start.StartedSaga;
 import io.sagaflow.web.IdempotentRequests;
@@ -48,9 +49,11 @@ class SagaController {
 
     /**
      * 202 for a new saga; 200 with the existing saga if one with the same business key and the same
-     * input exists; 409 naming it if its input differs.
+     * input exists; 409 naming it if its input differs; 503 with {@code Retry-After} while the service
+     * sheds load.
      */
     @PostMapping("/{processKey}")
+    @SagaStartEndpoint
     ResponseEntity<StartedSaga> start(@PathVariable String processKey,
                                       @RequestHeader(name = IdempotentRequests.HEADER, required = false)
                                       String idempotencyKey,

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
+import io.sagaflow.admission.Admission;
 import io.sagaflow.tracing.SagaTracing;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -44,9 +45,14 @@ public class SagaMessages {
     /**
      * The dashboard's counts, each with up to {@value #AFFECTED} affected saga ids to link to.
      */
+    /**
+     * @param sheddingLoad whether this instance refuses new sagas because the service is behind
+     * @param sheddingReason why, while it does
+     */
     public record Overview(long pendingOutboxRows, Long oldestPendingSeconds, long failedOutboxRows,
                            List<String> sagasWithFailedRows, long parkedMessages, List<String> sagasWithParkedMessages,
-                           long halfMessagesParked, long stepsPastDeadline, List<String> sagasPastDeadline) {
+                           long halfMessagesParked, long stepsPastDeadline, List<String> sagasPastDeadline,
+                           boolean sheddingLoad, String sheddingReason) {
     }
 
     static final int AFFECTED = 20;
@@ -57,10 +63,12 @@ public class SagaMessages {
 
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final Admission admission;
 
-    SagaMessages(JdbcTemplate jdbc, Clock clock) {
+    SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.admission = admission;
     }
 
     @Transactional(readOnly = true)
@@ -114,11 +122,14 @@ public class SagaMessages {
                 .distinct().limit(AFFECTED).toList();
         long halfParked = count("SELECT COUNT(*) FROM sagaflow.tx_message WHERE state = 'PARKED'");
         long pastDeadline = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.saga_step "
-                + "WHERE status = 'WAITING' AND deadline_at < ?", Long.class, now);
+                + "WHERE status IN ('WAITING', 'OVERDUE') AND deadline_at < ?", Long.class, now);
         List<String> pastDeadlineSagas = jdbc.queryForList("SELECT DISTINCT saga_id FROM sagaflow.saga_step "
-                + "WHERE status = 'WAITING' AND deadline_at < ? ORDER BY saga_id LIMIT ?", String.class, now, AFFECTED);
+                + "WHERE status IN ('WAITING', 'OVERDUE') AND deadline_at < ? ORDER BY saga_id LIMIT ?", String.class, now,
+                AFFECTED);
+        Admission.State admitting = admission.state();
         return new Overview(pending, oldest == null ? null : Math.max(0, (now.getTime() - oldest.getTime()) / 1000),
-                failed, failedSagas, parked, parkedSagas, halfParked, pastDeadline, pastDeadlineSagas);
+                failed, failedSagas, parked, parkedSagas, halfParked, pastDeadline, pastDeadlineSagas,
+                admitting.shedding(), admitting.reason());
     }
 
     private long count(String sql) {

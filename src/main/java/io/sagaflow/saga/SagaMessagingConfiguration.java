@@ -1,5 +1,6 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.admission.Admission;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ListenerContainers;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
@@ -35,8 +36,14 @@ class SagaMessagingConfiguration {
 
     @Bean
     @ConditionalOnOrchestratorRole
-    SimpleMessageListenerContainer replyListener(ListenerContainers containers, ReplyCorrelator correlator) {
-        return containers.create(CONSUMER, Topology.ORCHESTRATOR_REPLIES_QUEUE, correlator,
-                containers.parkingRecoverer(CONSUMER));
+    SimpleMessageListenerContainer replyListener(ListenerContainers containers, ReplyCorrelator correlator,
+                                                 SagaProperties properties, Admission admission) {
+        SimpleMessageListenerContainer listener = containers.create(CONSUMER, Topology.ORCHESTRATOR_REPLIES_QUEUE,
+                correlator, containers.parkingRecoverer(CONSUMER));
+        // Few replies per consumer taken ahead: the rest wait in the queue, where admission counts
+        // them (a prefetched reply is invisible to a queue's message count).
+        listener.setPrefetchCount(properties.replyPrefetch());
+        admission.watchReplyConsumers(listener::getActiveConsumerCount);
+        return listener;
     }
 }

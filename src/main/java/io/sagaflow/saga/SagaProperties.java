@@ -28,6 +28,8 @@ import org.springframework.validation.annotation.Validated;
  *     broker connection comes back and after a database error (and while the broker is unreachable):
  *     commands held back and replies queued during the outage get through before their steps'
  *     deadlines are judged, instead of racing them
+ * @param replyPrefetch replies each consumer of the replies queue takes ahead; the rest wait in the
+ *     queue, where admission sees them ({@code sagaflow.admission.max-reply-wait})
  */
 @Validated
 @ConfigurationProperties("sagaflow.saga")
@@ -38,7 +40,8 @@ record SagaProperties(
         @DefaultValue("5") @Min(1) int compensationAttempts,
         @DefaultValue @Valid List<CommandContextVariable> commandContext,
         @DefaultValue @Valid List<StartOnEvent> startOnEvents,
-        @DefaultValue("PT20S") @NotNull Duration deadlineGrace) {
+        @DefaultValue("PT20S") @NotNull Duration deadlineGrace,
+        @DefaultValue("5") @Min(1) int replyPrefetch) {
 
     /**
      * A saga variable every command of the saga carries (e.g. a demo's failure simulation). The

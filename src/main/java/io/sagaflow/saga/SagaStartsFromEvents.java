@@ -8,6 +8,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.admission.Admission;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ListenerContainers;
@@ -56,10 +57,12 @@ class SagaStartsFromEvents {
 
     @Bean
     Listeners sagaStartListeners(SagaProperties properties, ListenerContainers containers, Sagas sagas,
-                                 ObjectMapper objectMapper) {
+                                 ObjectMapper objectMapper, Admission admission) {
+        // While the service sheds load, an event waits in its queue (unacknowledged, no more than the
+        // prefetch taken) instead of starting a saga the service cannot finish in time.
         List<SimpleMessageListenerContainer> listeners = properties.startOnEvents().stream()
                 .map(start -> containers.create(start.consumer(), start.queue(), new Starter(start, sagas, objectMapper),
-                        containers.parkingRecoverer(start.consumer())))
+                        containers.parkingRecoverer(start.consumer()), admission.startAdvice()))
                 .toList();
         return new Listeners(listeners);
     }

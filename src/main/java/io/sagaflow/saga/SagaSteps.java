@@ -94,7 +94,7 @@ class SagaSteps {
     }
 
     /**
-     * Records the final state of a waiting command (a reply, a deadline, an abort).
+     * Records the final state of a waiting or overdue command (a reply, a deadline, an abort).
      *
      * @return {@code false} if the command was no longer waiting (a stale or repeated reply)
      */
@@ -107,8 +107,30 @@ class SagaSteps {
                                       FROM sagaflow.saga_step s
                                       WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
                                                          WHERE command_id = ?))
-                WHERE command_id = ? AND status = 'WAITING'
+                WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE')
                 """, status.name(), truncate(reason), Timestamp.from(clock.instant()), commandId, commandId) == 1;
+    }
+
+    /** A claimed overdue command whose deadline-passed message is on its way through the replies queue. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    boolean markOverdue(String commandId) {
+        return jdbc.update("UPDATE sagaflow.saga_step SET status = 'OVERDUE' WHERE command_id = ? AND status = 'WAITING'",
+                commandId) == 1;
+    }
+
+    /** A claimed overdue command that has not left the outbox yet: its deadline counts from now. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void postponeDeadline(String commandId, Instant deadlineAt) {
+        jdbc.update("UPDATE sagaflow.saga_step SET deadline_at = ? WHERE command_id = ? AND status = 'WAITING'",
+                Timestamp.from(deadlineAt), commandId);
+    }
+
+    /** The command an execution waits for in an activity (WAITING or OVERDUE), if any. */
+    Optional<SentCommand> findOpen(String executionId, String activityId) {
+        return jdbc.query("""
+                SELECT * FROM sagaflow.saga_step
+                WHERE execution_id = ? AND activity_id = ? AND status IN ('WAITING', 'OVERDUE')
+                """, ROW, executionId, activityId).stream().findFirst();
     }
 
     /** Answered commands of a saga in the order they were answered. */
@@ -124,7 +146,7 @@ class SagaSteps {
     List<SentCommand> open(String sagaId) {
         return jdbc.query("""
                 SELECT * FROM sagaflow.saga_step
-                WHERE saga_id = ? AND status IN ('WAITING', 'QUEUED', 'FAILED')
+                WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED')
                 ORDER BY sent_at
                 """, ROW, sagaId);
     }

@@ -232,7 +232,7 @@ public class Sagas {
             if (command.op() != Operation.ACTION || !stoppedExecutions.add(command.executionId())) {
                 continue;
             }
-            if (sent.status() == StepStatus.WAITING) {
+            if (sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE) {
                 waitingSteps.stop(sent, StepStatus.CANCELLED, rejection);
             } else {
                 waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident, if still there

@@ -5,14 +5,17 @@ package io.sagaflow.saga;
  * <pre>
  * QUEUED  -> WAITING                  a compensation whose turn has come (reverse order)
  * WAITING -> SUCCEEDED | REJECTED | FAILED   the participant's reply
- * WAITING -> TIMED_OUT                no reply within the step's deadline
- * WAITING -> CANCELLED                operator abort
+ * WAITING -> OVERDUE                  its deadline passed: a deadline-passed message joins the replies queue
+ * OVERDUE -> SUCCEEDED | REJECTED | FAILED    a reply queued before that message is still the answer
+ * OVERDUE -> TIMED_OUT                the deadline-passed message came first: no reply within the deadline
+ * WAITING | OVERDUE -> CANCELLED      operator abort
  * </pre>
- * Every state but QUEUED and WAITING is final; replies to a command in a final state are stale.
+ * Every state but QUEUED, WAITING and OVERDUE is final; replies to a command in a final state are stale.
  */
 enum StepStatus {
     QUEUED,
     WAITING,
+    OVERDUE,
     SUCCEEDED,
     REJECTED,
     FAILED,

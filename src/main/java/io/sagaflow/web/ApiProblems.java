@@ -8,6 +8,7 @@ import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.errors.NotFoundException;
+import io.sagaflow.errors.OverloadedException;
 import io.sagaflow.errors.TooLargeException;
 import io.sagaflow.errors.UnavailableException;
 import org.springframework.http.HttpHeaders;
@@ -48,7 +49,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
         if (e instanceof InvalidInputException) {
             return HttpStatus.BAD_REQUEST;
         }
-        if (e instanceof UnavailableException) {
+        if (e instanceof UnavailableException || e instanceof OverloadedException) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
         throw new IllegalStateException("no HTTP status for " + e.getClass().getName(), e);
@@ -56,7 +57,14 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(DomainException.class)
     ResponseEntity<ProblemDetail> handleDomainException(DomainException e) {
-        return problem(statusOf(e), e.field(), e.getMessage(), e.properties());
+        ResponseEntity<ProblemDetail> problem = problem(statusOf(e), e.field(), e.getMessage(), e.properties());
+        if (e instanceof OverloadedException overloaded) {
+            // RFC 9110: delay-seconds, so a client (or a proxy) knows when to come back.
+            return ResponseEntity.status(problem.getStatusCode())
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(overloaded.retryAfter().toSeconds()))
+                    .body(problem.getBody());
+        }
+        return problem;
     }
 
     @ExceptionHandler(ApiException.class)

@@ -52,7 +52,7 @@ function time(instant) {
 
 const STATUS_CLASS = {
   FAILED: "danger", REJECTED: "warning", TIMED_OUT: "warning", CANCELLED: "warning",
-  PENDING: "info", WAITING: "info", QUEUED: "info",
+  PENDING: "info", WAITING: "info", QUEUED: "info", OVERDUE: "warning",
 };
 
 function status(value) {
@@ -187,7 +187,9 @@ async function renderDashboard(node, { api }) {
       row("Parked messages", overview.parkedMessages, overview.sagasWithParkedMessages, overview.parkedMessages > 0),
       row("Half messages PARKED", overview.halfMessagesParked, null, overview.halfMessagesParked > 0),
       row("Steps past their deadline", overview.stepsPastDeadline, overview.sagasPastDeadline,
-        overview.stepsPastDeadline > 0)))));
+        overview.stepsPastDeadline > 0),
+      row("New sagas", overview.sheddingLoad ? `shedding load: ${overview.sheddingReason}` : "admitted", null,
+        overview.sheddingLoad)))));
 }
 
 export default [

@@ -19,6 +19,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
@@ -34,9 +35,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -81,7 +86,16 @@ final class FaultHarness {
     private final List<ServiceProcess> services;
     private final String prefix;
     private final String sku;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * HTTP/1.1 as the service speaks it (the JDK client would offer every new connection an h2c
+     * upgrade), and threads enough that thousands of open-loop requests are not held up in the client.
+     */
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(16, runnable -> {
+                Thread thread = new Thread(runnable, "fault-harness-http");
+                thread.setDaemon(true);
+                return thread;
+            })).build();
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>(); // sagaId -> customerId
     /** The client's own record of what it asked for, by customer id: the oracle's source of truth. */
@@ -171,17 +185,40 @@ final class FaultHarness {
         }
     }
 
+    /** Three in five orders complete, one is declined by payment, one refused by shipping. */
     static List<Order> orders(int from, int count) {
         List<Order> orders = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
-            int quantity = 1 + i % 3;
-            orders.add(switch (i % 5) {
-                case 3 -> new Order(i, Kind.DECLINE, quantity, new BigDecimal("20000.00"), "DE");
-                case 4 -> new Order(i, Kind.REFUSE, quantity, new BigDecimal("40.00").add(BigDecimal.valueOf(i % 7)), "XX");
-                default -> new Order(i, Kind.COMPLETE, quantity, new BigDecimal("50.00").add(BigDecimal.valueOf(i % 11)), "DE");
-            });
+            orders.add(order(i, switch (i % 5) {
+                case 3 -> Kind.DECLINE;
+                case 4 -> Kind.REFUSE;
+                default -> Kind.COMPLETE;
+            }));
         }
         return orders;
+    }
+
+    /** Valid orders only: every one of them should complete. */
+    static List<Order> validOrders(int from, int count) {
+        List<Order> orders = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            orders.add(order(i, Kind.COMPLETE));
+        }
+        return orders;
+    }
+
+    private static Order order(int i, Kind kind) {
+        int quantity = 1 + i % 3;
+        return switch (kind) {
+            case DECLINE -> new Order(i, kind, quantity, new BigDecimal("20000.00"), "DE");
+            case REFUSE -> new Order(i, kind, quantity, new BigDecimal("40.00").add(BigDecimal.valueOf(i % 7)), "XX");
+            case COMPLETE -> new Order(i, kind, quantity, new BigDecimal("50.00").add(BigDecimal.valueOf(i % 11)), "DE");
+        };
+    }
+
+    /** The customer id of an order: the scenario's prefix, the order's index and its kind's initial. */
+    private String customerId(Order order) {
+        return prefix + "-" + order.index() + "-" + order.kind().name().charAt(0);
     }
 
     /**
@@ -211,7 +248,7 @@ final class FaultHarness {
 
     private void placeWithRetry(Order order, Duration serviceTimeout) throws Exception {
         ServiceProcess service = services.get(order.index() % services.size());
-        String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0);
+        String customerId = customerId(order);
         placed.put(customerId, order);
         String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId, "sku", sku,
                 "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
@@ -248,6 +285,129 @@ final class FaultHarness {
     }
 
     /**
+     * What the clients of {@link #offer} saw.
+     *
+     * @param refusalMillis how long each 503/429 answer took, from sending the request
+     * @param timeouts requests that got no answer within the request timeout
+     * @param otherAnswers answers that were neither an acceptance nor a refusal (each is also a problem)
+     * @param offeredFor from the first request to the last order's first request
+     * @param acceptedAfter from the first request until the last order was accepted
+     */
+    record OfferReport(int orders, int accepted, int refusals, int timeouts, int otherAnswers,
+                       List<Long> refusalMillis, Map<String, Integer> retryAfterSeconds, Duration offeredFor,
+                       Duration acceptedAfter) {
+    }
+
+    /**
+     * Offers orders as API clients that retry as they are told. Each order's first request goes out
+     * at its time, {@code perSecond} of them a second, whatever the answers (an open loop), while no
+     * more than {@code maxOutstanding} orders wait for acceptance (a closed loop if that binds). A
+     * 503 or 429 is sent again after its {@code Retry-After}, a request without an answer within
+     * {@code requestTimeout} after a second; both with the same order id, until the order is accepted
+     * (202, or 200 naming the saga an earlier attempt started).
+     */
+    OfferReport offer(List<Order> orders, double perSecond, int maxOutstanding, Duration requestTimeout)
+            throws InterruptedException {
+        ScheduledExecutorService retries = Executors.newScheduledThreadPool(2);
+        Semaphore outstanding = new Semaphore(maxOutstanding);
+        CountDownLatch allAccepted = new CountDownLatch(orders.size());
+        AtomicInteger refusals = new AtomicInteger();
+        AtomicInteger timeouts = new AtomicInteger();
+        AtomicInteger otherAnswers = new AtomicInteger();
+        List<Long> refusalMillis = Collections.synchronizedList(new ArrayList<>());
+        Map<String, Integer> retryAfterSeconds = new ConcurrentHashMap<>();
+        Instant begin = Instant.now();
+        try {
+            for (int i = 0; i < orders.size(); i++) {
+                Order order = orders.get(i);
+                Instant due = begin.plusNanos((long) (i * 1e9 / perSecond));
+                Duration wait = Duration.between(Instant.now(), due);
+                if (!wait.isNegative()) {
+                    LockSupport.parkNanos(wait.toNanos()); // paces the open loop: a clock, not a condition
+                }
+                outstanding.acquire();
+                String customerId = customerId(order);
+                placed.put(customerId, order);
+                String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId,
+                        "sku", sku, "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
+                ServiceProcess service = services.get(order.index() % services.size());
+                new Runnable() {
+                    @Override
+                    public void run() {
+                        Instant sent = Instant.now();
+                        Instant[] request = {sent, null};
+                        startRequests.add(request);
+                        http.sendAsync(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
+                                        .timeout(requestTimeout).header("Authorization", clientAuth())
+                                        // For the service's access log, when asked for (time spent before it).
+                                        .header("X-Fault-Harness-Sent", Long.toString(sent.toEpochMilli()))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString())
+                                .whenComplete((response, failure) -> {
+                                    request[1] = Instant.now();
+                                    if (failure != null) {
+                                        timeouts.incrementAndGet();
+                                        retries.schedule(this, 1, TimeUnit.SECONDS);
+                                        return;
+                                    }
+                                    int status = response.statusCode();
+                                    if (status == 202 || status == 200) {
+                                        accept(response, customerId, service);
+                                        outstanding.release();
+                                        allAccepted.countDown();
+                                    } else if (status == 503 || status == 429) {
+                                        refusals.incrementAndGet();
+                                        refusalMillis.add(Duration.between(sent, request[1]).toMillis());
+                                        String retryAfter = response.headers().firstValue("Retry-After").orElse("");
+                                        retryAfterSeconds.merge(retryAfter, 1, Integer::sum);
+                                        if (retryAfter.isEmpty()) {
+                                            problems.add("refused order " + customerId + " without Retry-After: "
+                                                    + status + " " + response.body());
+                                        }
+                                        long seconds = retryAfter.matches("\\d+") ? Long.parseLong(retryAfter) : 1;
+                                        retries.schedule(this, seconds, TimeUnit.SECONDS);
+                                    } else {
+                                        otherAnswers.incrementAndGet();
+                                        problems.add("order " + customerId + " answered " + status + ": "
+                                                + response.body());
+                                        retries.schedule(this, 1, TimeUnit.SECONDS);
+                                    }
+                                });
+                    }
+                }.run();
+            }
+            Duration offeredFor = Duration.between(begin, Instant.now());
+            if (!allAccepted.await(30, TimeUnit.MINUTES)) {
+                problems.add(allAccepted.getCount() + " orders were never accepted");
+            }
+            return new OfferReport(orders.size(), orders.size() - (int) allAccepted.getCount(), refusals.get(),
+                    timeouts.get(), otherAnswers.get(), List.copyOf(refusalMillis), Map.copyOf(retryAfterSeconds),
+                    offeredFor, Duration.between(begin, Instant.now()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            retries.shutdownNow();
+        }
+    }
+
+    private void accept(HttpResponse<String> response, String customerId, ServiceProcess service) {
+        try {
+            String sagaId = json.readTree(response.body()).get("sagaId").asText();
+            String earlier = acknowledged.putIfAbsent(sagaId, customerId);
+            if (earlier != null && !earlier.equals(customerId)) {
+                problems.add("saga " + sagaId + " acknowledged for " + earlier + " and " + customerId);
+            }
+            if (response.statusCode() == 200) {
+                retriesAnsweredWithTheExistingSaga.incrementAndGet();
+            }
+            acknowledgedByService.computeIfAbsent(service.name(), name -> new AtomicInteger()).incrementAndGet();
+        } catch (IOException e) {
+            problems.add("acceptance of " + customerId + " is not JSON: " + response.body());
+        }
+    }
+
+    /**
      * Sends every order to all services at the same moment, with one order id: two instances race
      * to start the same saga. Exactly one may answer 202, the others 200 naming the same saga; any
      * other answer is a problem. One saga per order is checked by {@link #verify}.
@@ -256,7 +416,7 @@ final class FaultHarness {
         ExecutorService clients = Executors.newFixedThreadPool(services.size());
         try {
             for (Order order : orders) {
-                String customerId = prefix + "-" + order.index() + "-" + order.kind().name().charAt(0);
+                String customerId = customerId(order);
                 placed.put(customerId, order);
                 String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId,
                         "sku", sku, "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
@@ -338,7 +498,9 @@ final class FaultHarness {
                     String customerId = rs.getString("customer_id");
                     String[] parts = customerId.substring(prefix.length() + 1).split("-");
                     int index = Integer.parseInt(parts[0]);
-                    Order order = orders(index, 1).get(0);
+                    Kind kind = Arrays.stream(Kind.values()).filter(k -> k.name().charAt(0) == parts[1].charAt(0))
+                            .findFirst().orElseThrow();
+                    Order order = order(index, kind);
                     Timestamp ended = rs.getTimestamp("end_time_");
                     sagas.add(new Saga(rs.getString(1), rs.getString(2), customerId, order.kind(), order.quantity(),
                             order.amount(), rs.getString(3), rs.getBoolean("compensated"),
@@ -548,7 +710,7 @@ final class FaultHarness {
     /** Steps of this scenario still waiting for a reply or queued behind another compensation. */
     int unansweredSteps() throws SQLException {
         try (Connection db = connect(); PreparedStatement query = db.prepareStatement(
-                "SELECT count(*) FROM sagaflow.saga_step WHERE saga_id = ANY (?) AND status IN ('WAITING', 'QUEUED')")) {
+                "SELECT count(*) FROM sagaflow.saga_step WHERE saga_id = ANY (?) AND status IN ('WAITING', 'OVERDUE', 'QUEUED')")) {
             query.setArray(1, db.createArrayOf("varchar", sagas().stream().map(Saga::sagaId).toArray()));
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();
@@ -854,9 +1016,14 @@ final class FaultHarness {
         }
     }
 
-    /** The REST API's view of every saga must agree with the history-based classification. */
-    private void crossCheckRest(List<Saga> sagas) {
-        for (Saga saga : sagas) {
+    /** Sagas whose REST status is checked: all of a scenario up to this many, else a random sample of this many. */
+    private static final int REST_CROSS_CHECKS = 500;
+
+    /** The REST API's view of every saga (or of a random sample of a large scenario) must agree with the history-based classification. */
+    private void crossCheckRest(List<Saga> all) {
+        List<Saga> sagas = new ArrayList<>(all);
+        Collections.shuffle(sagas);
+        for (Saga saga : sagas.subList(0, Math.min(sagas.size(), REST_CROSS_CHECKS))) {
             String expected = !saga.terminal() ? "RUNNING" : saga.compensated() ? "COMPENSATED" : "COMPLETED";
             String actual = restStatus(saga.sagaId());
             if (!expected.equals(actual)) {
@@ -867,6 +1034,12 @@ final class FaultHarness {
 
     static Connection connect() throws SQLException {
         return DriverManager.getConnection(JDBC_URL, JDBC_USER, JDBC_PASSWORD);
+    }
+
+    /** The API client the service is configured with ({@link ServiceProcess#CLIENT_ID}): what a front end starts sagas as. */
+    private static String clientAuth() {
+        return "Basic " + Base64.getEncoder().encodeToString(
+                (ServiceProcess.CLIENT_ID + ":" + ServiceProcess.CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String basicAuth() {

@@ -22,6 +22,9 @@ final class ServiceProcess {
 
     static final String ADMIN_USER = "fi-admin";
     static final String ADMIN_PASSWORD = "fi-admin-secret";
+    /** An API client (start and read sagas), as front ends authenticate. */
+    static final String CLIENT_ID = "fi-client";
+    static final String CLIENT_SECRET = "fi-client-secret";
     private static final String LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
 
     private final String name;
@@ -104,6 +107,8 @@ final class ServiceProcess {
                 .redirectOutput(log.toFile());
         builder.environment().put("SAGAFLOW_ADMIN_USER", ADMIN_USER);
         builder.environment().put("SAGAFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        builder.environment().put("SAGAFLOW_CLIENT_ID", CLIENT_ID);
+        builder.environment().put("SAGAFLOW_CLIENT_SECRET", CLIENT_SECRET);
         process = builder.start();
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import io.sagaflow.start.SagaStartEndpoint;
 import io.sagaflow.start.SagaStarter;
 import io.sagaflow.start.StartedSaga;
 import io.sagaflow.web.IdempotentRequests;
@@ -55,6 +56,7 @@ class OrderController {
     }
 
     @PostMapping("/api/orders")
+    @SagaStartEndpoint
     ResponseEntity<StartedSaga> placeOrder(@RequestHeader(name = IdempotentRequests.HEADER, required = false)
                                            String idempotencyKey,
                                            @Valid @RequestBody OrderRequest order) {
