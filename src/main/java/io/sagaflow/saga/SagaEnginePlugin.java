@@ -53,6 +53,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         List<BpmnParseListener> parseListeners = configuration.getCustomPostBPMNParseListeners() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomPostBPMNParseListeners());
         parseListeners.add(new SagaStepInputs.ParseListener());
+        parseListeners.add(new InterruptedSteps.ParseListener());
         parseListeners.add(stepBinding);
         parseListeners.add(lifecycle.parseListener());
         configuration.setCustomPostBPMNParseListeners(parseListeners);

@@ -132,6 +132,24 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         }
     }
 
+    /**
+     * The engine cancelled this step's activity (a sibling branch was refused, an interrupting event
+     * or an operator cancelled it). If its command was still waiting, the participant may have done
+     * the step or may still do it: the step is recorded CANCELLED, and a forward step is compensated
+     * like a completed one when the saga compensates (as after a deadline), its handler first.
+     */
+    void interrupted(ActivityExecution execution) {
+        ActivityImpl activity = (ActivityImpl) execution.getActivity();
+        if (!commands.cancelWaiting(execution.getId(), activity.getId(), "cancelled while its command was in flight: "
+                + "another branch of the saga failed, an event interrupted it, or an operator cancelled it")) {
+            return;
+        }
+        ActivityImpl handler = activity.isCompensationHandler() ? null : activity.findCompensationHandler();
+        if (handler != null) {
+            createCompensateEventSubscription(execution, handler);
+        }
+    }
+
     /** The step's command, from the execution and the activity's input parameters. */
     private StepCommand command(ActivityExecution execution, ActivityImpl activity, Operation op) {
         String processKey = ((ExecutionEntity) execution).getProcessDefinition().getKey();

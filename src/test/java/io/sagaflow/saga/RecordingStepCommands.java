@@ -22,12 +22,31 @@ final class RecordingStepCommands implements StepCommands {
     private final AtomicInteger sequence = new AtomicInteger();
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final Set<String> answered = ConcurrentHashMap.newKeySet();
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
 
     @Override
     public String send(StepCommand command) {
         String commandId = "command-" + sequence.incrementAndGet();
         sent.add(new Sent(commandId, command));
         return commandId;
+    }
+
+    @Override
+    public boolean cancelWaiting(String executionId, String activityId, String reason) {
+        for (Sent s : sent) {
+            if (s.command().executionId().equals(executionId) && s.command().activityId().equals(activityId)
+                    && !answered.contains(s.commandId())) {
+                answered.add(s.commandId());
+                cancelled.add(s.commandId());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The commands whose activity the engine cancelled while they waited. */
+    List<Sent> cancelled() {
+        return sent.stream().filter(s -> cancelled.contains(s.commandId())).toList();
     }
 
     /** Every command sent, in order. */

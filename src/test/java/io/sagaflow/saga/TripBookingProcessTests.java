@@ -87,18 +87,23 @@ class TripBookingProcessTests {
     private final ObjectMapper objectMapper = new ObjectMapper();
 
     @Test
-    @DisplayName("when every participant succeeds, the trip reserves a car, books hotel and flight in order, keeps the three booking ids and is booked without compensation")
+    @DisplayName("when every participant succeeds, the trip reserves a car, then books hotel and flight at once, keeps the three booking ids and is booked without compensation")
     void allStepsSucceed() throws Exception {
         saga.givenStartedWith(TRIP_ID, trip());
 
         var car = saga.expectCommand(RESERVE_CAR)
                 .reply(ReplyBody.success(Map.of("carReservationId", "CAR-1", "model", "compact")));
-        var hotel = saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
-        var flight = saga.expectCommand(BOOK_FLIGHT)
-                .reply(ReplyBody.success(Map.of("flightBookingId", "FLIGHT-3", "seat", "12A")));
+        var hotel = saga.expectCommand(BOOK_HOTEL);
+        var flight = saga.expectCommand(BOOK_FLIGHT);
+        assertThat(saga.instance()).as("hotel and flight are booked at the same time")
+                .isWaitingAtExactly(BOOK_HOTEL, BOOK_FLIGHT);
+        flight.reply(ReplyBody.success(Map.of("flightBookingId", "FLIGHT-3", "seat", "12A")));
+        assertThat(saga.instance()).isNotEnded().isWaitingAt(BOOK_HOTEL).isNotWaitingAt(BOOK_FLIGHT);
+        hotel.reply(ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
 
         assertThat(saga.instance()).isEnded()
-                .hasPassedInOrder(RESERVE_CAR, BOOK_HOTEL, BOOK_FLIGHT, TRIP_BOOKED)
+                .hasPassedInOrder(RESERVE_CAR, BOOK_HOTEL, TRIP_BOOKED)
+                .hasPassedInOrder(RESERVE_CAR, BOOK_FLIGHT, TRIP_BOOKED)
                 .hasNotPassed(CANCEL_CAR, CANCEL_HOTEL, CANCEL_FLIGHT, STEP_REJECTED, COMPENSATE_COMPLETED_STEPS,
                         TRIP_COMPENSATED);
         assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "flight.book");
@@ -135,41 +140,48 @@ class TripBookingProcessTests {
     }
 
     @Test
-    @DisplayName("when the hotel is rejected, only the car is cancelled, and the trip ends compensated once the cancellation succeeds")
-    void rejectionAtBookHotel() throws Exception {
+    @DisplayName("when the hotel is rejected while the flight's command is in flight, the flight is cancelled and compensated before the car, and the trip ends compensated once both cancellations are answered")
+    void rejectionAtBookHotelWhileTheFlightIsInFlight() throws Exception {
         saga.givenStartedWith(TRIP_ID, trip());
         saga.expectCommand(RESERVE_CAR).reply(ReplyBody.success(Map.of("carReservationId", "CAR-1")));
+        var flight = saga.expectCommand(BOOK_FLIGHT);
 
         saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.businessFailure("no hotel room available in Lisbon"));
 
+        assertThat(saga.commands().cancelled()).as("the interrupted flight booking")
+                .extracting(sent -> sent.command().command()).containsExactly("flight.book");
         assertThat(saga.instance()).isNotEnded().hasPassed(STEP_REJECTED).hasNotPassed(TRIP_COMPENSATED);
+        var cancelFlight = saga.expectCompensation(CANCEL_FLIGHT);
         var cancelCar = saga.expectCompensation(CANCEL_CAR);
-        assertThat(cancelCar.payload()).containsExactly(entry("tripId", TRIP_ID));
-        assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
-        assertThat(saga.instance()).as("the compensation waits for its reply")
-                .isWaitingAtExactly(COMPENSATE_TRIP, COMPENSATE_COMPLETED_STEPS, CANCEL_CAR);
+        assertThat(cancelFlight.payload()).containsExactly(entry("tripId", TRIP_ID));
+        assertThat(saga.commandNames()).as("the interrupted step first, as the latest to end")
+                .containsExactly("car.reserve", "hotel.book", "flight.book", "flight.cancel", "car.cancel");
+        assertThat(saga.instance()).as("the compensations wait for their replies")
+                .isWaitingAtExactly(COMPENSATE_TRIP, COMPENSATE_COMPLETED_STEPS, CANCEL_CAR, CANCEL_FLIGHT);
 
+        cancelFlight.reply(ReplyBody.success(Map.of()));
         cancelCar.reply(ReplyBody.success(Map.of()));
 
         assertThat(saga.instance()).isEnded()
-                .hasPassedInOrder(RESERVE_CAR, STEP_REJECTED, CANCEL_CAR, TRIP_COMPENSATED)
-                .hasNotPassed(CANCEL_HOTEL, CANCEL_FLIGHT, BOOK_FLIGHT, TRIP_BOOKED);
-        assertThat(saga.commandNames()).containsExactly("car.reserve", "hotel.book", "car.cancel");
+                .hasPassed(CANCEL_CAR, CANCEL_FLIGHT, TRIP_COMPENSATED)
+                .hasNotPassed(CANCEL_HOTEL, TRIP_BOOKED);
+        assertThat(flight.command().command()).isEqualTo("flight.book");
         assertThat(saga.processVariables())
                 .containsEntry("rejectionReason", "no hotel room available in Lisbon")
                 .containsEntry("carReservationId", "CAR-1")
-                .doesNotContainKey("hotelBookingId");
+                .doesNotContainKeys("hotelBookingId", "flightBookingId");
     }
 
     @Test
-    @DisplayName("when the flight is rejected, hotel and car are cancelled (latest first, the flight never), and the trip ends compensated once both replies are in, whatever their order")
-    void rejectionAtBookFlight() throws Exception {
+    @DisplayName("when the flight is rejected after the hotel was booked, hotel and car are cancelled (latest first, the flight never), and the trip ends compensated once both replies are in, whatever their order")
+    void rejectionAtBookFlightAfterTheHotel() throws Exception {
         saga.givenStartedWith(TRIP_ID, trip());
         saga.expectCommand(RESERVE_CAR).reply(ReplyBody.success(Map.of("carReservationId", "CAR-1")));
         saga.expectCommand(BOOK_HOTEL).reply(ReplyBody.success(Map.of("hotelBookingId", "HOTEL-2")));
 
         saga.expectCommand(BOOK_FLIGHT).reply(ReplyBody.businessFailure("no seats left on flights to XXX"));
 
+        assertThat(saga.commands().cancelled()).as("nothing was in flight").isEmpty();
         var cancelHotel = saga.expectCompensation(CANCEL_HOTEL);
         var cancelCar = saga.expectCompensation(CANCEL_CAR);
         assertThat(cancelHotel.payload()).containsExactly(entry("tripId", TRIP_ID));
