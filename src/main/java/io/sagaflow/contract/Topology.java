@@ -23,6 +23,12 @@ public final class Topology {
     public static final String DEADLINE_PASSED_TYPE = "sagaflow.deadline-passed";
 
     /**
+     * The orchestrator's own command queue: the commands of sub-saga steps ({@code sagaflow.saga.*}),
+     * bound to {@link #COMMANDS_EXCHANGE} like a participant's queue.
+     */
+    public static final String SUB_SAGAS_QUEUE = "sagaflow.orchestrator.sub-sagas";
+
+    /**
      * Topic exchange of events: saga-end events ({@code <processKey>.<status>}, e.g.
      * {@code order-fulfillment.completed}) and business events such as the shop's {@code shop.order-placed}.
      */

@@ -76,6 +76,12 @@ public final class InterruptedSteps {
             }
         }
 
+        /** A call activity is a sub-saga step ({@link SubSagas}): cancelled while its sub-saga runs, it is compensated too. */
+        @Override
+        public void parseCallActivity(Element callActivity, ScopeImpl scope, ActivityImpl activity) {
+            activity.addBuiltInListener(ExecutionListener.EVENTNAME_END, STEP_CANCELLED);
+        }
+
         /** Runs once the whole process is parsed, multi-instance bodies included. */
         @Override
         public void parseProcess(Element process, ProcessDefinitionEntity definition) {

@@ -35,12 +35,12 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
     private final SagaStepBinding stepBinding;
 
     SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
-                     ObjectProvider<JdbcTemplate> jdbc, BeanFactory beans) {
+                     ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<SubSagas> subSagas, BeanFactory beans) {
         this.behavior = behavior;
         // By name, as ${sagaStep} resolved it: the benchmark's naive baseline puts another bean there.
         this.stepBinding = new SagaStepBinding(SingletonSupplier.of(() -> beans.getBean(SagaModel.STEP_BEAN)));
         this.jdbc = jdbc;
-        this.lifecycle = new SagaLifecycle(registry::getObject, jdbc::getObject);
+        this.lifecycle = new SagaLifecycle(registry::getObject, jdbc::getObject, subSagas::getObject);
     }
 
     @Override
@@ -54,6 +54,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomPostBPMNParseListeners());
         parseListeners.add(new SagaStepInputs.ParseListener());
         parseListeners.add(new InterruptedSteps.ParseListener());
+        parseListeners.add(new SagaShapeRules.ParseListener());
         parseListeners.add(stepBinding);
         parseListeners.add(lifecycle.parseListener());
         configuration.setCustomPostBPMNParseListeners(parseListeners);

@@ -35,10 +35,12 @@ final class SagaLifecycle {
 
     private final Supplier<SagaRegistry> registry;
     private final Supplier<JdbcTemplate> jdbc;
+    private final Supplier<SubSagas> subSagas;
 
-    SagaLifecycle(Supplier<SagaRegistry> registry, Supplier<JdbcTemplate> jdbc) {
+    SagaLifecycle(Supplier<SagaRegistry> registry, Supplier<JdbcTemplate> jdbc, Supplier<SubSagas> subSagas) {
         this.registry = registry;
         this.jdbc = jdbc;
+        this.subSagas = subSagas;
     }
 
     AbstractBpmnParseListener parseListener() {
@@ -100,21 +102,28 @@ final class SagaLifecycle {
     private void ended(ExecutionEntity instance) {
         String sagaId = instance.getProcessInstanceId();
         if (instance.isCanceled() || instance.isExternallyTerminated()) {
-            registry.get().ended(sagaId, SagaStatus.FAILED, "deleted without compensation: "
+            ended(sagaId, SagaStatus.FAILED, "deleted without compensation: "
                     + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason()));
             return;
         }
         List<UndoneStep> undone = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
                 rs.getString("status"), rs.getString("reason")), sagaId);
         if (undone.isEmpty()) {
-            registry.get().ended(sagaId, SagaStatus.COMPLETED, null);
+            ended(sagaId, SagaStatus.COMPLETED, null);
+            subSagas.get().parentCompleted(sagaId);
             return;
         }
         Object abortReason = instance.getVariable(SagaModel.ABORT_REASON_VARIABLE);
         String reason = abortReason != null ? "aborted by an operator: " + abortReason : undone.stream()
                 .filter(step -> "ACTION".equals(step.op()) && step.reason() != null)
                 .map(step -> step.reason()).findFirst().orElse(null);
-        registry.get().ended(sagaId, SagaStatus.COMPENSATED, reason);
+        ended(sagaId, SagaStatus.COMPENSATED, reason);
+    }
+
+    /** The registry's end and, for a sub-saga, the answer its parent waits for. */
+    private void ended(String sagaId, SagaStatus status, String reason) {
+        registry.get().ended(sagaId, status, reason);
+        subSagas.get().ended(sagaId, status, reason);
     }
 
     private record UndoneStep(String op, String status, String reason) {

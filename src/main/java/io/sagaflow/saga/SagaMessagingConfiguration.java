@@ -31,7 +31,18 @@ class SagaMessagingConfiguration {
                 .to(new DirectExchange(Topology.REPLIES_EXCHANGE)).with(Topology.ORCHESTRATOR_REPLY_KEY);
         // Saga-end events go here; declared by every instance, so they never meet a missing exchange.
         TopicExchange events = new TopicExchange(Topology.EVENTS_EXCHANGE, true, false);
-        return new Declarables(replies, binding, events);
+        // The commands of sub-saga steps: the orchestrator is their participant (SubSagas).
+        Queue subSagas = QueueBuilder.durable(Topology.SUB_SAGAS_QUEUE).build();
+        Binding subSagaCommands = BindingBuilder.bind(subSagas)
+                .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("sagaflow.saga.*");
+        return new Declarables(replies, binding, events, subSagas, subSagaCommands);
+    }
+
+    @Bean
+    @ConditionalOnOrchestratorRole
+    SimpleMessageListenerContainer subSagaListener(ListenerContainers containers, SubSagas subSagas) {
+        return containers.create(SubSagas.CONSUMER, Topology.SUB_SAGAS_QUEUE, subSagas,
+                containers.parkingRecoverer(SubSagas.CONSUMER));
     }
 
     @Bean

@@ -40,6 +40,19 @@ public final class SagaModel {
     /** Process variable an abort sets; the next step rejects instead of sending its command. */
     static final String ABORT_REASON_VARIABLE = "abortReason";
 
+    /**
+     * A call activity's command to the orchestrator itself: start the called saga as a sub-saga of this
+     * step ({@link SubSagas}); its reply comes when the sub-saga has done its work (SUCCESS) or
+     * compensated on its own (BUSINESS_FAILURE).
+     */
+    public static final String SUB_SAGA_START_COMMAND = "sagaflow.saga.start";
+    /** The command of a sub-saga step's compensation handler: compensate the sub-saga in full. */
+    public static final String SUB_SAGA_COMPENSATE_COMMAND = "sagaflow.saga.compensate";
+    /** Sent when the parent completes: its sub-sagas, which waited for the parent's outcome, end too. */
+    static final String SUB_SAGA_COMPLETE_COMMAND = "sagaflow.saga.complete";
+    /** Variable of a sub-saga: the parent saga's id (its registry row and GET /api/sagas/{id} link them too). */
+    static final String PARENT_SAGA_VARIABLE = "sagaflowParentSagaId";
+
     private SagaModel() {
     }
 }

@@ -153,12 +153,18 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     /** The step's command, from the execution and the activity's input parameters. */
     private StepCommand command(ActivityExecution execution, ActivityImpl activity, Operation op) {
         String processKey = ((ExecutionEntity) execution).getProcessDefinition().getKey();
+        Object subSaga = activity.getProperty(SagaStepInputs.SUB_SAGA_PROPERTY);
+        Object payloadVariables = SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES);
+        StepCommand.Request request = subSaga instanceof String calledSaga
+                ? new StepCommand.Request(op, SagaModel.SUB_SAGA_START_COMMAND,
+                        subSagaStart(execution, calledSaga, payloadVariables))
+                : new StepCommand.Request(op, requiredInput(execution, SagaModel.INPUT_COMMAND),
+                        payload(execution, payloadVariables));
         return new StepCommand(
                 new StepCommand.Saga(execution.getProcessInstanceId(), execution.getProcessBusinessKey(), processKey),
                 new StepCommand.Origin(execution.getId(), activity.getId(),
                         op == Operation.ACTION ? activity.getId() : compensatedStep(activity)),
-                new StepCommand.Request(op, requiredInput(execution, SagaModel.INPUT_COMMAND),
-                        payload(execution, SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES))),
+                request,
                 new StepCommand.Terms(deadline(execution),
                         op == Operation.ACTION && activity.findCompensationHandler() != null,
                         "parallel".equals(processProperty(execution, SagaModel.COMPENSATION_ORDER_PROPERTY))));
@@ -187,6 +193,20 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
                 .filter(property -> name.equals(property.getCamundaName()))
                 .map(CamundaProperty::getCamundaValue)
                 .findFirst().orElse(null);
+    }
+
+    /** A sub-saga's start: the saga to start and the variables it gets (the step's payload variables). */
+    private String subSagaStart(ActivityExecution execution, String calledSaga, Object payloadVariables) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        for (String name : names(payloadVariables)) {
+            variables.put(name, execution.getVariable(name));
+        }
+        try {
+            return objectMapper.writeValueAsString(Map.of("processKey", calledSaga, "variables", variables));
+        } catch (JsonProcessingException e) {
+            throw new InvalidStepException("payload variables of " + execution.getCurrentActivityId()
+                    + " cannot be written as JSON", e);
+        }
     }
 
     private String payload(ActivityExecution execution, Object payloadVariables) {

@@ -2,12 +2,15 @@ package io.sagaflow.saga;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.impl.bpmn.behavior.ServiceTaskDelegateExpressionActivityBehavior;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParse;
 import org.camunda.bpm.engine.impl.core.variable.mapping.InputParameter;
+import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.core.variable.mapping.IoMapping;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
@@ -54,6 +57,9 @@ public final class SagaStepInputs {
         return parameter == null ? null : ((InputParameter) parameter).getValueProvider().getValue(execution);
     }
 
+    /** Activity property of a call activity: the saga it starts as a sub-saga ({@link SubSagas}). */
+    static final String SUB_SAGA_PROPERTY = "sagaflow.subSaga";
+
     /** Registered with the engine by {@link SagaEnginePlugin}. */
     public static final class ParseListener extends AbstractBpmnParseListener {
 
@@ -63,6 +69,33 @@ public final class SagaStepInputs {
                     "delegateExpression");
             if (delegateExpression != null && STEP_EXPRESSION.equals(delegateExpression.trim())) {
                 activity.setProperty(SAGA_STEP_PROPERTY, Boolean.TRUE);
+            }
+        }
+
+        /**
+         * A call activity is a step of its saga whose participant is the orchestrator: it runs the
+         * called saga as a sub-saga ({@link SubSagas}) with the step's inputs (payloadVariables,
+         * deadline), instead of Camunda's call, whose called process could not be compensated once ended.
+         */
+        @Override
+        public void parseCallActivity(Element callActivity, ScopeImpl scope, ActivityImpl activity) {
+            String calledSaga = callActivity.attribute("calledElement");
+            if (calledSaga == null || calledSaga.isBlank()) {
+                return;
+            }
+            activity.setProperty(SAGA_STEP_PROPERTY, Boolean.TRUE);
+            activity.setProperty(SUB_SAGA_PROPERTY, calledSaga.trim());
+            activity.setActivityBehavior(new ServiceTaskDelegateExpressionActivityBehavior(
+                    Context.getProcessEngineConfiguration().getExpressionManager().createExpression(STEP_EXPRESSION),
+                    List.of()));
+        }
+
+        /** The saga's own ends: a sub-saga waits there for its parent ({@link SubSagaEnd}). */
+        @Override
+        public void parseEndEvent(Element endEvent, ScopeImpl scope, ActivityImpl activity) {
+            boolean noneEndEvent = endEvent.elements().stream().noneMatch(child -> child.getTagName().endsWith("EventDefinition"));
+            if (noneEndEvent && scope instanceof ProcessDefinitionEntity) {
+                activity.setActivityBehavior(new SubSagaEnd(activity.getActivityBehavior()));
             }
         }
 

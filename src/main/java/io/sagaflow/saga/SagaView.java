@@ -10,7 +10,10 @@ import io.sagaflow.start.SagaStatus;
  * @param completedSteps ids of the forward steps that succeeded, in completion order
  * @param compensatedSteps ids of the forward steps whose compensation succeeded, in that order
  * @param traceId the W3C trace id all of the saga's spans share (absent if it started untraced)
+ * @param parentSagaId the saga whose call activity started this one as a sub-saga (absent otherwise)
+ * @param subSagas the sagas this one's call activities started, in start order
  */
 record SagaView(String sagaId, String processKey, String businessKey, SagaStatus status,
-                       List<String> completedSteps, List<String> compensatedSteps, String traceId) {
+                       List<String> completedSteps, List<String> compensatedSteps, String traceId,
+                       String parentSagaId, List<String> subSagas) {
 }

@@ -63,6 +63,7 @@ public class Sagas {
     private final ApplicationEventPublisher events;
     private final SagaRegistry registry;
     private final SagaTracing tracing;
+    private final SubSagas subSagas;
     /** NESTED: its own transaction, or a savepoint in the caller's. */
     private final TransactionTemplate startTransaction;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
@@ -73,7 +74,9 @@ public class Sagas {
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
           WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events,
           SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing,
-          SagaProperties properties, @Value("${sagaflow.roles.orchestrator.enabled:true}") boolean orchestrator) {
+          SagaProperties properties, @Value("${sagaflow.roles.orchestrator.enabled:true}") boolean orchestrator,
+          SubSagas subSagas) {
+        this.subSagas = subSagas;
         this.commandContext = properties.commandContext();
         this.orchestrator = orchestrator;
         this.tracing = tracing;
@@ -200,12 +203,54 @@ public class Sagas {
                     () -> new NotFoundException("no saga with id '" + sagaId + "'"));
             return new SagaView(sagaId, saga.processKey(), saga.businessKey(), saga.status(),
                     succeededSteps(answered, Operation.ACTION), succeededSteps(answered, Operation.COMPENSATION),
-                    saga.traceId());
+                    saga.traceId(), subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
         }
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance), succeededSteps(answered, Operation.ACTION),
                 succeededSteps(answered, Operation.COMPENSATION),
-                registered.map(SagaRegistry.SagaRecord::traceId).orElse(null));
+                registered.map(SagaRegistry.SagaRecord::traceId).orElse(null),
+                subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
+    }
+
+    /**
+     * Starts {@code processKey} as the sub-saga of a parent's call activity, in the caller's transaction
+     * (the sub-saga consumer's; a savepoint, so a refused start leaves it usable): with the parent's
+     * business key, and the parent's id as the variable {@value SagaModel#PARENT_SAGA_VARIABLE}. Not
+     * subject to admission: it is part of a saga already admitted.
+     *
+     * @return the sub-saga's id
+     */
+    String startSubSaga(String processKey, String businessKey, Map<String, Object> input, String parentSagaId) {
+        ProcessDefinition definition = repository.createProcessDefinitionQuery()
+                .processDefinitionKey(processKey).latestVersion().singleResult();
+        if (definition == null) {
+            throw new NotFoundException("no saga type '" + processKey + "' is deployed");
+        }
+        Map<String, Object> variables = toVariables(input);
+        String keyVariable = businessKeyVariable(definition);
+        if (keyVariable != null) {
+            variables.putIfAbsent(keyVariable, businessKey);
+        }
+        variables.put(SagaModel.PARENT_SAGA_VARIABLE, parentSagaId);
+        try {
+            return startTransaction.execute(status -> runtime.startProcessInstanceById(definition.getId(), businessKey,
+                    variables).getId());
+        } catch (RuntimeException e) {
+            if (DuplicateKeys.isCause(e)) {
+                throw new ConflictException("a saga of " + processKey + " with business key '" + businessKey
+                        + "' exists already: a parent can start one sub-saga of a kind per business key");
+            }
+            throw e;
+        }
+    }
+
+    /** Aborts a running sub-saga because its parent compensates; one already compensating is left alone. */
+    void abortSubSaga(String sagaId, String reason) {
+        try {
+            abort(sagaId, reason);
+        } catch (ConflictException alreadyCompensatingOrEnded) {
+            // its end answers the parent
+        }
     }
 
     /**

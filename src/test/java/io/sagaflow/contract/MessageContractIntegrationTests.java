@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.ApiSupport;
 import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
+import io.sagaflow.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -59,6 +60,8 @@ class MessageContractIntegrationTests {
     @Autowired
     @Qualifier("replyListener")
     private SimpleMessageListenerContainer replyListener;
+    @Autowired
+    private SettableClock clock;
 
     private final AsyncApiContract contract = AsyncApiContract.load();
     private String commands;
@@ -118,6 +121,27 @@ class MessageContractIntegrationTests {
         Message refusal = only(ofType(stepReplies, "flight.book.reply"));
         assertThat(api.readJson(refusal.getBody()).path("outcome").asText()).isEqualTo("BUSINESS_FAILURE");
         assertConforms("SagaCompensated", only(received(events, sagaId, 1)));
+    }
+
+    @Test
+    @DisplayName("a deadline that passes goes to the orchestrator's own replies queue as sagaflow.deadline-passed, per the document")
+    void deadlinePassedConforms() throws Exception {
+        String sagaId = startTrip("LIS", "flight.book:delay=PT40S"); // booked at once, the reply held 40 s
+        await("the flight's command in flight").atMost(TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND command = 'flight.book' AND status = 'WAITING'",
+                Long.class, sagaId) == 1);
+        clock.advance(Duration.ofSeconds(31)); // past the trip steps' 30 s deadline, not yet the held reply
+        List<Message> mine = new ArrayList<>();
+        await("the deadline-passed message of saga " + sagaId).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    drain(replies, sagaId, mine);
+                    return !ofType(mine, Topology.DEADLINE_PASSED_TYPE).isEmpty();
+                });
+
+        Message deadline = only(ofType(mine, Topology.DEADLINE_PASSED_TYPE));
+        assertConforms("DeadlinePassed", deadline);
+        assertThat(api.readJson(deadline.getBody()).path("reason").asText()).contains("flight.book", "PT30S");
+        assertThat(awaitStatus(sagaId)).isEqualTo("COMPENSATED");
     }
 
     @Test

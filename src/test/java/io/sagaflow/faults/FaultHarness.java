@@ -86,16 +86,19 @@ final class FaultHarness {
     private final List<ServiceProcess> services;
     private final String prefix;
     private final String sku;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /**
-     * HTTP/1.1 as the service speaks it (the JDK client would offer every new connection an h2c
-     * upgrade), and threads enough that thousands of open-loop requests are not held up in the client.
+     * The open-loop clients of {@link #offer}: HTTP/1.1 as the service speaks it (the JDK client would
+     * offer every new connection an h2c upgrade), and many clients, because one JDK client does all its
+     * I/O on one selector thread. The clients share the 2-core host with the service, PostgreSQL and
+     * RabbitMQ, which the overload keeps busy, and the kernel shares the CPU out by thread: with one
+     * client its selector thread, not the service, made requests wait seconds and connections time
+     * out (a lone request got its answer in 0.1 s; the service's access log had the 503s in 36 ms).
      */
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(16, runnable -> {
-                Thread thread = new Thread(runnable, "fault-harness-http");
-                thread.setDaemon(true);
-                return thread;
-            })).build();
+    private final List<HttpClient> openLoopClients = java.util.stream.IntStream.range(0, 32)
+            .mapToObj(i -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .version(HttpClient.Version.HTTP_1_1).build())
+            .toList();
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>(); // sagaId -> customerId
     /** The client's own record of what it asked for, by customer id: the oracle's source of truth. */
@@ -288,12 +291,14 @@ final class FaultHarness {
      * What the clients of {@link #offer} saw.
      *
      * @param refusalMillis how long each 503/429 answer took, from sending the request
-     * @param timeouts requests that got no answer within the request timeout
+     * @param timeouts requests that got no answer within the request timeout (or could not connect)
+     * @param failures those requests by the exception the client saw
      * @param otherAnswers answers that were neither an acceptance nor a refusal (each is also a problem)
      * @param offeredFor from the first request to the last order's first request
      * @param acceptedAfter from the first request until the last order was accepted
      */
-    record OfferReport(int orders, int accepted, int refusals, int timeouts, int otherAnswers,
+    record OfferReport(int orders, int accepted, int refusals, int timeouts, Map<String, Integer> failures,
+                       int otherAnswers,
                        List<Long> refusalMillis, Map<String, Integer> retryAfterSeconds, Duration offeredFor,
                        Duration acceptedAfter) {
     }
@@ -316,6 +321,7 @@ final class FaultHarness {
         AtomicInteger otherAnswers = new AtomicInteger();
         List<Long> refusalMillis = Collections.synchronizedList(new ArrayList<>());
         Map<String, Integer> retryAfterSeconds = new ConcurrentHashMap<>();
+        Map<String, Integer> failures = new ConcurrentHashMap<>();
         Instant begin = Instant.now();
         try {
             for (int i = 0; i < orders.size(); i++) {
@@ -337,7 +343,8 @@ final class FaultHarness {
                         Instant sent = Instant.now();
                         Instant[] request = {sent, null};
                         startRequests.add(request);
-                        http.sendAsync(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
+                        openLoopClients.get(order.index() % openLoopClients.size())
+                                .sendAsync(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
                                         .timeout(requestTimeout).header("Authorization", clientAuth())
                                         // For the service's access log, when asked for (time spent before it).
                                         .header("X-Fault-Harness-Sent", Long.toString(sent.toEpochMilli()))
@@ -348,6 +355,9 @@ final class FaultHarness {
                                     request[1] = Instant.now();
                                     if (failure != null) {
                                         timeouts.incrementAndGet();
+                                        Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                                                && failure.getCause() != null ? failure.getCause() : failure;
+                                        failures.merge(cause.getClass().getSimpleName(), 1, Integer::sum);
                                         retries.schedule(this, 1, TimeUnit.SECONDS);
                                         return;
                                     }
@@ -382,8 +392,8 @@ final class FaultHarness {
                 problems.add(allAccepted.getCount() + " orders were never accepted");
             }
             return new OfferReport(orders.size(), orders.size() - (int) allAccepted.getCount(), refusals.get(),
-                    timeouts.get(), otherAnswers.get(), List.copyOf(refusalMillis), Map.copyOf(retryAfterSeconds),
-                    offeredFor, Duration.between(begin, Instant.now()));
+                    timeouts.get(), Map.copyOf(failures), otherAnswers.get(), List.copyOf(refusalMillis),
+                    Map.copyOf(retryAfterSeconds), offeredFor, Duration.between(begin, Instant.now()));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } finally {
