@@ -140,7 +140,10 @@ function checkTemplate(template) {
         problems.push(`${where(property)}: placeholder ${JSON.stringify(property.placeholder)} ${error}`);
       }
     }
-    const samples = property.binding?.type === 'camunda:inputParameter' && SAMPLES[property.binding.name];
+    // A hidden value is fixed by the template (e.g. the sub-saga compensation's reserved command):
+    // there is nothing a modeller could type into it.
+    const samples = property.type !== 'Hidden' && property.binding?.type === 'camunda:inputParameter'
+      && SAMPLES[property.binding.name];
     if (samples) {
       const [ accepted, refused ] = samples;
       for (const value of accepted) {

@@ -164,6 +164,53 @@ class SagaShapesIntegrationTests {
         assertNothingOpen(sagaId);
     }
 
+    // --- multi-instance steps: a car, then a seat for each passenger ---
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("a multi-instance step books one seat per passenger, each a step of its own")
+    void multiInstanceStepCompletes() {
+        String sagaId = startSeats("shape-seats-parallel", List.of("Ann", "Eve", "Bob")).sagaId();
+        Saga saga = api.awaitFinished(sagaId);
+
+        assertThat(saga.status()).isEqualTo("COMPLETED");
+        assertThat(jdbc.queryForList("SELECT step FROM flight.booking WHERE saga_id = ? AND status = 'BOOKED'",
+                String.class, sagaId)).containsExactlyInAnyOrder("Task_BookSeat#0", "Task_BookSeat#1", "Task_BookSeat#2");
+        assertNothingOpen(sagaId);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("seatShapes")
+    @DisplayName("a refused instance of a multi-instance step: every seat booked or in flight is compensated, and the car")
+    void multiInstanceStepRefused(String shape) {
+        String sagaId = startSeats(shape, List.of("Ann", "", "Bob")).sagaId();
+        Saga saga = api.awaitFinished(sagaId);
+
+        assertThat(saga.status()).isEqualTo("COMPENSATED");
+        assertThat(saga.compensatedSteps()).contains(CAR).endsWith(CAR);
+        assertNothingKept(sagaId);
+        assertNothingOpen(sagaId);
+        if (shape.endsWith("sequential")) {
+            assertThat(jdbc.queryForList("SELECT step FROM flight.booking WHERE saga_id = ?", String.class, sagaId))
+                    .as("one after the other: Bob's seat was never asked for").containsExactly("Task_BookSeat#0");
+        }
+    }
+
+    static Stream<Arguments> seatShapes() {
+        return Stream.of("shape-seats-parallel", "shape-seats-sequential").map(Arguments::of);
+    }
+
+    private ApiSupport.StartedSaga startSeats(String shape, List<String> passengers) {
+        Map<String, Object> trip = new LinkedHashMap<>();
+        trip.put("tripId", ApiSupport.fresh("trip"));
+        trip.put("customerId", ApiSupport.fresh("traveller"));
+        trip.put("city", "Faro");
+        trip.put("days", 2);
+        trip.put("from", "BER");
+        trip.put("to", "FAO");
+        trip.put("passengers", passengers);
+        return api.startSaga(shape, trip);
+    }
+
     // --- sub-sagas: shape-trip-then-pay calls trip-booking, then charges the payment ---
 
     @org.junit.jupiter.api.Test

@@ -74,6 +74,12 @@ class OutboxStepCommands implements StepCommands {
                 .isPresent();
     }
 
+    @Override
+    @Transactional(propagation = Propagation.MANDATORY)
+    public String compensatedInstance(String sagaId, String forwardActivityId) {
+        return steps.latestUncompensatedInstance(sagaId, forwardActivityId);
+    }
+
     /** Sends every queued compensation of the saga whose turn has come. */
     @Transactional(propagation = Propagation.MANDATORY)
     void releaseQueuedCompensations(String sagaId) {
@@ -102,7 +108,7 @@ class OutboxStepCommands implements StepCommands {
     /** The next attempt of the command, under a new command id. */
     private SagaSteps.SentCommand newAttempt(StepCommand command, StepStatus status, Instant deadlineAt) {
         return new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command,
-                steps.nextAttempt(command.sagaId(), command.activityId(), command.op()), status, null, deadlineAt);
+                steps.nextAttempt(command.sagaId(), command.step(), command.op()), status, null, deadlineAt);
     }
 
     /**

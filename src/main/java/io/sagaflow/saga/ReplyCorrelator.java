@@ -56,13 +56,12 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         if (commandId == null || commandId.isBlank()) {
             throw new PoisonMessageException("reply without correlation_id");
         }
-        SagaSteps.SentCommand sent = steps.find(commandId)
-                .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
         if (Topology.DEADLINE_PASSED_TYPE.equals(reply.type())) {
-            judgeDeadline(sent);
+            judgeDeadline(sentCommand(commandId));
             return;
         }
         ReplyBody body = parse(reply);
+        SagaSteps.SentCommand sent = sentCommand(commandId);
         StepCommand command = sent.command();
         boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE;
         boolean signalled = awaited
@@ -78,6 +77,11 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }
+    }
+
+    private SagaSteps.SentCommand sentCommand(String commandId) {
+        return steps.find(commandId)
+                .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
     }
 
     /**

@@ -15,6 +15,7 @@ import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.tracing.SagaTracing;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
+import org.camunda.bpm.engine.impl.bpmn.behavior.MultiInstanceActivityBehavior;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.pvm.PvmActivity;
 import org.camunda.bpm.engine.impl.pvm.delegate.ActivityExecution;
@@ -162,8 +163,8 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
                         payload(execution, payloadVariables));
         return new StepCommand(
                 new StepCommand.Saga(execution.getProcessInstanceId(), execution.getProcessBusinessKey(), processKey),
-                new StepCommand.Origin(execution.getId(), activity.getId(),
-                        op == Operation.ACTION ? activity.getId() : compensatedStep(activity)),
+                new StepCommand.Origin(execution.getId(), activity.getId(), op == Operation.ACTION
+                        ? stepName(execution, activity) : compensatedStepName(execution, compensatedStep(activity))),
                 request,
                 new StepCommand.Terms(deadline(execution),
                         op == Operation.ACTION && activity.findCompensationHandler() != null,
@@ -171,14 +172,58 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     }
 
     /** The forward step whose compensation boundary event points at this handler. */
-    private static String compensatedStep(ActivityImpl handler) {
+    private static ActivityImpl compensatedStep(ActivityImpl handler) {
         for (PvmActivity candidate : handler.getFlowScope().getActivities()) {
             if (candidate instanceof ActivityImpl activity && activity.findCompensationHandler() == handler) {
-                return activity.getId();
+                return activity;
+            }
+            if (candidate instanceof ActivityImpl body && body.getActivityBehavior() instanceof MultiInstanceActivityBehavior) {
+                for (PvmActivity inner : body.getActivities()) {
+                    if (inner instanceof ActivityImpl activity && activity.findCompensationHandler() == handler) {
+                        return activity;
+                    }
+                }
             }
         }
         throw new InvalidStepException("compensation handler " + handler.getId()
                 + " is not associated with a compensation boundary event");
+    }
+
+    /**
+     * The step's name in its command's {@code sagaflow-step} header, the key of the participant's
+     * barrier: the activity id; for an instance of a multi-instance step, the activity id and the
+     * instance's {@code loopCounter} ({@code Task_BookSeat#2}), so each instance is a step of its own.
+     */
+    private static String stepName(ActivityExecution execution, ActivityImpl step) {
+        if (!multiInstance(step)) {
+            return step.getId();
+        }
+        Object loopCounter = execution.getVariable(LOOP_COUNTER);
+        if (loopCounter == null) {
+            throw new InvalidStepException("instance of multi-instance step " + step.getId() + " has no "
+                    + LOOP_COUNTER);
+        }
+        return step.getId() + "#" + loopCounter;
+    }
+
+    private static final String LOOP_COUNTER = "loopCounter";
+
+    /** The name of the step a compensation undoes; for a multi-instance step, the instance's (see StepCommands). */
+    private String compensatedStepName(ActivityExecution execution, ActivityImpl step) {
+        if (!multiInstance(step)) {
+            return step.getId();
+        }
+        String instance = commands.compensatedInstance(execution.getProcessInstanceId(), step.getId());
+        if (instance == null) {
+            throw new InvalidStepException("no ended instance of multi-instance step " + step.getId()
+                    + " is left to compensate");
+        }
+        return instance;
+    }
+
+    private static boolean multiInstance(ActivityImpl step) {
+        return step.getFlowScope() instanceof ActivityImpl body
+                && body.getActivityBehavior() instanceof MultiInstanceActivityBehavior;
     }
 
     private static String processProperty(ActivityExecution execution, String name) {

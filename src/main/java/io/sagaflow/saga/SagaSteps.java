@@ -55,11 +55,12 @@ class SagaSteps {
         this.clock = clock;
     }
 
+    /** Attempts count per step and operation (an instance of a multi-instance step is a step of its own). */
     @Transactional(propagation = Propagation.MANDATORY)
-    int nextAttempt(String sagaId, String activityId, Operation op) {
+    int nextAttempt(String sagaId, String step, Operation op) {
         Integer sent = jdbc.queryForObject(
-                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ? AND op = ?",
-                Integer.class, sagaId, activityId, op.name());
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND step = ? AND op = ?",
+                Integer.class, sagaId, step, op.name());
         return (sent == null ? 0 : sent) + 1;
     }
 
@@ -131,6 +132,18 @@ class SagaSteps {
                 SELECT * FROM sagaflow.saga_step
                 WHERE execution_id = ? AND activity_id = ? AND status IN ('WAITING', 'OVERDUE')
                 """, ROW, executionId, activityId).stream().findFirst();
+    }
+
+    /** The latest-ended instance of a step (the step name with its loop counter) whose compensation was not sent. */
+    String latestUncompensatedInstance(String sagaId, String activityId) {
+        return jdbc.queryForList("""
+                SELECT a.step FROM sagaflow.saga_step a
+                WHERE a.saga_id = ? AND a.activity_id = ? AND a.op = 'ACTION'
+                  AND a.status IN ('SUCCEEDED', 'TIMED_OUT', 'CANCELLED')
+                  AND NOT EXISTS (SELECT 1 FROM sagaflow.saga_step c
+                                  WHERE c.saga_id = a.saga_id AND c.op = 'COMPENSATION' AND c.step = a.step)
+                ORDER BY a.completion_seq DESC
+                """, String.class, sagaId, activityId).stream().findFirst().orElse(null);
     }
 
     /** Answered commands of a saga in the order they were answered. */

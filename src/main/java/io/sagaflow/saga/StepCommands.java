@@ -16,4 +16,13 @@ interface StepCommands {
      * @return {@code false} if nothing waited there (the step was answered, stopped, or never sent)
      */
     boolean cancelWaiting(String executionId, String activityId, String reason);
+
+    /**
+     * The instance of a multi-instance step that a compensation handler about to run undoes: Camunda
+     * starts one handler per ended instance but keeps no instance variables for it, so each handler
+     * takes the latest-ended instance whose compensation has not been sent yet (reverse order).
+     *
+     * @return the instance's step name ({@code Task_BookSeat#2}), or {@code null} if none is left
+     */
+    String compensatedInstance(String sagaId, String forwardActivityId);
 }

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Knobs (system properties): {@code sagaflow.faults.sagas} (per scenario, default 150),
  * {@code sagaflow.faults.kills} (default 5), {@code sagaflow.faults.broker-outage-seconds} (default 20),
+ * {@code sagaflow.faults.shapes} (trips and travel packages beside the orders of each crash scenario, default 20),
  * {@code sagaflow.faults.jar}, {@code sagaflow.faults.timeout-minutes} (default 10).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class SagaFaultInjectionTests {
 
     private static final int SAGAS = Integer.getInteger("sagaflow.faults.sagas", 150);
+    /** Trips and travel packages placed beside the orders of each crash scenario ({@link ShapeSagas}). */
+    private static final int SHAPES = Integer.getInteger("sagaflow.faults.shapes", 20);
     private static final int KILLS = Integer.getInteger("sagaflow.faults.kills", 5);
     private static final int OUTAGE_SECONDS = Integer.getInteger("sagaflow.faults.broker-outage-seconds", 20);
     private static final Duration TERMINAL_TIMEOUT = Duration.ofMinutes(Integer.getInteger("sagaflow.faults.timeout-minutes", 10));
@@ -170,8 +173,10 @@ class SagaFaultInjectionTests {
         Instant start = Instant.now();
         FaultHarness harness = new FaultHarness(service, name);
         harness.createStock();
+        ShapeSagas shapes = new ShapeSagas(List.of(service), name);
         List<FaultHarness.Order> orders = FaultHarness.orders(0, SAGAS);
         int half = orders.size() / 2;
+        CompletableFuture<Void> shapesPlaced = placeAsync(shapes);
         CompletableFuture<Void> firstHalf = placeAsync(harness, orders.subList(0, half));
         // A random moment while the first half is being placed and run.
         awaitAcknowledged(harness, FaultHarness.randomBetween(5, half / 2));
@@ -181,8 +186,28 @@ class SagaFaultInjectionTests {
         harness.recordFault(scenario, faultAt, Instant.now());
         firstHalf.get();
         secondHalf.get();
+        shapesPlaced.get();
         harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        checkShapes(harness, shapes);
         finish(harness, scenario, 0, start);
+    }
+
+    /** The trips and travel packages of the scenario ended as built, checked in the participants' tables. */
+    private static void checkShapes(FaultHarness harness, ShapeSagas shapes) throws Exception {
+        if (!shapes.awaitAllEnded(TERMINAL_TIMEOUT)) {
+            harness.problems().add("trips and travel packages not ended within " + TERMINAL_TIMEOUT);
+        }
+        harness.problems().addAll(shapes.verify());
+    }
+
+    private CompletableFuture<Void> placeAsync(ShapeSagas shapes) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                shapes.place(SHAPES, STARTUP_TIMEOUT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static void awaitAcknowledged(FaultHarness harness, int starts) {
@@ -207,6 +232,8 @@ class SagaFaultInjectionTests {
         Instant start = Instant.now();
         FaultHarness harness = new FaultHarness(service, "kill");
         harness.createStock();
+        ShapeSagas shapes = new ShapeSagas(List.of(service), "kill");
+        CompletableFuture<Void> shapesPlaced = placeAsync(shapes);
         List<FaultHarness.Order> orders = FaultHarness.orders(0, SAGAS);
         int waves = KILLS + 1;
         int perWave = (orders.size() + waves - 1) / waves;
@@ -229,7 +256,9 @@ class SagaFaultInjectionTests {
             }
             placing.get();
         }
+        shapesPlaced.get();
         harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        checkShapes(harness, shapes);
         finish(harness, "sigkill x" + kills, kills, start);
         assertThat(kills).isGreaterThanOrEqualTo(5);
     }

@@ -38,10 +38,36 @@ final class RecordingStepCommands implements StepCommands {
                     && !answered.contains(s.commandId())) {
                 answered.add(s.commandId());
                 cancelled.add(s.commandId());
+                ended.add(s);
                 return true;
             }
         }
         return false;
+    }
+
+    @Override
+    public String compensatedInstance(String sagaId, String forwardActivityId) {
+        List<String> compensated = sent.stream().filter(s -> s.command().op() == io.sagaflow.contract.Operation.COMPENSATION)
+                .map(s -> s.command().step()).toList();
+        for (int i = ended.size() - 1; i >= 0; i--) {
+            StepCommand command = ended.get(i).command();
+            if (command.sagaId().equals(sagaId) && command.activityId().equals(forwardActivityId)
+                    && !compensated.contains(command.step())) {
+                return command.step();
+            }
+        }
+        return null;
+    }
+
+    /** The actions that succeeded or were cancelled, in the order they ended: what a compensation may undo. */
+    private final List<Sent> ended = new CopyOnWriteArrayList<>();
+
+    /** Marks the command answered with this outcome: a reply to it was delivered. */
+    void answered(String commandId, io.sagaflow.contract.Outcome outcome) {
+        answered(commandId);
+        if (outcome == io.sagaflow.contract.Outcome.SUCCESS) {
+            sent.stream().filter(s -> s.commandId().equals(commandId)).forEach(ended::add);
+        }
     }
 
     /** The commands whose activity the engine cancelled while they waited. */

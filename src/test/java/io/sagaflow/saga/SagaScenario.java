@@ -210,7 +210,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
         assertThat(runtimeService().createExecutionQuery().executionId(executionId).activityId(activityId).count())
                 .as("execution %s of %s still waits for the reply to %s", executionId, activityId, command.commandId())
                 .isEqualTo(1);
-        recorder.answered(command.commandId());
+        recorder.answered(command.commandId(), reply.outcome());
         runtimeService().signal(executionId, reply.outcome().name(), reply, null);
         if (clockMovesOnAfterEachReply) {
             now = now.plus(Duration.ofMinutes(1));

@@ -52,18 +52,25 @@ class FlightBookings {
         if (SOLD_OUT_DESTINATION.equals(to)) {
             return ReplyBody.businessFailure("no seats left on flights to " + to);
         }
+        // A seat for one passenger of many (a multi-instance step) needs the passenger's name.
+        if (command.payload().has("passenger") && command.payload().get("passenger").asText().isBlank()) {
+            return ReplyBody.businessFailure("a seat needs the passenger's name");
+        }
         String bookingId = UUID.randomUUID().toString();
+        // One booking per step: each instance of a multi-instance step ("a seat for each passenger")
+        // is a step of its own (Task_BookSeat#0, #1, ...).
         jdbc.update("""
                 INSERT INTO flight.booking
-                    (saga_id, booking_id, trip_id, customer_id, origin, destination, status, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'BOOKED', ?)
-                """, command.sagaId(), bookingId, tripId, customerId, from, to, Timestamp.from(clock.instant()));
+                    (saga_id, step, booking_id, trip_id, customer_id, origin, destination, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'BOOKED', ?)
+                """, command.sagaId(), command.step(), bookingId, tripId, customerId, from, to,
+                Timestamp.from(clock.instant()));
         return ReplyBody.success(Map.of("flightBookingId", bookingId));
     }
 
     ReplyBody cancel(Command command) {
-        jdbc.update("UPDATE flight.booking SET status = 'CANCELLED' WHERE saga_id = ? AND status = 'BOOKED'",
-                command.sagaId());
+        jdbc.update("UPDATE flight.booking SET status = 'CANCELLED' WHERE saga_id = ? AND step = ? AND status = 'BOOKED'",
+                command.sagaId(), command.step());
         return ReplyBody.success(Map.of());
     }
 
