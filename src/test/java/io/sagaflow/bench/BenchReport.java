@@ -59,6 +59,8 @@ final class BenchReport {
         runs.put("pollingStepLatencyRate", results.pollingStepRate);
         runs.put("embeddedFixedRate", results.embeddedFixed);
         runs.put("embeddedFullSpeed", results.embeddedFull);
+        runs.put("tripStraightFullSpeed", results.tripStraightFull);
+        runs.put("tripParallelFullSpeed", results.tripParallelFull);
         runs.put("relayThroughput", results.relayThroughput);
         runs.put("relayWriteAndPublish", results.relayWriteAndPublish);
         runs.put("relayLatency", results.relayLatency);
@@ -100,6 +102,12 @@ final class BenchReport {
         h.put("embeddedFixedP99Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::p99Ms));
         h.put("embeddedFixedStepP50Ms", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::stepP50Ms));
         h.put("embeddedFixedMaxRssMb", BenchResults.median(results.embeddedFixed, SagaLoad.SagaRun::maxRssMb));
+        h.put("tripStraightSagasPerSecond", BenchResults.median(results.tripStraightFull, SagaLoad.SagaRun::sagasPerSecond));
+        h.put("tripParallelSagasPerSecond", BenchResults.median(results.tripParallelFull, SagaLoad.SagaRun::sagasPerSecond));
+        h.put("tripStraightP50Ms", BenchResults.median(results.tripStraightFull, SagaLoad.SagaRun::p50Ms));
+        h.put("tripParallelP50Ms", BenchResults.median(results.tripParallelFull, SagaLoad.SagaRun::p50Ms));
+        h.put("tripStraightP99Ms", BenchResults.median(results.tripStraightFull, SagaLoad.SagaRun::p99Ms));
+        h.put("tripParallelP99Ms", BenchResults.median(results.tripParallelFull, SagaLoad.SagaRun::p99Ms));
         for (String group : CpuBudget.GROUPS) {
             h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
             h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
@@ -107,6 +115,10 @@ final class BenchReport {
             h.put("naiveSagaCpuMicros." + group, cpuMedian(results.naiveFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
             h.put("embeddedSagaCpuMicros." + group,
                     cpuMedian(results.embeddedFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("tripStraightSagaCpuMicros." + group,
+                    cpuMedian(results.tripStraightFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("tripParallelSagaCpuMicros." + group,
+                    cpuMedian(results.tripParallelFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
         }
         return h;
     }
@@ -187,6 +199,13 @@ final class BenchReport {
         out.append(sagaCpuRow("outbox + inbox saga", "outboxSagaCpuMicros.", h));
         out.append(sagaCpuRow("naive dual-write saga", "naiveSagaCpuMicros.", h));
         out.append(sagaCpuRow("embedded mode", "embeddedSagaCpuMicros.", h));
+        out.append(sagaCpuRow("trip, one step after the other", "tripStraightSagaCpuMicros.", h));
+        out.append(sagaCpuRow("trip, hotel and flight in parallel", "tripParallelSagaCpuMicros.", h));
+        out.append(f("%nTrips at full speed (%d clients): one step after the other %.1f sagas/s, start->end p50 %.0f ms, "
+                        + "p99 %.0f ms; hotel and flight in parallel %.1f sagas/s, p50 %.0f ms, p99 %.0f ms.%n",
+                settings.fullSpeedClients(), h.get("tripStraightSagasPerSecond"), h.get("tripStraightP50Ms"),
+                h.get("tripStraightP99Ms"), h.get("tripParallelSagasPerSecond"), h.get("tripParallelP50Ms"),
+                h.get("tripParallelP99Ms")));
         out.append(f("%nAt %d sagas/s (below capacity): end-to-end p99 %.0f ms, step p50 %.0f ms vs polling %.0f ms. "
                         + "At %d/s: step p50 %.0f ms vs polling %.0f ms (both include the queue in front of a busy CPU).%n",
                 settings.stepLatencyRate(), h.get("outboxLowRateP99Ms"), h.get("outboxLowRateStepP50Ms"),

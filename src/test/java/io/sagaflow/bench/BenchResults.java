@@ -17,6 +17,9 @@ final class BenchResults {
     final List<SagaLoad.SagaRun> pollingStepRate = new ArrayList<>();
     final List<SagaLoad.SagaRun> embeddedFixed = new ArrayList<>();
     final List<SagaLoad.SagaRun> embeddedFull = new ArrayList<>();
+    /** Trips at full speed: car, hotel, flight one after the other, and car, then hotel and flight in parallel. */
+    final List<SagaLoad.SagaRun> tripStraightFull = new ArrayList<>();
+    final List<SagaLoad.SagaRun> tripParallelFull = new ArrayList<>();
     final List<RelayRun> relayThroughput = new ArrayList<>();
     final List<RelayRun> relayWriteAndPublish = new ArrayList<>();
     final List<RelayRun> relayLatency = new ArrayList<>();

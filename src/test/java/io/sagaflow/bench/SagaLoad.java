@@ -23,16 +23,19 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Starts order sagas (POST /api/orders, three steps: inventory, payment, shipping) at a fixed rate
- * or as fast as a pool of clients can, waits until every one has ended, and reads the timings from
- * Camunda's history through the service (start and end of each saga, each step's activity).
+ * Starts order sagas (POST /api/orders, three steps: inventory, payment, shipping), or trips
+ * ({@link #trips}: POST /api/sagas/{key}, car, hotel and flight) at a fixed rate or as fast as a pool
+ * of clients can, waits until every one has ended, and reads the timings from Camunda's history
+ * through the service (start and end of each saga, each step's activity).
  */
 final class SagaLoad {
 
     static final int SKUS = 8;
     static final String SKU_PREFIX = "BENCH-";
     private static final Duration STALL = Duration.ofSeconds(60);
-    private static final Set<String> STEPS = Set.of("Task_ReserveStock", "Task_ChargePayment", "Task_ScheduleShipment");
+    private static final Set<String> ORDER_STEPS = Set.of("Task_ReserveStock", "Task_ChargePayment",
+            "Task_ScheduleShipment");
+    private static final Set<String> TRIP_STEPS = Set.of("Task_ReserveCar", "Task_BookHotel", "Task_BookFlight");
 
     /**
      * One saga measurement; {@code cpuMicrosPerSaga} is what one completed saga cost each process
@@ -55,9 +58,30 @@ final class SagaLoad {
     private final ObjectMapper json = new ObjectMapper();
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger sequence = new AtomicInteger();
+    /** Where a saga is started, and the steps a completed one has passed. */
+    private final String path;
+    private final Set<String> steps;
+    private final java.util.function.IntFunction<String> body;
 
     SagaLoad(ServiceJvm service) {
         this.service = service;
+        this.path = "/api/orders";
+        this.steps = ORDER_STEPS;
+        this.body = n -> "{\"customerId\":\"bench-" + run + "-" + n + "\",\"sku\":\"" + SKU_PREFIX + (n % SKUS)
+                + "\",\"quantity\":1,\"amount\":10.00,\"country\":\"DE\"}";
+    }
+
+    private SagaLoad(ServiceJvm service, String processKey) {
+        this.service = service;
+        this.path = "/api/sagas/" + processKey;
+        this.steps = TRIP_STEPS;
+        this.body = n -> "{\"tripId\":\"bench-" + processKey + "-" + run + "-" + n + "\",\"customerId\":\"bench-" + run
+                + "\",\"city\":\"Lisbon\",\"days\":3,\"nights\":2,\"from\":\"BER\",\"to\":\"LIS\"}";
+    }
+
+    /** Trips of {@code processKey} (car, hotel, flight), started with the operator's credentials. */
+    static SagaLoad trips(ServiceJvm service, String processKey) {
+        return new SagaLoad(service, processKey);
     }
 
     /** Enough stock on a few SKUs, so no saga is refused and no single row is the hot spot. */
@@ -75,7 +99,7 @@ final class SagaLoad {
             long periodNanos = 1_000_000_000L / perSecond;
             ticker.scheduleAtFixedRate(() -> {
                 if (posts.size() < total) {
-                    posts.add(service.postAsync("/api/orders", order()));
+                    posts.add(service.postAsync(path, order()));
                 }
             }, 0, periodNanos, TimeUnit.NANOSECONDS);
             await(label + " posting").atMost(duration.plusSeconds(30)).pollInterval(Duration.ofSeconds(2))
@@ -101,7 +125,7 @@ final class SagaLoad {
             for (int c = 0; c < clients; c++) {
                 pool.submit(() -> {
                     while (left.getAndDecrement() > 0) {
-                        CompletableFuture<HttpResponse<String>> post = service.postAsync("/api/orders", order());
+                        CompletableFuture<HttpResponse<String>> post = service.postAsync(path, order());
                         posts.add(post);
                         post.join(); // one request in flight per client
                     }
@@ -143,10 +167,14 @@ final class SagaLoad {
                     return pending.isEmpty();
                 });
         ProcSampler.Usage used = usage.usage();
-        return summarize(label, List.copyOf(ended.values()), used);
+        return summarize(label, List.copyOf(ended.values()), used, steps);
     }
 
     static SagaRun summarize(String label, List<Timing> timings, ProcSampler.Usage used) {
+        return summarize(label, timings, used, ORDER_STEPS);
+    }
+
+    static SagaRun summarize(String label, List<Timing> timings, ProcSampler.Usage used, Set<String> stepIds) {
         long firstStart = timings.stream().mapToLong(Timing::startMillis).min().orElse(0);
         long lastEnd = timings.stream().mapToLong(Timing::endMillis).max().orElse(0);
         long[] endToEnd = timings.stream().mapToLong(t -> t.endMillis() - t.startMillis()).toArray();
@@ -154,11 +182,11 @@ final class SagaLoad {
         Map<String, List<Long>> byStep = new LinkedHashMap<>();
         int notCompleted = 0;
         for (Timing timing : timings) {
-            if (!timing.stepMillis().keySet().containsAll(STEPS)) {
+            if (!timing.stepMillis().keySet().containsAll(stepIds)) {
                 notCompleted++; // compensated or otherwise short of the three steps
             }
             timing.stepMillis().forEach((step, millis) -> {
-                if (STEPS.contains(step)) {
+                if (stepIds.contains(step)) {
                     steps.add(millis);
                     byStep.computeIfAbsent(step, s -> new ArrayList<>()).add(millis);
                 }
@@ -184,7 +212,7 @@ final class SagaLoad {
             for (CompletableFuture<HttpResponse<String>> post : posts) {
                 HttpResponse<String> response = post.get(60, TimeUnit.SECONDS);
                 if (response.statusCode() != 202) {
-                    throw new IllegalStateException("POST /api/orders answered " + response.statusCode() + ": "
+                    throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
                             + response.body());
                 }
                 ids.add(json.readTree(response.body()).get("sagaId").asText());
@@ -194,9 +222,7 @@ final class SagaLoad {
     }
 
     private String order() {
-        int n = sequence.incrementAndGet();
-        return "{\"customerId\":\"bench-" + run + "-" + n + "\",\"sku\":\"" + SKU_PREFIX + (n % SKUS)
-                + "\",\"quantity\":1,\"amount\":10.00,\"country\":\"DE\"}";
+        return body.apply(sequence.incrementAndGet());
     }
 
     private static void progress(String label, int posted, int total, int ended) {

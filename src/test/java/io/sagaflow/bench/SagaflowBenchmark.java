@@ -39,6 +39,10 @@ class SagaflowBenchmark {
                 attempt(results, "outbox", () -> outboxOnPostgres(settings, results, broker), results.outboxFixed,
                         results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
             }
+            if (settings.runs("shapes")) {
+                attempt(results, "shapes", () -> shapes(settings, results), results.tripStraightFull,
+                        results.tripParallelFull);
+            }
             if (settings.runs("perftest")) {
                 attempt(results, "perftest", () -> perfTest(settings, results), results.perfTest);
             }
@@ -118,6 +122,29 @@ class SagaflowBenchmark {
         for (int r = 1; r <= settings.repeats(); r++) {
             results.outboxFull.add(load.fullSpeed("outbox full speed #" + r, settings.fullSpeedSagas(),
                     settings.fullSpeedClients()));
+        }
+    }
+
+    /**
+     * The same three trip steps, one after the other ({@code trip-booking-straight}, deployed here
+     * through engine-rest) and with hotel and flight in parallel (the shipped {@code trip-booking}):
+     * machine CPU per saga and start-to-end latency at full speed, the two alternating.
+     */
+    private static void shapes(BenchSettings settings, BenchResults results) throws Exception {
+        phase("Trip saga on PostgreSQL + RabbitMQ: straight vs parallel (car, then hotel and flight)");
+        try (ServiceJvm service = ServiceJvm.start(settings, "shapes-prod", prodArguments(settings, "prod,bench"))) {
+            service.deploy(settings.testClasses().resolve("bench").resolve("trip-booking-straight.bpmn"));
+            SagaLoad straight = SagaLoad.trips(service, "trip-booking-straight");
+            SagaLoad parallel = SagaLoad.trips(service, "trip-booking");
+            straight.fullSpeed("straight trip warm-up", settings.warmUpSagas() / 2, 8);
+            parallel.fullSpeed("parallel trip warm-up", settings.warmUpSagas() / 2, 8);
+            BenchDatabase.vacuum(settings);
+            for (int r = 1; r <= settings.repeats(); r++) {
+                results.tripStraightFull.add(straight.fullSpeed("straight trip #" + r, settings.fullSpeedSagas(),
+                        settings.fullSpeedClients()));
+                results.tripParallelFull.add(parallel.fullSpeed("parallel trip #" + r, settings.fullSpeedSagas(),
+                        settings.fullSpeedClients()));
+            }
         }
     }
 

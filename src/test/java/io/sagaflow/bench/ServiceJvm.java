@@ -145,6 +145,27 @@ final class ServiceJvm implements AutoCloseable {
         }
     }
 
+    /** Deploys a BPMN file through engine-rest (multipart), as an operator would. */
+    void deploy(java.nio.file.Path bpmn) throws IOException, InterruptedException {
+        String boundary = "bench-" + java.util.UUID.randomUUID();
+        byte[] file = java.nio.file.Files.readAllBytes(bpmn);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        String name = bpmn.getFileName().toString();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\n" + name
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(file);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/engine-rest/deployment/create"))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", operatorAuthorization)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("deploying " + name + " answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {

@@ -44,6 +44,7 @@ class OverloadFaultInjectionTests {
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration TERMINAL_TIMEOUT = Duration.ofMinutes(20);
     private static final Path OUTPUT = Path.of("target", "fault-injection");
+    private static final int NICENESS = Integer.getInteger("sagaflow.faults.overload-nice", 10);
 
     private ServiceProcess service;
 
@@ -125,7 +126,9 @@ class OverloadFaultInjectionTests {
         if (!extra.isEmpty()) {
             all.addAll(List.of(extra.split("\\s+")));
         }
-        ServiceProcess started = new ServiceProcess(name, jar, OUTPUT, all);
+        // The clients run on the service's 2-core host; the service, which saturates it, runs at a lower
+        // priority so that what the clients measure is the service's answer, not their own wait for the CPU.
+        ServiceProcess started = new ServiceProcess(name, jar, OUTPUT, all).niced(NICENESS);
         started.start();
         started.awaitUp(STARTUP_TIMEOUT);
         return started;

@@ -37,6 +37,8 @@ final class ServiceProcess {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
     private int starts;
+    /** The scheduling priority the JVM runs at ({@code nice -n}); 0 as deployed. */
+    private int niceness;
 
     ServiceProcess(Path jar, Path logDirectory) {
         this("service", jar, logDirectory, List.of());
@@ -81,6 +83,16 @@ final class ServiceProcess {
         return name;
     }
 
+    /**
+     * Runs the service at a lower CPU priority ({@code nice -n}): for a test whose clients share the
+     * host with it and measure how fast it answers (the overload scenario), so the clients' own
+     * threads are not starved of the CPU the service saturates.
+     */
+    ServiceProcess niced(int niceness) {
+        this.niceness = niceness;
+        return this;
+    }
+
     int port() {
         return port;
     }
@@ -96,8 +108,11 @@ final class ServiceProcess {
         Files.createDirectories(logDirectory);
         starts++;
         Path log = logDirectory.resolve(name + "-" + starts + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+        List<String> command = new ArrayList<>();
+        if (niceness != 0) {
+            command.addAll(List.of("nice", "-n", Integer.toString(niceness)));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
         command.addAll(loaderPath == null ? List.of("-jar", jar.toString())
                 : List.of("-Dloader.path=" + loaderPath, "-cp", jar.toString(), LAUNCHER));
         command.addAll(List.of("--spring.profiles.active=prod", "--server.port=" + port));
