@@ -148,7 +148,7 @@ class DeadlineWatcher {
 
     private void sendToJudgment(SagaSteps.SentCommand sent) {
         StepCommand command = sent.command();
-        if (outbox.isPending(sent.commandId())) {
+        if (sent.status() == StepStatus.WAITING && outbox.isPending(sent.commandId())) {
             steps.postponeDeadline(sent.commandId(), clock.instant().plus(command.deadline()));
             meters.counter("sagaflow.steps.deadline-restarted").increment();
             log.info("Saga {} step {}: {} has not left the outbox within its deadline of {}; the deadline starts again",

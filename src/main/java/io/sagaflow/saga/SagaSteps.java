@@ -112,12 +112,25 @@ class SagaSteps {
                 """, status.name(), truncate(reason), Timestamp.from(clock.instant()), commandId, commandId) == 1;
     }
 
-    /** A claimed overdue command whose deadline-passed message is on its way through the replies queue. */
+    /**
+     * A claimed overdue command whose deadline-passed message is on its way through the replies queue;
+     * {@code deadline_at} becomes the moment it was sent, from which {@link #claimOverdue} sends it
+     * again if it is not judged within {@link #JUDGMENT_RECHECK}.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
     boolean markOverdue(String commandId) {
-        return jdbc.update("UPDATE sagaflow.saga_step SET status = 'OVERDUE' WHERE command_id = ? AND status = 'WAITING'",
-                commandId) == 1;
+        return jdbc.update("""
+                UPDATE sagaflow.saga_step SET status = 'OVERDUE', deadline_at = ?
+                WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE')
+                """, Timestamp.from(clock.instant()), commandId) == 1;
     }
+
+    /**
+     * An OVERDUE step whose deadline-passed message was not judged this long after it was sent gets
+     * another one: a message the outbox gave up on (FAILED) must not leave the step waiting for ever,
+     * and a repeat is harmless (the first to be read judges, the others find the step answered).
+     */
+    static final Duration JUDGMENT_RECHECK = Duration.ofMinutes(1);
 
     /** A claimed overdue command that has not left the outbox yet: its deadline counts from now. */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -179,11 +192,12 @@ class SagaSteps {
     List<SentCommand> claimOverdue(int limit) {
         return jdbc.query("""
                 SELECT * FROM sagaflow.saga_step
-                WHERE status = 'WAITING' AND deadline_at <= ?
+                WHERE (status = 'WAITING' AND deadline_at <= ?) OR (status = 'OVERDUE' AND deadline_at <= ?)
                 ORDER BY deadline_at
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
-                """, ROW, Timestamp.from(clock.instant()), limit);
+                """, ROW, Timestamp.from(clock.instant()), Timestamp.from(clock.instant().minus(JUDGMENT_RECHECK)),
+                limit);
     }
 
     List<SentCommand> queuedCompensations(String sagaId) {

@@ -106,19 +106,36 @@ class DeadlineWatcherTests {
         verify(judging.commands, never()).sendDeadlinePassed(any(), any());
     }
 
+    @Test
+    @DisplayName("an OVERDUE step whose deadline-passed message was not judged in time gets another one")
+    void unjudgedOverdueStepIsSentAgain() {
+        Judging judging = new Judging(true, StepStatus.OVERDUE);
+
+        assertThat(judging.watcher.stopOneOverdueStep()).isTrue();
+
+        verify(judging.steps).markOverdue("command-1");
+        verify(judging.commands).sendDeadlinePassed(any(), any());
+        verify(judging.steps, never()).postponeDeadline(any(), any());
+    }
+
     /** A watcher past its grace whose one overdue step is a payment charge, published or not. */
     private final class Judging {
         final SagaSteps steps = mock(SagaSteps.class);
         final OutboxStepCommands commands = mock(OutboxStepCommands.class);
-        final SagaSteps.SentCommand overdue = new SagaSteps.SentCommand("command-1", new StepCommand(
-                new StepCommand.Saga("saga-1", "order-1", "order-fulfillment"),
-                new StepCommand.Origin("execution-1", "Task_ChargePayment", "Task_ChargePayment"),
-                new StepCommand.Request(io.sagaflow.contract.Operation.ACTION, "payment.charge", "{}"),
-                new StepCommand.Terms(Duration.ofSeconds(30), true, false)),
-                1, StepStatus.WAITING, null, clock.instant().minusSeconds(1));
+        final SagaSteps.SentCommand overdue;
         final DeadlineWatcher watcher;
 
         Judging(boolean commandStillInOutbox) {
+            this(commandStillInOutbox, StepStatus.WAITING);
+        }
+
+        Judging(boolean commandStillInOutbox, StepStatus status) {
+            overdue = new SagaSteps.SentCommand("command-1", new StepCommand(
+                    new StepCommand.Saga("saga-1", "order-1", "order-fulfillment"),
+                    new StepCommand.Origin("execution-1", "Task_ChargePayment", "Task_ChargePayment"),
+                    new StepCommand.Request(io.sagaflow.contract.Operation.ACTION, "payment.charge", "{}"),
+                    new StepCommand.Terms(Duration.ofSeconds(30), true, false)),
+                    1, status, null, clock.instant().minusSeconds(1));
             OutboxAdmin outbox = mock(OutboxAdmin.class);
             when(outbox.isPending("command-1")).thenReturn(commandStillInOutbox);
             when(steps.claimOverdue(1)).thenReturn(List.of(overdue));
