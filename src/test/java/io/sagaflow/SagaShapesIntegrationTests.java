@@ -29,7 +29,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>Shapes: {@code trip-booking} (car, then hotel and flight in parallel) and
  * {@code shape-trip-nested} (the same, hotel and flight in an embedded subprocess, which the refusal
- * leaves: src/test/resources/shapes).
+ * leaves: src/test/resources/shapes); multi-instance seats; a sub-saga ({@code shape-trip-then-pay});
+ * and {@code shape-trip-plan-b}, whose plan A is an embedded subprocess that undoes itself when a step
+ * of it is refused, after which plan B goes on.
  */
 @IntegrationTest
 @DisplayName("Saga shapes and faults")
@@ -39,6 +41,7 @@ class SagaShapesIntegrationTests {
     private static final String HOTEL = "Task_BookHotel";
     private static final String FLIGHT = "Task_BookFlight";
     private static final String SUB_SAGA = "CallActivity_BookTrip";
+    private static final String PLAN_B = "shape-trip-plan-b";
     /** Longer than a test runs: a held-back reply comes only when the clock is moved past it. */
     private static final String HOLD = "delay=PT20S";
     private static final Duration PAST_HOLD = Duration.ofSeconds(21);
@@ -287,6 +290,63 @@ class SagaShapesIntegrationTests {
         assertNothingKept(childId);
         assertNothingOpen(parentId);
         assertNothingOpen(childId);
+    }
+
+    // --- shape-trip-plan-b: plan A (flight, then hotel) in a subprocess that undoes itself; plan B the car ---
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("plan A books: the trip completes with flight and hotel, no car")
+    void planABooks() {
+        Saga saga = api.awaitFinished(start(PLAN_B, "LIS").sagaId());
+
+        assertThat(saga.status()).isEqualTo("COMPLETED");
+        assertThat(effects(saga.sagaId())).isEqualTo(Map.of("car", List.of(), "hotel", List.of("BOOKED"),
+                "flight", List.of("BOOKED")));
+        assertThat(saga.compensatedSteps()).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("plan A's hotel refused: plan A's flight is cancelled, plan B reserves the car, the trip completes")
+    void planAUndoneThenPlanB() {
+        Saga saga = api.awaitFinished(start(PLAN_B, "LIS", "hotel.book:business-failure").sagaId());
+
+        assertThat(saga.status()).as("a saga that undid plan A and went on").isEqualTo("COMPLETED");
+        assertThat(effects(saga.sagaId())).isEqualTo(Map.of("car", List.of("RESERVED"), "hotel", List.of(),
+                "flight", List.of("CANCELLED")));
+        assertThat(saga.completedSteps()).containsExactly(FLIGHT, CAR);
+        assertThat(saga.compensatedSteps()).containsExactly(FLIGHT);
+        assertNothingOpen(saga.sagaId());
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("plan A's hotel refused, then plan B's car refused: the saga compensates, plan A's flight cancelled once")
+    void planBRefusedToo() {
+        Saga saga = api.awaitFinished(start(PLAN_B, "LIS", "hotel.book:business-failure",
+                "car.reserve:business-failure").sagaId());
+
+        assertThat(saga.status()).isEqualTo("COMPENSATED");
+        assertNothingKept(saga.sagaId());
+        assertThat(saga.compensatedSteps()).containsExactly(FLIGHT);
+        assertNothingOpen(saga.sagaId());
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("aborted while plan A's hotel is in flight: the hotel is cancelled and compensated with the flight, no plan B")
+    void abortedDuringPlanA() {
+        String sagaId = start(PLAN_B, "LIS", "hotel.book:" + HOLD).sagaId();
+        await("the hotel's command in flight").atMost(ApiSupport.SAGA_TIMEOUT)
+                .until(() -> "WAITING".equals(stepStatus(sagaId, HOTEL)));
+
+        assertThat(api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"customer called\"}", sagaId).getStatusCode())
+                .isEqualTo(HttpStatus.ACCEPTED);
+        Saga saga = api.awaitFinished(sagaId);
+
+        assertThat(saga.status()).isEqualTo("COMPENSATED");
+        assertThat(saga.compensatedSteps()).containsExactlyInAnyOrder(HOTEL, FLIGHT);
+        releaseHeldReplies(sagaId);
+        assertNothingKept(sagaId);
+        assertThat(effects(sagaId).get("car")).as("an abort is no refusal: no plan B").isEmpty();
+        assertNothingOpen(sagaId);
     }
 
     private ApiSupport.StartedSaga startTripThenPay(String orderId, String amount, String destination,

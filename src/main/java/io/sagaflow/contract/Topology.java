@@ -34,6 +34,15 @@ public final class Topology {
      */
     public static final String EVENTS_EXCHANGE = "sagaflow.events";
 
+    /**
+     * Topic exchange of the events a waiting saga is sent (a message catch event: "bank confirmed the
+     * transfer"): type = the BPMN message's name, message id = the event id, header
+     * {@link SagaHeaders#SAGA_ID}; any routing key (the event's name, by convention).
+     */
+    public static final String SAGA_EVENTS_EXCHANGE = "sagaflow.saga-events";
+    /** The orchestrator's queue of {@link #SAGA_EVENTS_EXCHANGE}, bound with {@code #}. */
+    public static final String SAGA_EVENTS_QUEUE = "sagaflow.orchestrator.saga-events";
+
     private Topology() {
     }
 

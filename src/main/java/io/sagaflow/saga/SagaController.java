@@ -40,8 +40,11 @@ class SagaController {
     private final Sagas sagas;
     private final SagaMessages messages;
     private final IdempotentRequests idempotentRequests;
+    private final AwaitedEvents awaitedEvents;
 
-    SagaController(Sagas sagas, SagaMessages messages, IdempotentRequests idempotentRequests) {
+    SagaController(Sagas sagas, SagaMessages messages, IdempotentRequests idempotentRequests,
+                   AwaitedEvents awaitedEvents) {
+        this.awaitedEvents = awaitedEvents;
         this.sagas = sagas;
         this.messages = messages;
         this.idempotentRequests = idempotentRequests;
@@ -110,6 +113,30 @@ class SagaController {
 
     /** Optional body of an abort. */
     record AbortRequest(@Size(max = 500) String reason) {
+    }
+
+    /**
+     * An event the saga waits for: {@code eventId} (or the {@code Idempotency-Key} header) makes a
+     * repeated delivery harmless; {@code variables} become the saga's.
+     */
+    record EventRequest(String eventId, Map<String, Object> variables) {
+    }
+
+    /**
+     * Delivers an event a saga waits for (a BPMN message catch event or receive task named
+     * {@code name}): 202 when it moved the saga on, 200 when the saga had this event id already, 409
+     * when the saga is not waiting for it (not yet, or no longer), 404 for an unknown saga.
+     */
+    @PostMapping("/{sagaId}/events/{name}")
+    ResponseEntity<AwaitedEvents.Delivery> deliverEvent(@PathVariable String sagaId, @PathVariable String name,
+                                                        @RequestHeader(name = IdempotentRequests.HEADER, required = false)
+                                                        String idempotencyKey,
+                                                        @RequestBody(required = false) EventRequest request) {
+        String eventId = request != null && request.eventId() != null ? request.eventId() : idempotencyKey;
+        AwaitedEvents.Delivery delivery = awaitedEvents.deliver(sagaId, name, eventId,
+                request == null ? null : request.variables(), Callers.ownSagasOnly());
+        return (delivery.duplicate() ? ResponseEntity.ok() : ResponseEntity.accepted())
+                .location(URI.create("/api/sagas/" + sagaId)).body(delivery);
     }
 
     @PostMapping("/{sagaId}/abort")

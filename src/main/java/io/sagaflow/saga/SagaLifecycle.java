@@ -13,6 +13,9 @@ import org.camunda.bpm.engine.impl.incident.IncidentContext;
 import org.camunda.bpm.engine.impl.incident.IncidentHandler;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ProcessDefinitionImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
 import org.camunda.bpm.engine.impl.util.xml.Element;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.springframework.dao.DuplicateKeyException;
@@ -33,6 +36,14 @@ final class SagaLifecycle {
             ORDER BY sent_at
             """;
 
+    /**
+     * A process definition's property: its model compensates the whole saga somewhere (a compensation
+     * throw without {@code activityRef} at the process's level). Then only passing one makes the
+     * saga COMPENSATED: a step refused inside a subprocess that a boundary event catches, undoes and
+     * goes on from ("try hotel A, else hotel B") leaves a saga that completes.
+     */
+    private static final String COMPENSATES_THE_SAGA = "sagaflow.compensatesTheSaga";
+
     private final Supplier<SagaRegistry> registry;
     private final Supplier<JdbcTemplate> jdbc;
     private final Supplier<SubSagas> subSagas;
@@ -49,6 +60,16 @@ final class SagaLifecycle {
             public void parseProcess(Element process, ProcessDefinitionEntity definition) {
                 definition.addBuiltInListener(ExecutionListener.EVENTNAME_START, (ExecutionListener) this::started);
                 definition.addBuiltInListener(ExecutionListener.EVENTNAME_END, (ExecutionListener) this::ended);
+            }
+
+            @Override
+            public void parseIntermediateThrowEvent(Element event, ScopeImpl scope, ActivityImpl activity) {
+                markSagaCompensation(event, scope, activity);
+            }
+
+            @Override
+            public void parseEndEvent(Element event, ScopeImpl scope, ActivityImpl activity) {
+                markSagaCompensation(event, scope, activity);
             }
 
             private void started(DelegateExecution execution) {
@@ -71,6 +92,26 @@ final class SagaLifecycle {
                 }
             }
         };
+    }
+
+    /**
+     * A compensation throw that undoes everything the saga did (no {@code activityRef}, in the process
+     * or in one of its event subprocesses) records, when the saga passes it, that the saga compensates.
+     */
+    private static void markSagaCompensation(Element event, ScopeImpl scope, ActivityImpl activity) {
+        Element compensation = event.element("compensateEventDefinition");
+        if (compensation == null || compensation.attribute("activityRef") != null) {
+            return;
+        }
+        boolean sagaScope = scope instanceof ProcessDefinitionImpl
+                || scope instanceof ActivityImpl eventSubprocess && eventSubprocess.isTriggeredByEvent()
+                && eventSubprocess.getFlowScope() instanceof ProcessDefinitionImpl;
+        if (!sagaScope) {
+            return;
+        }
+        activity.getProcessDefinition().setProperty(COMPENSATES_THE_SAGA, true);
+        activity.addBuiltInListener(ExecutionListener.EVENTNAME_START, (ExecutionListener) execution ->
+                ((ExecutionEntity) execution).getProcessInstance().setVariable(SagaModel.COMPENSATED_VARIABLE, true));
     }
 
     /** A sub-handler of Camunda's failed-job incidents (composite incident handlers). */
@@ -108,7 +149,10 @@ final class SagaLifecycle {
         }
         List<UndoneStep> undone = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
                 rs.getString("status"), rs.getString("reason")), sagaId);
-        if (undone.isEmpty()) {
+        boolean compensated = Boolean.TRUE.equals(instance.getProcessDefinition().getProperty(COMPENSATES_THE_SAGA))
+                ? instance.getVariable(SagaModel.COMPENSATED_VARIABLE) != null
+                : !undone.isEmpty();
+        if (!compensated) {
             ended(sagaId, SagaStatus.COMPLETED, null);
             subSagas.get().parentCompleted(sagaId);
             return;

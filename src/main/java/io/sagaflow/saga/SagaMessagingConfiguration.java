@@ -35,7 +35,19 @@ class SagaMessagingConfiguration {
         Queue subSagas = QueueBuilder.durable(Topology.SUB_SAGAS_QUEUE).build();
         Binding subSagaCommands = BindingBuilder.bind(subSagas)
                 .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("sagaflow.saga.*");
-        return new Declarables(replies, binding, events, subSagas, subSagaCommands);
+        // Events a waiting saga is sent (AwaitedEvents).
+        TopicExchange sagaEventsExchange = new TopicExchange(Topology.SAGA_EVENTS_EXCHANGE, true, false);
+        Queue sagaEvents = QueueBuilder.durable(Topology.SAGA_EVENTS_QUEUE).build();
+        Binding sagaEventsBinding = BindingBuilder.bind(sagaEvents).to(sagaEventsExchange).with("#");
+        return new Declarables(replies, binding, events, subSagas, subSagaCommands, sagaEventsExchange, sagaEvents,
+                sagaEventsBinding);
+    }
+
+    @Bean
+    @ConditionalOnOrchestratorRole
+    SimpleMessageListenerContainer awaitedEventListener(ListenerContainers containers, AwaitedEvents awaitedEvents) {
+        return containers.create(AwaitedEvents.CONSUMER, Topology.SAGA_EVENTS_QUEUE, awaitedEvents,
+                containers.parkingRecoverer(AwaitedEvents.CONSUMER));
     }
 
     @Bean

@@ -39,6 +39,8 @@ public final class SagaModel {
 
     /** Process variable an abort sets; the next step rejects instead of sending its command. */
     static final String ABORT_REASON_VARIABLE = "abortReason";
+    /** Set when the saga passes a compensation of everything it did: it ends COMPENSATED (SagaLifecycle). */
+    static final String COMPENSATED_VARIABLE = "sagaflowCompensated";
 
     /**
      * A call activity's command to the orchestrator itself: start the called saga as a sub-saga of this

@@ -206,7 +206,7 @@ public class Sagas {
                     saga.traceId(), subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
         }
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
-                statusOf(instance), succeededSteps(answered, Operation.ACTION),
+                statusOf(instance, registered), succeededSteps(answered, Operation.ACTION),
                 succeededSteps(answered, Operation.COMPENSATION),
                 registered.map(SagaRegistry.SagaRecord::traceId).orElse(null),
                 subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
@@ -285,8 +285,12 @@ public class Sagas {
         }
     }
 
-    private SagaStatus statusOf(HistoricProcessInstance instance) {
+    private SagaStatus statusOf(HistoricProcessInstance instance, Optional<SagaRegistry.SagaRecord> registered) {
         String sagaId = instance.getId();
+        if (HistoricProcessInstance.STATE_COMPLETED.equals(instance.getState()) && registered.isPresent()
+                && registered.get().status() != SagaStatus.RUNNING) {
+            return registered.get().status(); // recorded with the end, from the model (SagaLifecycle)
+        }
         return switch (instance.getState()) {
             case HistoricProcessInstance.STATE_ACTIVE, HistoricProcessInstance.STATE_SUSPENDED ->
                     runtime.createIncidentQuery().processInstanceId(sagaId).count() > 0
@@ -329,7 +333,7 @@ public class Sagas {
      * JSON scalars become typed process variables; arrays and objects are kept as JSON text, so
      * commands carry them unchanged and no Java serialization is involved.
      */
-    private Map<String, Object> toVariables(Map<String, Object> input) {
+    Map<String, Object> toVariables(Map<String, Object> input) {
         Map<String, Object> variables = new LinkedHashMap<>();
         input.forEach((name, value) -> {
             if (name == null || name.isBlank()) {

@@ -80,7 +80,8 @@ class SecurityConfiguration {
     private static void apiRules(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules) {
         rules.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*/abort").hasAuthority(OPERATE)
-                .requestMatchers(HttpMethod.POST, "/api/sagas/*", "/api/orders", "/api/examples/shop/orders",
+                .requestMatchers(HttpMethod.POST, "/api/sagas/*", "/api/sagas/*/events/*", "/api/orders",
+                        "/api/examples/shop/orders",
                         "/api/tx-messages", "/api/tx-messages/*/commit", "/api/tx-messages/*/rollback")
                 .hasAuthority(START)
                 .requestMatchers(HttpMethod.GET, "/api/sagas", "/api/sagas/*", "/api/sagas/*/messages",

@@ -145,6 +145,35 @@ class MessageContractIntegrationTests {
     }
 
     @Test
+    @DisplayName("an awaited event built from the document's example moves the saga that waits for it")
+    void awaitedEventFromTheDocumentMovesTheSaga() throws Exception {
+        Map<String, Object> trip = new LinkedHashMap<>();
+        trip.put("tripId", "trip-" + UUID.randomUUID());
+        trip.put("customerId", "customer-" + UUID.randomUUID());
+        trip.put("city", "Lisbon");
+        trip.put("days", 3);
+        trip.put("nights", 3);
+        String sagaId = api.rest().postForEntity("/api/sagas/{processKey}", trip, JsonNode.class,
+                "shape-trip-awaiting-approval").getBody().path("sagaId").asText();
+        await("the saga waits for TransferConfirmed").atMost(TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM ACT_RU_EVENT_SUBSCR WHERE PROC_INST_ID_ = ? AND EVENT_NAME_ = 'TransferConfirmed'",
+                Long.class, sagaId) == 1);
+
+        Message event = fromExample("AwaitedEvent", 0, sagaId);
+        event.getMessageProperties().setType("TransferConfirmed");
+        event.getMessageProperties().setCorrelationId(null);
+        event.getMessageProperties().setReplyTo(null);
+        assertThat(contract.problemsOf("AwaitedEvent", event.getMessageProperties(), body(event))).isEmpty();
+        rabbit.send(Topology.SAGA_EVENTS_EXCHANGE, "TransferConfirmed", event);
+
+        await("the saga's approval task").atMost(TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM ACT_RU_TASK WHERE PROC_INST_ID_ = ? AND TASK_DEF_KEY_ = 'UserTask_ApproveTrip'",
+                Long.class, sagaId) == 1);
+        assertThat(api.rest().postForEntity("/api/sagas/{id}/abort", Map.of("reason", "contract test over"),
+                JsonNode.class, sagaId).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+    }
+
+    @Test
     @DisplayName("a car.reserve built from the document's example is executed by the car participant and answered per the document")
     void participantAcceptsTheDocumentsCommand() throws Exception {
         String sagaId = UUID.randomUUID().toString();
