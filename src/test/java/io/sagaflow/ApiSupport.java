@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -85,6 +86,35 @@ public final class ApiSupport {
 
     public static String fresh(String prefix) {
         return prefix + "-" + UUID.randomUUID();
+    }
+
+    /**
+     * Variables of a trip (the trip participants' sagas: trip-booking and the test shapes) with fresh
+     * trip and customer ids, flying from BER to {@code destination}, with the simulations asked for.
+     */
+    public static Map<String, Object> trip(String destination, String... simulate) {
+        Map<String, Object> trip = new LinkedHashMap<>();
+        trip.put("tripId", fresh("trip"));
+        trip.put("customerId", fresh("traveller"));
+        trip.put("city", "Lisbon");
+        trip.put("days", 3);
+        trip.put("nights", 2);
+        trip.put("from", "BER");
+        trip.put("to", destination);
+        if (simulate.length > 0) {
+            trip.put("simulate", List.of(simulate));
+        }
+        return trip;
+    }
+
+    /** The bookings the trip participants keep for the saga, by participant (car, hotel, flight): their statuses. */
+    public Map<String, List<String>> tripEffects(String sagaId) {
+        Map<String, List<String>> effects = new LinkedHashMap<>();
+        effects.put("car", jdbc.queryForList("SELECT status FROM car.reservation WHERE saga_id = ?", String.class, sagaId));
+        effects.put("hotel", jdbc.queryForList("SELECT status FROM hotel.booking WHERE saga_id = ?", String.class, sagaId));
+        effects.put("flight", jdbc.queryForList("SELECT status FROM flight.booking WHERE saga_id = ?", String.class,
+                sagaId));
+        return effects;
     }
 
     /**

@@ -385,17 +385,8 @@ class SagaShapesIntegrationTests {
     // --- the saga ---
 
     private ApiSupport.StartedSaga start(String shape, String destination, String... simulate) {
-        Map<String, Object> trip = new LinkedHashMap<>();
-        trip.put("tripId", ApiSupport.fresh("trip"));
-        trip.put("customerId", ApiSupport.fresh("traveller"));
-        trip.put("city", "Lisbon");
-        trip.put("days", 3);
-        trip.put("nights", 2);
-        trip.put("from", "BER");
-        trip.put("to", destination);
-        if (simulate.length > 0) {
-            trip.put("simulate", List.of(simulate));
-        }
+        return api.startSaga(shape, ApiSupport.trip(destination, simulate));
+    }
         return api.startSaga(shape, trip);
     }
 
@@ -427,11 +418,7 @@ class SagaShapesIntegrationTests {
 
     /** The bookings the trip's participants keep for the saga, by participant: their statuses. */
     private Map<String, List<String>> effects(String sagaId) {
-        Map<String, List<String>> effects = new LinkedHashMap<>();
-        effects.put("car", jdbc.queryForList("SELECT status FROM car.reservation WHERE saga_id = ?", String.class, sagaId));
-        effects.put("hotel", jdbc.queryForList("SELECT status FROM hotel.booking WHERE saga_id = ?", String.class, sagaId));
-        effects.put("flight", jdbc.queryForList("SELECT status FROM flight.booking WHERE saga_id = ?", String.class, sagaId));
-        return effects;
+        return api.tripEffects(sagaId);
     }
 
     /** A compensated trip: no participant keeps a reservation or a booking (a cancelled one is fine). */

@@ -204,17 +204,8 @@ class SagaWaitsIntegrationTests {
 
     // --- the saga and its waits ---
 
-    private Map<String, Object> trip(String... simulate) {
-        Map<String, Object> trip = new LinkedHashMap<>();
-        trip.put("tripId", ApiSupport.fresh("trip"));
-        trip.put("customerId", ApiSupport.fresh("traveller"));
-        trip.put("city", "Lisbon");
-        trip.put("days", 3);
-        trip.put("nights", 2);
-        if (simulate.length > 0) {
-            trip.put("simulate", List.of(simulate));
-        }
-        return trip;
+    private static Map<String, Object> trip(String... simulate) {
+        return ApiSupport.trip("LIS", simulate);
     }
 
     /** Starts the saga and waits until its car is reserved and it waits for the transfer. */
@@ -272,11 +263,10 @@ class SagaWaitsIntegrationTests {
         return rows == null ? 0 : rows;
     }
 
-    /** The bookings the saga's participants keep, by participant: their statuses. */
+    /** The bookings the saga's participants keep (the shape flies nowhere): car and hotel. */
     private Map<String, List<String>> effects(String sagaId) {
-        Map<String, List<String>> effects = new LinkedHashMap<>();
-        effects.put("car", jdbc.queryForList("SELECT status FROM car.reservation WHERE saga_id = ?", String.class, sagaId));
-        effects.put("hotel", jdbc.queryForList("SELECT status FROM hotel.booking WHERE saga_id = ?", String.class, sagaId));
+        Map<String, List<String>> effects = new LinkedHashMap<>(api.tripEffects(sagaId));
+        effects.remove("flight");
         return effects;
     }
 }

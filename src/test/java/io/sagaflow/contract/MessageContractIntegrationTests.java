@@ -147,13 +147,7 @@ class MessageContractIntegrationTests {
     @Test
     @DisplayName("an awaited event built from the document's example moves the saga that waits for it")
     void awaitedEventFromTheDocumentMovesTheSaga() throws Exception {
-        Map<String, Object> trip = new LinkedHashMap<>();
-        trip.put("tripId", "trip-" + UUID.randomUUID());
-        trip.put("customerId", "customer-" + UUID.randomUUID());
-        trip.put("city", "Lisbon");
-        trip.put("days", 3);
-        trip.put("nights", 3);
-        String sagaId = api.rest().postForEntity("/api/sagas/{processKey}", trip, JsonNode.class,
+        String sagaId = api.rest().postForEntity("/api/sagas/{processKey}", ApiSupport.trip("LIS"), JsonNode.class,
                 "shape-trip-awaiting-approval").getBody().path("sagaId").asText();
         await("the saga waits for TransferConfirmed").atMost(TIMEOUT).until(() -> jdbc.queryForObject(
                 "SELECT COUNT(*) FROM ACT_RU_EVENT_SUBSCR WHERE PROC_INST_ID_ = ? AND EVENT_NAME_ = 'TransferConfirmed'",
@@ -225,14 +219,7 @@ class MessageContractIntegrationTests {
 
     /** Starts a trip to {@code to} with fresh ids; {@code simulate} as the example participants read it. */
     private String startTrip(String to, String simulate) {
-        Map<String, Object> variables = new LinkedHashMap<>();
-        variables.put("tripId", "trip-" + UUID.randomUUID());
-        variables.put("customerId", "customer-" + UUID.randomUUID());
-        variables.put("city", "Lisbon");
-        variables.put("days", 3);
-        variables.put("nights", 3);
-        variables.put("from", "FRA");
-        variables.put("to", to);
+        Map<String, Object> variables = ApiSupport.trip(to);
         if (simulate != null) {
             variables.put("simulate", List.of(simulate));
         }
