@@ -387,8 +387,6 @@ class SagaShapesIntegrationTests {
     private ApiSupport.StartedSaga start(String shape, String destination, String... simulate) {
         return api.startSaga(shape, ApiSupport.trip(destination, simulate));
     }
-        return api.startSaga(shape, trip);
-    }
 
     /** The step's forward command's status; the last attempt's if there were several. */
     private String stepStatus(String sagaId, String step) {
