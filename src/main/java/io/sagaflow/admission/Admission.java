@@ -10,7 +10,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.IntSupplier;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,6 +21,7 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.core.QueueInformation;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
@@ -35,8 +35,10 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>the reply wait: how long a reply now waits in {@value Topology#ORCHESTRATOR_REPLIES_QUEUE}
  *       before a consumer takes it, estimated as the replies ready there (all instances share the
- *       queue, so all see the same figure) divided by the rate all consumers take them at (this
- *       instance's rate, scaled by the queue's consumers over this instance's);</li>
+ *       queue, so all see the same figure) times the time a consumer is busy with one (measured on
+ *       this instance, transaction included), over the queue's consumers. Busy time and not the
+ *       rate replies leave at: after a quiet spell the rate is low because little came, not because
+ *       consumers are slow, and a burst must not be refused for it;</li>
  *   <li>the relay lag: how long the longest-due PENDING outbox row has been due (the outbox is shared too).</li>
  * </ul>
  * Past {@code max-reply-wait} (or {@code max-reply-backlog} replies, whatever the rate) or
@@ -52,8 +54,8 @@ public class Admission implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
     private static final Permit NO_PERMIT = () -> { };
-    /** The reply rate is taken over this long. */
-    private static final Duration RATE_WINDOW = Duration.ofSeconds(1);
+    /** A reply's handling time is averaged over the replies handled in this long. */
+    private static final Duration HANDLING_WINDOW = Duration.ofSeconds(5);
     /** An AMQP start that has waited this long goes back to its queue (and is delivered again). */
     private static final Duration MAX_QUEUED_START_WAIT = Duration.ofSeconds(60);
 
@@ -86,12 +88,14 @@ public class Admission implements SmartLifecycle {
     private final RetryAfter retryAfter;
     private volatile State state;
     private ScheduledExecutorService sampler;
-    private final LongAdder repliesConsumed = new LongAdder();
-    private volatile IntSupplier localReplyConsumers = () -> 0;
-    /** Replies consumed so far, at each sample of the last {@link #RATE_WINDOW}; only the sampler thread uses it. */
-    private final ArrayDeque<Consumed> consumedAt = new ArrayDeque<>();
+    private final LongAdder repliesHandled = new LongAdder();
+    private final LongAdder replyHandlingNanos = new LongAdder();
+    /** Replies handled so far and their time, at each sample of the last {@link #HANDLING_WINDOW}; sampler thread only. */
+    private final ArrayDeque<Handled> handledAt = new ArrayDeque<>();
+    /** A consumer's time per reply at the last window that had replies; 0 before the first. Sampler thread only. */
+    private long nanosPerReply;
 
-    private record Consumed(Instant at, long count) {
+    private record Handled(Instant at, long replies, long nanos) {
     }
 
     Admission(AdmissionProperties properties, OutboxAdmin outbox, ObjectProvider<AmqpAdmin> broker,
@@ -201,14 +205,25 @@ public class Admission implements SmartLifecycle {
         return new OverloadedException(detail + "; retry after " + after.toSeconds() + " s", after);
     }
 
-    /** Counts a reply this instance's consumers took: the rate replies leave the queue at. */
-    public void replyConsumed() {
-        repliesConsumed.increment();
+    /** A reply this instance's consumers handled, and how long its consumer was busy with it. */
+    public void replyHandled(long nanos) {
+        repliesHandled.increment();
+        replyHandlingNanos.add(nanos);
     }
 
-    /** How many consumers of the replies queue run on this instance (the queue's count covers all instances). */
-    public void watchReplyConsumers(IntSupplier activeConsumers) {
-        this.localReplyConsumers = activeConsumers;
+    /**
+     * The replies' listener, timing each reply from delivery to the end of its transaction for
+     * {@link #replyHandled}. (Not a container advice: that wraps the wait for a message too.)
+     */
+    public MessageListener timingReplies(MessageListener listener) {
+        return message -> {
+            long start = System.nanoTime();
+            try {
+                listener.onMessage(message);
+            } finally {
+                replyHandled(System.nanoTime() - start);
+            }
+        };
     }
 
     /** Reads the reply backlog and the relay lag and decides whether to shed load until the next sample. */
@@ -244,34 +259,30 @@ public class Admission implements SmartLifecycle {
     }
 
     /**
-     * Little's law: the replies ready in the queue over the rate they leave it. The rate is this
-     * instance's over the last second, times the queue's consumers over this instance's (instances run
-     * alike). {@code null} when there is nothing to estimate from: this instance consumes no replies
-     * (a participants-only instance starts no saga anyway) or took none in the last second.
+     * Little's law: the replies ready in the queue, each taking a consumer {@link #nanosPerReply}, shared
+     * by the queue's consumers (instances run alike). {@code null} when there is nothing to estimate
+     * from: this instance has handled no reply yet (a participants-only instance starts no saga anyway);
+     * {@code max-reply-backlog} bounds the queue then.
      */
     private Duration replyWait(long ready, int consumers) {
         Instant now = clock.instant();
-        long consumed = repliesConsumed.sum();
-        consumedAt.addLast(new Consumed(now, consumed));
-        while (consumedAt.size() > 1 && Duration.between(consumedAt.peekFirst().at(), now).compareTo(RATE_WINDOW) > 0) {
-            consumedAt.removeFirst();
+        Handled latest = new Handled(now, repliesHandled.sum(), replyHandlingNanos.sum());
+        handledAt.addLast(latest);
+        while (handledAt.size() > 1 && Duration.between(handledAt.peekFirst().at(), now).compareTo(HANDLING_WINDOW) > 0) {
+            handledAt.removeFirst();
+        }
+        Handled first = handledAt.peekFirst();
+        if (latest.replies() > first.replies()) {
+            nanosPerReply = (latest.nanos() - first.nanos()) / (latest.replies() - first.replies());
         }
         if (ready == 0) {
             return Duration.ZERO;
         }
-        int local = localReplyConsumers.getAsInt();
-        Consumed first = consumedAt.peekFirst();
-        double seconds = Duration.between(first.at(), now).toNanos() / 1e9;
-        if (local <= 0 || seconds < RATE_WINDOW.toNanos() / 2e9) {
+        if (nanosPerReply <= 0) {
             return null;
         }
-        double rate = (consumed - first.count()) / seconds * Math.max(1, consumers) / local;
-        if (rate <= 0) {
-            // Nothing taken for a second: replies that just arrived after a quiet spell, or consumers
-            // that take nothing at all; max-reply-backlog stops the latter.
-            return null;
-        }
-        return Duration.ofNanos((long) Math.min(ready / rate * 1e9, Long.MAX_VALUE / 2.0));
+        return Duration.ofNanos((long) Math.min((double) ready * nanosPerReply / Math.max(1, consumers),
+                Long.MAX_VALUE / 2.0));
     }
 
     private QueueInformation replyQueue() {

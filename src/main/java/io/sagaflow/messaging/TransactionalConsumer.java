@@ -28,7 +28,19 @@ public final class TransactionalConsumer implements MessageListener {
     @FunctionalInterface
     public interface Handler {
         void handle(InboundMessage message);
+
+        /**
+         * Whether the failure is a conflict with a concurrent transaction that has committed (an
+         * optimistic lock): the message is then handled again at once in a new transaction, which sees
+         * the other's result, instead of after the retry back-off.
+         */
+        default boolean isConflict(RuntimeException failure) {
+            return false;
+        }
     }
+
+    /** Handlings of one delivery that end in a conflict before it goes to the retry back-off. */
+    static final int MAX_CONFLICTS = 5;
 
     private final String consumer;
     private final Handler handler;
@@ -73,16 +85,26 @@ public final class TransactionalConsumer implements MessageListener {
             parked.park(consumer, message, "missing message_id property");
             return;
         }
-        try {
-            transactions.executeWithoutResult(status -> {
-                if (inbox.recordFirstDelivery(consumer, message.messageId())) {
-                    handler.handle(message);
-                } else {
-                    meters.counter("sagaflow.inbox.duplicates", "consumer", consumer).increment();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                transactions.executeWithoutResult(status -> {
+                    if (inbox.recordFirstDelivery(consumer, message.messageId())) {
+                        handler.handle(message);
+                    } else {
+                        meters.counter("sagaflow.inbox.duplicates", "consumer", consumer).increment();
+                    }
+                });
+                return;
+            } catch (PoisonMessageException poison) {
+                parked.park(consumer, message, poison.getMessage());
+                return;
+            } catch (RuntimeException failure) {
+                // Two replies of one saga at a parallel join: the loser goes again now, not in 200 ms.
+                if (attempt == MAX_CONFLICTS || !handler.isConflict(failure)) {
+                    throw failure;
                 }
-            });
-        } catch (PoisonMessageException poison) {
-            parked.park(consumer, message, poison.getMessage());
+                meters.counter("sagaflow.consumer.conflicts", "consumer", consumer).increment();
+            }
         }
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.sagaflow.admission.Admission;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
@@ -15,6 +14,7 @@ import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -36,12 +36,10 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
     private final Clock clock;
-    private final Admission admission;
 
     ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, WaitingSteps waitingSteps,
-                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock, Admission admission) {
+                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock) {
         this.clock = clock;
-        this.admission = admission;
         this.steps = steps;
         this.commands = commands;
         this.waitingSteps = waitingSteps;
@@ -49,9 +47,19 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         this.meters = meters;
     }
 
+    /** Another reply of the same saga changed its executions first (a parallel branch's, at the join). */
+    @Override
+    public boolean isConflict(RuntimeException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof OptimisticLockingException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void handle(InboundMessage reply) {
-        admission.replyConsumed();
         String commandId = reply.correlationId();
         if (commandId == null || commandId.isBlank()) {
             throw new PoisonMessageException("reply without correlation_id");

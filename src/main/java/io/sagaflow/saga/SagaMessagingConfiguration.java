@@ -7,6 +7,7 @@ import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
@@ -63,10 +64,11 @@ class SagaMessagingConfiguration {
                                                  SagaProperties properties, Admission admission) {
         SimpleMessageListenerContainer listener = containers.create(CONSUMER, Topology.ORCHESTRATOR_REPLIES_QUEUE,
                 correlator, containers.parkingRecoverer(CONSUMER));
+        // Admission reads how long a consumer is busy with a reply.
+        listener.setMessageListener(admission.timingReplies((MessageListener) listener.getMessageListener()));
         // Few replies per consumer taken ahead: the rest wait in the queue, where admission counts
         // them (a prefetched reply is invisible to a queue's message count).
         listener.setPrefetchCount(properties.replyPrefetch());
-        admission.watchReplyConsumers(listener::getActiveConsumerCount);
         return listener;
     }
 }

@@ -47,7 +47,6 @@ class AdmissionTests {
                 Duration.ofSeconds(1), Duration.ofSeconds(30)), outbox,
                 new StaticListableBeanFactory(Map.of("amqpAdmin", broker)).getBeanProvider(AmqpAdmin.class),
                 new SimpleMeterRegistry(), clock);
-        admission.watchReplyConsumers(() -> CONSUMERS);
         return admission;
     }
 
@@ -61,11 +60,20 @@ class AdmissionTests {
                 .thenReturn(new QueueInformation(Topology.ORCHESTRATOR_REPLIES_QUEUE, (int) messages, consumers));
     }
 
-    /** This instance's consumers take {@code perSecond} replies a second, sampled every 200 ms for a second. */
+    /**
+     * This instance's {@value #CONSUMERS} consumers, always busy, take {@code perSecond} replies a second
+     * (so each reply keeps a consumer busy {@value #CONSUMERS}/{@code perSecond} s), sampled every 200 ms
+     * for a second.
+     */
     private void consumeReplies(int perSecond) {
+        handleReplies(perSecond, Duration.ofNanos(CONSUMERS * 1_000_000_000L / perSecond));
+    }
+
+    /** {@code perSecond} replies a second, each keeping its consumer busy {@code handling}, for a second. */
+    private void handleReplies(int perSecond, Duration handling) {
         for (int sample = 0; sample < 5; sample++) {
-            for (int reply = 0; reply < perSecond / 5; reply++) {
-                admission.replyConsumed();
+            for (int reply = 0; reply < Math.max(1, perSecond / 5); reply++) {
+                admission.replyHandled(handling.toNanos());
             }
             clock.advance(Duration.ofMillis(200));
             admission.sample();
@@ -98,7 +106,7 @@ class AdmissionTests {
     }
 
     @Test
-    @DisplayName("replies that would wait longer than the bound shed load: the queue's backlog over the rate all its consumers take replies at")
+    @DisplayName("replies that would wait longer than the bound shed load: the queue's backlog times a consumer's time per reply, over all the queue's consumers")
     void replyWaitShedsLoad() {
         replyBacklog(40);
         consumeReplies(100);
@@ -120,6 +128,19 @@ class AdmissionTests {
         replyBacklog(40, 2 * CONSUMERS);
         consumeReplies(100);
         assertThat(admission.state().shedding()).isFalse();
+    }
+
+    @Test
+    @DisplayName("a burst after a quiet spell is admitted: the wait is the backlog times a consumer's time per reply, not over the few replies of the quiet second")
+    void burstAfterAQuietSpellIsAdmitted() {
+        handleReplies(5, Duration.ofMillis(40)); // quiet: 5 replies a second, 40 ms of work each
+
+        replyBacklog(20); // a burst arrives: 20 replies x 40 ms over 4 consumers = 200 ms
+        admission.sample();
+
+        assertThat(admission.state().replyWait().toMillis()).isBetween(195L, 205L);
+        assertThat(admission.state().shedding()).isFalse();
+        admission.admitStart().close();
     }
 
     @Test

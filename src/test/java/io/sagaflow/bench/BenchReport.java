@@ -61,6 +61,8 @@ final class BenchReport {
         runs.put("embeddedFullSpeed", results.embeddedFull);
         runs.put("tripStraightFullSpeed", results.tripStraightFull);
         runs.put("tripParallelFullSpeed", results.tripParallelFull);
+        runs.put("tripStraightLowRate", results.tripStraightLowRate);
+        runs.put("tripParallelLowRate", results.tripParallelLowRate);
         runs.put("relayThroughput", results.relayThroughput);
         runs.put("relayWriteAndPublish", results.relayWriteAndPublish);
         runs.put("relayLatency", results.relayLatency);
@@ -108,6 +110,10 @@ final class BenchReport {
         h.put("tripParallelP50Ms", BenchResults.median(results.tripParallelFull, SagaLoad.SagaRun::p50Ms));
         h.put("tripStraightP99Ms", BenchResults.median(results.tripStraightFull, SagaLoad.SagaRun::p99Ms));
         h.put("tripParallelP99Ms", BenchResults.median(results.tripParallelFull, SagaLoad.SagaRun::p99Ms));
+        h.put("tripStraightLowRateP50Ms", BenchResults.median(results.tripStraightLowRate, SagaLoad.SagaRun::p50Ms));
+        h.put("tripParallelLowRateP50Ms", BenchResults.median(results.tripParallelLowRate, SagaLoad.SagaRun::p50Ms));
+        h.put("tripStraightLowRateP99Ms", BenchResults.median(results.tripStraightLowRate, SagaLoad.SagaRun::p99Ms));
+        h.put("tripParallelLowRateP99Ms", BenchResults.median(results.tripParallelLowRate, SagaLoad.SagaRun::p99Ms));
         for (String group : CpuBudget.GROUPS) {
             h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
             h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
@@ -206,6 +212,10 @@ final class BenchReport {
                 settings.fullSpeedClients(), h.get("tripStraightSagasPerSecond"), h.get("tripStraightP50Ms"),
                 h.get("tripStraightP99Ms"), h.get("tripParallelSagasPerSecond"), h.get("tripParallelP50Ms"),
                 h.get("tripParallelP99Ms")));
+        out.append(f("%nTrips at %d sagas/s (below capacity): one step after the other start->end p50 %.0f ms, p99 %.0f ms; "
+                        + "hotel and flight in parallel p50 %.0f ms, p99 %.0f ms.%n", settings.stepLatencyRate(),
+                h.get("tripStraightLowRateP50Ms"), h.get("tripStraightLowRateP99Ms"), h.get("tripParallelLowRateP50Ms"),
+                h.get("tripParallelLowRateP99Ms")));
         out.append(f("%nAt %d sagas/s (below capacity): end-to-end p99 %.0f ms, step p50 %.0f ms vs polling %.0f ms. "
                         + "At %d/s: step p50 %.0f ms vs polling %.0f ms (both include the queue in front of a busy CPU).%n",
                 settings.stepLatencyRate(), h.get("outboxLowRateP99Ms"), h.get("outboxLowRateStepP50Ms"),

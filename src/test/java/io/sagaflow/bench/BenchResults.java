@@ -20,6 +20,8 @@ final class BenchResults {
     /** Trips at full speed: car, hotel, flight one after the other, and car, then hotel and flight in parallel. */
     final List<SagaLoad.SagaRun> tripStraightFull = new ArrayList<>();
     final List<SagaLoad.SagaRun> tripParallelFull = new ArrayList<>();
+    final List<SagaLoad.SagaRun> tripStraightLowRate = new ArrayList<>();
+    final List<SagaLoad.SagaRun> tripParallelLowRate = new ArrayList<>();
     final List<RelayRun> relayThroughput = new ArrayList<>();
     final List<RelayRun> relayWriteAndPublish = new ArrayList<>();
     final List<RelayRun> relayLatency = new ArrayList<>();

@@ -41,7 +41,7 @@ class SagaflowBenchmark {
             }
             if (settings.runs("shapes")) {
                 attempt(results, "shapes", () -> shapes(settings, results), results.tripStraightFull,
-                        results.tripParallelFull);
+                        results.tripParallelFull, results.tripStraightLowRate, results.tripParallelLowRate);
             }
             if (settings.runs("perftest")) {
                 attempt(results, "perftest", () -> perfTest(settings, results), results.perfTest);
@@ -128,7 +128,8 @@ class SagaflowBenchmark {
     /**
      * The same three trip steps, one after the other ({@code trip-booking-straight}, deployed here
      * through engine-rest) and with hotel and flight in parallel (the shipped {@code trip-booking}):
-     * machine CPU per saga and start-to-end latency at full speed, the two alternating.
+     * machine CPU per saga and start-to-end latency at full speed, the two alternating; then the
+     * latency at {@code step-latency-rate} (below capacity), where it is the steps' and not a queue's.
      */
     private static void shapes(BenchSettings settings, BenchResults results) throws Exception {
         phase("Trip saga on PostgreSQL + RabbitMQ: straight vs parallel (car, then hotel and flight)");
@@ -144,6 +145,12 @@ class SagaflowBenchmark {
                         settings.fullSpeedClients()));
                 results.tripParallelFull.add(parallel.fullSpeed("parallel trip #" + r, settings.fullSpeedSagas(),
                         settings.fullSpeedClients()));
+            }
+            for (int r = 1; r <= settings.repeats(); r++) {
+                results.tripStraightLowRate.add(straight.fixedRate("straight trip " + settings.stepLatencyRate() + "/s #"
+                        + r, settings.stepLatencyRate(), settings.fixedRateDuration()));
+                results.tripParallelLowRate.add(parallel.fixedRate("parallel trip " + settings.stepLatencyRate() + "/s #"
+                        + r, settings.stepLatencyRate(), settings.fixedRateDuration()));
             }
         }
     }

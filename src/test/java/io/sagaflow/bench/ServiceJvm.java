@@ -19,6 +19,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +44,8 @@ final class ServiceJvm implements AutoCloseable {
     private final String operatorAuthorization = basic(ADMIN_USER, ADMIN_PASSWORD);
     private final String clientAuthorization = basic(CLIENT_ID, CLIENT_SECRET);
     private final Process process;
+    /** Starts the service refused with 503 (it sheds load) that {@link #postAsyncRetrying} sent again. */
+    private final AtomicLong refusals = new AtomicLong();
     private final Path log;
 
     private ServiceJvm(String name, Process process, Path log, int port) {
@@ -127,6 +131,27 @@ final class ServiceJvm implements AutoCloseable {
                 .header("Authorization", path.startsWith("/api/orders") ? clientAuthorization : operatorAuthorization)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * POST as a client that does what it is told: a 503 (the service sheds load, docs/architecture.md)
+     * is sent again, with the same body (the same business key), after its {@code Retry-After}.
+     */
+    CompletableFuture<HttpResponse<String>> postAsyncRetrying(String path, String json) {
+        return postAsync(path, json).thenCompose(response -> {
+            if (response.statusCode() != 503) {
+                return CompletableFuture.completedFuture(response);
+            }
+            refusals.incrementAndGet();
+            long seconds = response.headers().firstValueAsLong("Retry-After").orElse(1);
+            return CompletableFuture.supplyAsync(() -> json, CompletableFuture.delayedExecutor(seconds, TimeUnit.SECONDS))
+                    .thenCompose(again -> postAsyncRetrying(path, again));
+        });
+    }
+
+    /** How many starts the service refused so far (each sent again after its Retry-After). */
+    long refusals() {
+        return refusals.get();
     }
 
     String post(String path, String json) {
