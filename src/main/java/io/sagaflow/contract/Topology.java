@@ -23,6 +23,14 @@ public final class Topology {
     public static final String DEADLINE_PASSED_TYPE = "sagaflow.deadline-passed";
 
     /**
+     * Type of the message the outbox relay sends, through the replies exchange to the command's
+     * {@code reply_to}, when the broker returned a command as unroutable (no queue is bound for its
+     * routing key): the command never reached a participant, so its step fails at once instead of
+     * waiting for its deadline. Correlated to the command like a reply; no participant sends it.
+     */
+    public static final String COMMAND_UNDELIVERABLE_TYPE = "sagaflow.command-undeliverable";
+
+    /**
      * The orchestrator's own command queue: the commands of sub-saga steps ({@code sagaflow.saga.*}),
      * bound to {@link #COMMANDS_EXCHANGE} like a participant's queue.
      */

@@ -3,8 +3,10 @@ package io.sagaflow.messaging;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,8 +14,10 @@ import java.util.function.Consumer;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.connection.PublisherCallbackChannel;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
@@ -90,7 +94,7 @@ public final class ConfirmedPublisher {
         public String describe() {
             return switch (outcome) {
                 case CONFIRMED -> "confirmed by the broker";
-                case NACKED -> "nacked by the broker: " + detail;
+                case NACKED -> "nacked by the broker" + (detail == null ? " (it gave no reason)" : ": " + detail);
                 case RETURNED -> "returned as unroutable: " + detail;
                 case TIMED_OUT -> "no publisher confirm within " + detail;
                 case FAILED -> detail;
@@ -115,6 +119,7 @@ public final class ConfirmedPublisher {
                     + "spring.rabbitmq.template.mandatory=true");
         }
         this.mandatory = mandatory;
+        LateReturns.listenOn(mandatory);
         this.broadcasts = new RabbitTemplate(mandatory.getConnectionFactory());
         this.broadcasts.setMandatory(false);
     }
@@ -230,8 +235,11 @@ public final class ConfirmedPublisher {
             try {
                 CorrelationData.Confirm confirm = correlation.getFuture()
                         .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (correlation.getReturned() != null) {
-                    var returned = correlation.getReturned();
+                ReturnedMessage returned = correlation.getReturned();
+                if (!confirm.isAck() && returned == null) {
+                    returned = LateReturns.await(correlation.getId(), deadlineNanos);
+                }
+                if (returned != null) {
                     return new Confirmation<>(message.subject(), Outcome.RETURNED, returned.getReplyCode() + " "
                             + returned.getReplyText() + " (exchange " + returned.getExchange() + ", routing key "
                             + returned.getRoutingKey() + ")", null);
@@ -248,6 +256,60 @@ public final class ConfirmedPublisher {
                 Thread.currentThread().interrupt();
                 return new Confirmation<>(message.subject(), Outcome.FAILED,
                         "interrupted while waiting for the confirm", e);
+            }
+        }
+    }
+
+    /**
+     * Returns that came after their nack. The embedded Qpid broker nacks an unroutable mandatory
+     * message before it returns it, so Spring AMQP has completed the {@link CorrelationData} when the
+     * return arrives and only the template's returns callback sees it. A nack is given a moment to turn
+     * out to be a return, so the caller learns the exchange and routing key instead of a bare nack.
+     */
+    private static final class LateReturns {
+
+        private static final Duration WAIT = Duration.ofMillis(500);
+        private static final Duration KEPT = Duration.ofMinutes(1);
+        /** Returns by correlation id, with when they came; RabbitMQ's never looked up, so old ones are dropped. */
+        private static final Map<String, Timed> RECENT = new ConcurrentHashMap<>();
+        /** One instance for every publisher on a template: a template takes one returns callback. */
+        private static final RabbitTemplate.ReturnsCallback CALLBACK = LateReturns::record;
+
+        private record Timed(ReturnedMessage returned, long atNanos) {
+        }
+
+        static void listenOn(RabbitTemplate template) {
+            try {
+                template.setReturnsCallback(CALLBACK);
+            } catch (IllegalStateException anotherCallback) {
+                // the application listens to returns itself: late returns stay nacks
+            }
+        }
+
+        private static void record(ReturnedMessage returned) {
+            Object correlation = returned.getMessage().getMessageProperties()
+                    .getHeader(PublisherCallbackChannel.RETURNED_MESSAGE_CORRELATION_KEY);
+            String id = correlation != null ? correlation.toString()
+                    : returned.getMessage().getMessageProperties().getMessageId();
+            if (id == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            RECENT.values().removeIf(timed -> now - timed.atNanos() > KEPT.toNanos());
+            RECENT.put(id, new Timed(returned, now));
+        }
+
+        static ReturnedMessage await(String correlationId, long deadlineNanos) throws InterruptedException {
+            long until = Math.min(deadlineNanos, System.nanoTime() + WAIT.toNanos());
+            while (true) {
+                Timed timed = RECENT.remove(correlationId);
+                if (timed != null) {
+                    return timed.returned();
+                }
+                if (System.nanoTime() >= until) {
+                    return null;
+                }
+                Thread.sleep(5);
             }
         }
     }

@@ -38,6 +38,13 @@ public class Outbox {
         this.clock = clock;
     }
 
+    /** A PENDING row; the relay writes one itself when it tells a saga its command cannot be delivered. */
+    static final String INSERT = """
+            INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
+                correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at, broadcast)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?)
+            """;
+
     @Transactional(propagation = Propagation.MANDATORY)
     public void append(OutboxMessage message) {
         append(message, clock.instant());
@@ -52,11 +59,7 @@ public class Outbox {
         OutboxMessage message = untraced.withHeaders(tracing.producerHeaders("send " + untraced.type(),
                 untraced.headers()));
         Timestamp now = Timestamp.from(clock.instant());
-        jdbc.update("""
-                INSERT INTO sagaflow.outbox_message (message_id, ordering_key, exchange, routing_key, message_type,
-                    correlation_id, reply_to, headers, payload, status, attempts, next_attempt_at, created_at, broadcast)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?)
-                """, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
+        jdbc.update(INSERT, message.messageId(), message.orderingKey(), message.exchange(), message.routingKey(),
                 message.type(), message.correlationId(), message.replyTo(), headersJson(message), message.payload(),
                 Timestamp.from(notBefore), now, message.broadcast());
         if (properties.wakeUpAfterCommit()) {

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ConfirmedPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +59,7 @@ public class OutboxRelay implements SmartLifecycle {
 
     /** Package-visible so a test can check its plan on PostgreSQL with a million old rows. */
     static final String CLAIM_DUE_ROWS = """
-            SELECT o.seq, o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
+            SELECT o.seq, o.message_id, o.ordering_key, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
                    o.headers, o.payload, o.attempts, o.created_at, o.broadcast
             FROM sagaflow.outbox_message o
             WHERE o.status = 'PENDING' AND o.next_attempt_at <= ?
@@ -82,6 +83,7 @@ public class OutboxRelay implements SmartLifecycle {
     private final ConfirmedPublisher publisher;
     /** Built once: finding the deserializer of the Map type for every row showed in the relay's profile. */
     private final ObjectReader headersReader;
+    private final ObjectMapper objectMapper;
     private final OutboxProperties properties;
     /** {@code sagaflow.outbox.retention=0}: nobody wants SENT rows, so a confirmed row is deleted at once. */
     private final boolean deleteOnConfirm;
@@ -102,6 +104,7 @@ public class OutboxRelay implements SmartLifecycle {
         this.publisher = new ConfirmedPublisher(rabbit, "The outbox relay");
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.objectMapper = objectMapper;
         this.headersReader = objectMapper.readerFor(new TypeReference<Map<String, String>>() { });
         this.properties = properties;
         this.deleteOnConfirm = properties.retention().isZero();
@@ -139,7 +142,7 @@ public class OutboxRelay implements SmartLifecycle {
     private Round relayRound() {
         Round round = transactions.execute(status -> {
             List<ClaimedRow> rows = jdbc.query(CLAIM_DUE_ROWS, (rs, n) -> new ClaimedRow(
-                    rs.getLong("seq"), rs.getString("message_id"), rs.getString("exchange"),
+                    rs.getLong("seq"), rs.getString("message_id"), rs.getString("ordering_key"), rs.getString("exchange"),
                     rs.getString("routing_key"), rs.getString("message_type"), rs.getString("correlation_id"),
                     rs.getString("reply_to"), rs.getString("headers"), rs.getString("payload"),
                     rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant(), rs.getBoolean("broadcast")),
@@ -173,6 +176,8 @@ public class OutboxRelay implements SmartLifecycle {
                 sent.add(row.seq());
                 lastConfirm[0] = now;
                 commitToConfirm.record(Duration.between(row.createdAt(), now));
+            } else if (confirmation.outcome() == ConfirmedPublisher.Outcome.RETURNED && row.replyTo() != null) {
+                recordUndeliverable(row, confirmation.detail(), now);
             } else {
                 recordFailedAttempt(row, confirmation.describe(), now);
             }
@@ -212,7 +217,7 @@ public class OutboxRelay implements SmartLifecycle {
     private void recordFailedAttempt(ClaimedRow row, String error, Instant now) {
         int attempts = row.attempts() + 1;
         boolean lastAttempt = attempts >= properties.maxAttempts();
-        String bounded = error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error;
+        String bounded = bounded(error);
         jdbc.update("""
                 UPDATE sagaflow.outbox_message
                 SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
@@ -226,6 +231,49 @@ public class OutboxRelay implements SmartLifecycle {
             retriedCounter.increment();
             log.warn("Outbox message {} attempt {} failed, retrying: {}", row.messageId(), attempts, bounded);
         }
+    }
+
+    /**
+     * A command the broker returned: no queue is bound for its routing key, so no retry will reach a
+     * participant (a misspelt command name, or a participant that was never started). The row is
+     * FAILED at once, so nothing of its saga waits behind it, and whoever waits for its reply is told
+     * through the replies exchange ({@link Topology#COMMAND_UNDELIVERABLE_TYPE}) in the same
+     * transaction: a saga step then ends in an incident within seconds instead of at its deadline.
+     */
+    private void recordUndeliverable(ClaimedRow row, String returned, Instant now) {
+        String reason = "no queue is bound to " + row.exchange() + " / " + row.routingKey()
+                + ": the broker returned the command as unroutable (" + returned + "). Check the command name in "
+                + "the model, and that its participant runs";
+        jdbc.update("""
+                UPDATE sagaflow.outbox_message SET attempts = ?, last_error = ?, status = 'FAILED' WHERE seq = ?
+                """, row.attempts() + 1, bounded(reason), row.seq());
+        Map<String, String> headers = new java.util.LinkedHashMap<>(readHeaders(row));
+        jdbc.update(Outbox.INSERT, OutboxMessage.newMessageId(), row.orderingKey(), Topology.REPLIES_EXCHANGE,
+                row.replyTo(), Topology.COMMAND_UNDELIVERABLE_TYPE, row.correlationId(), null,
+                headersJson(headers), undeliverableBody(reason), Timestamp.from(now), Timestamp.from(now), false);
+        failedCounter.increment();
+        log.error("Outbox message {} ({}) FAILED: {}", row.messageId(), row.type(), reason);
+        wakeUp(); // the notice is due now
+    }
+
+    private String undeliverableBody(String reason) {
+        try {
+            return objectMapper.writeValueAsString(Map.of("reason", reason));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a text is always JSON", e);
+        }
+    }
+
+    private String headersJson(Map<String, String> headers) {
+        try {
+            return objectMapper.writeValueAsString(headers);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("headers read as JSON are JSON", e);
+        }
+    }
+
+    private static String bounded(String error) {
+        return error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error;
     }
 
     /** Exponential backoff with full jitter in the upper half, so instances do not retry in lockstep. */
@@ -343,7 +391,7 @@ public class OutboxRelay implements SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE - 1;
     }
 
-    private record ClaimedRow(long seq, String messageId, String exchange, String routingKey, String type,
+    private record ClaimedRow(long seq, String messageId, String orderingKey, String exchange, String routingKey, String type,
                               String correlationId, String replyTo, String headers, String payload, int attempts,
                               Instant createdAt, boolean broadcast) {
     }

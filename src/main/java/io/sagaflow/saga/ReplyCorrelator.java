@@ -68,6 +68,10 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             judgeDeadline(sentCommand(commandId));
             return;
         }
+        if (Topology.COMMAND_UNDELIVERABLE_TYPE.equals(reply.type())) {
+            failUndelivered(sentCommand(commandId), reasonOf(reply));
+            return;
+        }
         ReplyBody body = parse(reply);
         SagaSteps.SentCommand sent = sentCommand(commandId);
         StepCommand command = sent.command();
@@ -112,6 +116,23 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         }
     }
 
+    /**
+     * The broker returned the step's command: no participant got it, and none ever will under that
+     * name. The step fails now with an incident that names the exchange and routing key (its deadline
+     * stops), and since nothing was done, nothing is compensated for it (see Sagas#abort).
+     */
+    private void failUndelivered(SagaSteps.SentCommand sent, String reason) {
+        StepCommand command = sent.command();
+        boolean signalled = waitingSteps.signal(command, Outcome.TECHNICAL_FAILURE.name(),
+                ReplyBody.technicalFailure(reason), () -> steps.recordAnswer(sent.commandId(), StepStatus.UNDELIVERED,
+                        reason));
+        if (signalled) {
+            meters.counter("sagaflow.steps.undelivered").increment();
+            log.error("Saga {} step {}: command {} was not delivered: {}", command.sagaId(), command.step(),
+                    command.command(), reason);
+        }
+    }
+
     /** From sending the command to its reply; the deadline was set to send time + deadline. */
     private void recordLatency(SagaSteps.SentCommand sent, ReplyBody body) {
         StepCommand command = sent.command();
@@ -124,6 +145,14 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
                         "command", command.command(), "outcome", body.outcome().name())
                 .publishPercentiles(0.5, 0.95, 0.99)
                 .register(meters).record(latency);
+    }
+
+    private String reasonOf(InboundMessage notice) {
+        try {
+            return objectMapper.readTree(notice.body()).path("reason").asText("the broker returned the command");
+        } catch (JsonProcessingException e) {
+            throw new PoisonMessageException("notice body is not JSON: " + e.getMessage(), e);
+        }
     }
 
     private ReplyBody parse(InboundMessage reply) {

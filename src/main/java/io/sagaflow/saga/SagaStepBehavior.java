@@ -42,6 +42,8 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
     /** Signal name for a waiting step whose outcome is unknown (deadline, abort). */
     static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+    /** Signal name for a step refused (abort) whose command never reached a participant: nothing to undo. */
+    static final String NOT_DELIVERED = "NOT_DELIVERED";
 
     private final StepCommands commands;
     private final ObjectMapper objectMapper;
@@ -114,6 +116,9 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
             if (handler != null) {
                 createCompensateEventSubscription(execution, handler);
             }
+            throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
+        }
+        if (NOT_DELIVERED.equals(signalName) && !compensation) {
             throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
         }
         switch (reply.outcome()) {

@@ -168,12 +168,15 @@ class SagaSteps {
                 """, ROW, sagaId);
     }
 
-    /** Commands that an execution of the saga is waiting for or that ended in a failure it waits on. */
+    /**
+     * Commands that an execution of the saga is waiting for or that ended in a failure it waits on,
+     * the latest attempt first (an incident's Retry sent a newer one).
+     */
     List<SentCommand> open(String sagaId) {
         return jdbc.query("""
                 SELECT * FROM sagaflow.saga_step
-                WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED')
-                ORDER BY sent_at
+                WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED', 'UNDELIVERED')
+                ORDER BY sent_at DESC, attempt DESC
                 """, ROW, sagaId);
     }
 

@@ -279,6 +279,8 @@ public class Sagas {
             }
             if (sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE) {
                 waitingSteps.stop(sent, StepStatus.CANCELLED, rejection);
+            } else if (sent.status() == StepStatus.UNDELIVERED) {
+                waitingSteps.rejectUndelivered(command, rejection); // no participant got it: nothing to undo
             } else {
                 waitingSteps.rejectWaitingExecution(command, rejection); // a step in an incident, if still there
             }

@@ -9,6 +9,7 @@ package io.sagaflow.saga;
  * OVERDUE -> SUCCEEDED | REJECTED | FAILED    a reply queued before that message is still the answer
  * OVERDUE -> TIMED_OUT                the deadline-passed message came first: no reply within the deadline
  * WAITING | OVERDUE -> CANCELLED      operator abort
+ * WAITING | OVERDUE -> UNDELIVERED    the broker returned the command: no queue is bound for it
  * </pre>
  * Every state but QUEUED, WAITING and OVERDUE is final; replies to a command in a final state are stale.
  */
@@ -20,5 +21,7 @@ enum StepStatus {
     REJECTED,
     FAILED,
     TIMED_OUT,
-    CANCELLED
+    CANCELLED,
+    /** Never reached a participant (unroutable): the step is in an incident, and needs no compensation. */
+    UNDELIVERED
 }

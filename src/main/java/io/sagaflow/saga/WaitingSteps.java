@@ -70,6 +70,15 @@ class WaitingSteps {
     }
 
     /**
+     * A forward step whose command never reached a participant (UNDELIVERED) is refused without a
+     * compensation of its own: there is nothing to undo.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    boolean rejectUndelivered(StepCommand command, String reason) {
+        return signal(command, SagaStepBehavior.NOT_DELIVERED, ReplyBody.businessFailure(reason), () -> true);
+    }
+
+    /**
      * If the execution still waits in the step's activity, make it fail the way its kind of step fails.
      *
      * @return {@code false} if it no longer waits there (an operator moved the saga on)

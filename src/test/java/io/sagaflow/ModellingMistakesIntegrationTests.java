@@ -1,0 +1,107 @@
+package io.sagaflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.sagaflow.ApiSupport.Saga;
+import org.camunda.bpm.engine.RepositoryService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.runtime.Incident;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.Process;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The mistakes a modeller makes in a first saga, met at run time when the desk's checks were
+ * bypassed (docs/modelling.md): a command name no participant listens to fails its step at once,
+ * with an incident naming the exchange and routing key, and costs no deadline and no compensation.
+ */
+@IntegrationTest
+@DisplayName("A modeller's mistakes at run time")
+class ModellingMistakesIntegrationTests {
+
+    /** trip-booking with the hotel's command misspelt: the broker has no queue for it. */
+    private static final String UNROUTABLE = "mistake-trip-unroutable";
+    private static final String MISSPELT_COMMAND = "hotel.bokk";
+
+    @Autowired
+    private ApiSupport api;
+    @Autowired
+    private JdbcTemplate jdbc;
+    @Autowired
+    private RuntimeService runtime;
+    @Autowired
+    private RepositoryService repository;
+    @Autowired
+    private SettableClock clock;
+
+    @BeforeEach
+    void deployTheMistakes() throws Exception {
+        try (InputStream original = new ClassPathResource("processes/trip-booking.bpmn").getInputStream()) {
+            BpmnModelInstance model = Bpmn.readModelFromStream(original);
+            model.getModelElementsByType(Process.class).iterator().next().setId(UNROUTABLE);
+            model.getModelElementsByType(CamundaInputParameter.class).stream()
+                    .filter(input -> "command".equals(input.getCamundaName()) && "hotel.book".equals(input.getTextContent()))
+                    .forEach(input -> input.setTextContent(MISSPELT_COMMAND));
+            repository.createDeployment().name(UNROUTABLE).enableDuplicateFiltering(true)
+                    .addModelInstance(UNROUTABLE + ".bpmn", model).deploy();
+        }
+    }
+
+    @Test
+    @DisplayName("a command no queue is bound for: its step is in an incident within seconds naming the routing key; no deadline fires; an abort compensates the other steps, not it")
+    void unroutableCommandFailsFast() {
+        String sagaId = api.startSaga(UNROUTABLE, ApiSupport.trip("LIS")).sagaId();
+
+        Incident incident = await("an incident on the hotel step").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> runtime.createIncidentQuery().processInstanceId(sagaId).list(), list -> !list.isEmpty())
+                .get(0);
+        assertThat(incident.getActivityId()).isEqualTo("Task_BookHotel");
+        assertThat(incident.getIncidentMessage())
+                .contains("no queue is bound to sagaflow.commands / " + MISSPELT_COMMAND)
+                .doesNotContain("null");
+        assertThat(stepStatuses(sagaId, "Task_BookHotel", "ACTION")).containsExactly("UNDELIVERED");
+        assertThat(jdbc.queryForList("SELECT status || ': ' || last_error FROM sagaflow.outbox_message "
+                + "WHERE ordering_key = ? AND routing_key = ?", String.class, sagaId, MISSPELT_COMMAND))
+                .singleElement().asString()
+                .startsWith("FAILED: no queue is bound to sagaflow.commands / " + MISSPELT_COMMAND)
+                .doesNotContain("null");
+        assertThat(api.saga(sagaId).status()).isEqualTo("FAILED");
+
+        // Its deadline (30 s) passes: nothing happens to a step that has no command in flight.
+        clock.advance(Duration.ofMinutes(2));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> stepStatuses(sagaId, "Task_BookHotel", "ACTION").equals(List.of("UNDELIVERED")));
+        assertThat(runtime.createIncidentQuery().processInstanceId(sagaId).count()).isOne();
+
+        ResponseEntity<String> aborted = api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"fix the model\"}", sagaId);
+        assertThat(aborted.getStatusCode()).as("abort: %s", aborted.getBody()).isEqualTo(HttpStatus.ACCEPTED);
+        Saga saga = api.awaitFinished(sagaId);
+
+        assertThat(saga.status()).isEqualTo("COMPENSATED");
+        assertThat(saga.compensatedSteps()).containsExactlyInAnyOrder("Task_BookFlight", "Task_ReserveCar");
+        assertThat(stepStatuses(sagaId, "Task_BookHotel", "COMPENSATION")).as("no cancel for a hotel never asked").isEmpty();
+        assertThat(api.tripEffects(sagaId)).isEqualTo(Map.of("car", List.of("CANCELLED"), "hotel", List.of(),
+                "flight", List.of("CANCELLED")));
+    }
+
+    private List<String> stepStatuses(String sagaId, String activityId, String op) {
+        return jdbc.queryForList("SELECT status FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ? AND op = ? "
+                + "ORDER BY attempt", String.class, sagaId, activityId, op);
+    }
+}
