@@ -16,6 +16,8 @@ import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,8 @@ class ModellingMistakesIntegrationTests {
 
     /** trip-booking with the hotel's command misspelt: the broker has no queue for it. */
     private static final String UNROUTABLE = "mistake-trip-unroutable";
+    /** trip-booking declaring its start variables. */
+    private static final String DECLARED = "mistake-trip-declared";
     private static final String MISSPELT_COMMAND = "hotel.bokk";
 
     @Autowired
@@ -60,6 +64,59 @@ class ModellingMistakesIntegrationTests {
             repository.createDeployment().name(UNROUTABLE).enableDuplicateFiltering(true)
                     .addModelInstance(UNROUTABLE + ".bpmn", model).deploy();
         }
+        try (InputStream original = new ClassPathResource("processes/trip-booking.bpmn").getInputStream()) {
+            BpmnModelInstance model = Bpmn.readModelFromStream(original);
+            Process process = model.getModelElementsByType(Process.class).iterator().next();
+            process.setId(DECLARED);
+            CamundaProperties properties = process.getExtensionElements().getElementsQuery()
+                    .filterByType(CamundaProperties.class).singleResult();
+            properties.getCamundaProperties().removeIf(property ->
+                    "sagaflow.startVariables".equals(property.getCamundaName()));
+            CamundaProperty declared = model.newInstance(CamundaProperty.class);
+            declared.setCamundaName("sagaflow.startVariables");
+            declared.setCamundaValue("tripId,customerId,city,days,nights,from,to,simulate?");
+            properties.getCamundaProperties().add(declared);
+            repository.createDeployment().name(DECLARED).enableDuplicateFiltering(true)
+                    .addModelInstance(DECLARED + ".bpmn", model).deploy();
+        }
+    }
+
+    @Test
+    @DisplayName("a start without the saga's required start variables: 400 naming each, nothing started; the optional one may be missing")
+    void missingStartVariablesAreNamed() {
+        Map<String, Object> trip = new java.util.LinkedHashMap<>(ApiSupport.trip("LIS"));
+        trip.remove("city");
+        trip.remove("nights");
+
+        ResponseEntity<String> refused = api.rest().postForEntity("/api/sagas/{key}", trip, String.class, DECLARED);
+
+        api.assertProblem(refused, HttpStatus.BAD_REQUEST);
+        com.fasterxml.jackson.databind.JsonNode problem = api.readJson(refused.getBody());
+        assertThat(problem.path("detail").asText()).contains("city, nights");
+        assertThat(problem.path("errors").findValuesAsText("field")).containsExactly("city", "nights");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.saga WHERE process_key = ? AND business_key = ?",
+                Long.class, DECLARED, trip.get("tripId"))).isZero();
+
+        Saga saga = api.awaitFinished(api.startSaga(DECLARED, ApiSupport.trip("LIS")).sagaId());
+        assertThat(saga.status()).as("without the optional 'simulate'").isEqualTo("COMPLETED");
+    }
+
+    @Test
+    @DisplayName("GET and search of a compensated saga say which step refused and why")
+    void compensatedSagaSaysWhy() {
+        Map<String, Object> trip = ApiSupport.trip("LIS", "hotel.book:business-failure");
+        String sagaId = api.startSaga(DECLARED, trip).sagaId();
+        api.awaitFinished(sagaId);
+
+        com.fasterxml.jackson.databind.JsonNode saga = api.readJson(
+                api.rest().getForEntity("/api/sagas/{id}", String.class, sagaId).getBody());
+        assertThat(saga.path("status").asText()).isEqualTo("COMPENSATED");
+        assertThat(saga.path("reasonStep").asText()).isEqualTo("Task_BookHotel");
+        assertThat(saga.path("reason").asText()).isNotBlank();
+        com.fasterxml.jackson.databind.JsonNode found = api.readJson(api.rest().getForEntity(
+                "/api/sagas?processKey={key}&businessKey={key2}", String.class, DECLARED, trip.get("tripId")).getBody());
+        assertThat(found.path("items").get(0).path("reasonStep").asText()).isEqualTo("Task_BookHotel");
+        assertThat(found.path("items").get(0).path("reason").asText()).isEqualTo(saga.path("reason").asText());
     }
 
     @Test
@@ -82,6 +139,10 @@ class ModellingMistakesIntegrationTests {
                 .startsWith("FAILED: no queue is bound to sagaflow.commands / " + MISSPELT_COMMAND)
                 .doesNotContain("null");
         assertThat(api.saga(sagaId).status()).isEqualTo("FAILED");
+        com.fasterxml.jackson.databind.JsonNode failed = api.readJson(
+                api.rest().getForEntity("/api/sagas/{id}", String.class, sagaId).getBody());
+        assertThat(failed.path("reasonStep").asText()).isEqualTo("Task_BookHotel");
+        assertThat(failed.path("reason").asText()).contains("no queue is bound to sagaflow.commands / " + MISSPELT_COMMAND);
 
         // Its deadline (30 s) passes: nothing happens to a step that has no command in flight.
         clock.advance(Duration.ofMinutes(2));

@@ -71,7 +71,7 @@ class SagaController {
 
     /** A saga as search lists it. */
     record SagaSummary(String sagaId, String processKey, String businessKey, SagaStatus status, String reason,
-                       Instant startedAt, Instant endedAt) {
+                       Instant startedAt, Instant endedAt, String reasonStep) {
     }
 
     /**
@@ -94,7 +94,7 @@ class SagaController {
         boolean hasNext = found.size() > query.size();
         List<SagaSummary> items = found.stream().limit(query.size())
                 .map(saga -> new SagaSummary(saga.sagaId(), saga.processKey(), saga.businessKey(), saga.status(),
-                        saga.reason(), saga.startedAt(), saga.endedAt()))
+                        saga.reason(), saga.startedAt(), saga.endedAt(), saga.reasonStep()))
                 .toList();
         Map<String, String> links = new LinkedHashMap<>();
         links.put("self", pageLink(query, query.page()));

@@ -33,10 +33,13 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
     private final SagaLifecycle lifecycle;
     private final ObjectProvider<JdbcTemplate> jdbc;
     private final SagaStepBinding stepBinding;
+    private final ModellingProperties modelling;
 
     SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
-                     ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<SubSagas> subSagas, BeanFactory beans) {
+                     ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<SubSagas> subSagas, BeanFactory beans,
+                     ModellingProperties modelling) {
         this.behavior = behavior;
+        this.modelling = modelling;
         // By name, as ${sagaStep} resolved it: the benchmark's naive baseline puts another bean there.
         this.stepBinding = new SagaStepBinding(SingletonSupplier.of(() -> beans.getBean(SagaModel.STEP_BEAN)));
         this.jdbc = jdbc;
@@ -54,7 +57,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomPostBPMNParseListeners());
         parseListeners.add(new SagaStepInputs.ParseListener());
         parseListeners.add(new InterruptedSteps.ParseListener());
-        parseListeners.add(new SagaShapeRules.ParseListener());
+        parseListeners.add(new SagaShapeRules.ParseListener(modelling.ruleSettings()));
         parseListeners.add(stepBinding);
         parseListeners.add(lifecycle.parseListener());
         configuration.setCustomPostBPMNParseListeners(parseListeners);

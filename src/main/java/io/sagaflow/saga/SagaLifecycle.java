@@ -1,6 +1,7 @@
 package io.sagaflow.saga;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import io.sagaflow.start.SagaStatus;
@@ -31,7 +32,7 @@ final class SagaLifecycle {
 
     /** Steps that say a saga undid its work: a compensation was sent, or a step was refused or stopped. */
     private static final String UNDONE_STEPS = """
-            SELECT op, status, reason FROM sagaflow.saga_step
+            SELECT op, status, reason, activity_id FROM sagaflow.saga_step
             WHERE saga_id = ? AND (op = 'COMPENSATION' OR status IN ('REJECTED', 'TIMED_OUT', 'CANCELLED'))
             ORDER BY sent_at
             """;
@@ -124,7 +125,7 @@ final class SagaLifecycle {
 
             @Override
             public Incident handleIncident(IncidentContext context, String message) {
-                sagaIdOf(context).forEach(sagaId -> registry.get().failed(sagaId, message));
+                sagaIdOf(context).forEach(sagaId -> registry.get().failed(sagaId, message, context.getActivityId()));
                 return null; // the main handler creates the incident
             }
 
@@ -144,33 +145,35 @@ final class SagaLifecycle {
         String sagaId = instance.getProcessInstanceId();
         if (instance.isCanceled() || instance.isExternallyTerminated()) {
             ended(sagaId, SagaStatus.FAILED, "deleted without compensation: "
-                    + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason()));
+                    + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason()), null);
             return;
         }
         List<UndoneStep> undone = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
-                rs.getString("status"), rs.getString("reason")), sagaId);
+                rs.getString("status"), rs.getString("reason"), rs.getString("activity_id")), sagaId);
         boolean compensated = Boolean.TRUE.equals(instance.getProcessDefinition().getProperty(COMPENSATES_THE_SAGA))
                 ? instance.getVariable(SagaModel.COMPENSATED_VARIABLE) != null
                 : !undone.isEmpty();
         if (!compensated) {
-            ended(sagaId, SagaStatus.COMPLETED, null);
+            ended(sagaId, SagaStatus.COMPLETED, null, null);
             subSagas.get().parentCompleted(sagaId);
             return;
         }
         Object abortReason = instance.getVariable(SagaModel.ABORT_REASON_VARIABLE);
-        String reason = abortReason != null ? "aborted by an operator: " + abortReason : undone.stream()
-                .filter(step -> "ACTION".equals(step.op()) && step.reason() != null)
-                .map(step -> step.reason()).findFirst().orElse(null);
-        ended(sagaId, SagaStatus.COMPENSATED, reason);
+        // The first forward step refused, timed out or stopped is why the saga compensated.
+        Optional<UndoneStep> cause = undone.stream()
+                .filter(step -> "ACTION".equals(step.op()) && step.reason() != null).findFirst();
+        String reason = abortReason != null ? "aborted by an operator: " + abortReason
+                : cause.map(UndoneStep::reason).orElse(null);
+        ended(sagaId, SagaStatus.COMPENSATED, reason, cause.map(UndoneStep::activityId).orElse(null));
     }
 
     /** The registry's end and, for a sub-saga, the answer its parent waits for. */
-    private void ended(String sagaId, SagaStatus status, String reason) {
-        registry.get().ended(sagaId, status, reason);
+    private void ended(String sagaId, SagaStatus status, String reason, String reasonStep) {
+        registry.get().ended(sagaId, status, reason, reasonStep);
         subSagas.get().ended(sagaId, status, reason);
     }
 
-    private record UndoneStep(String op, String status, String reason) {
+    private record UndoneStep(String op, String status, String reason, String activityId) {
     }
 
     private static String processKey(DelegateExecution execution) {

@@ -11,7 +11,10 @@ public final class SagaModel {
 
     /** Input parameter: the command to send, also its AMQP type and routing key. */
     public static final String INPUT_COMMAND = "command";
-    /** Input parameter: comma-separated process variables that form the command's JSON payload. */
+    /**
+     * Input parameter: comma-separated process variables that form the command's JSON payload, each
+     * {@code variable} (sent under its own name) or {@code field=variable} (sent as {@code field}).
+     */
     public static final String INPUT_PAYLOAD_VARIABLES = "payloadVariables";
     /**
      * Input parameter: comma-separated reply result fields copied into process variables, each
@@ -30,6 +33,14 @@ public final class SagaModel {
      * {@code orderId}); without it the start request's {@code businessKey} or a generated id is used.
      */
     static final String BUSINESS_KEY_VARIABLE_PROPERTY = "sagaflow.businessKeyVariable";
+
+    /**
+     * Process extension property: the variables a start carries, comma-separated; a name ending in
+     * {@code ?} is optional (e.g. {@code orderId,customerId,amount,simulate?}). A start without a
+     * required one is refused (400 naming each), and the deployment check follows every payload
+     * variable back to the start or an earlier step's result.
+     */
+    public static final String START_VARIABLES_PROPERTY = "sagaflow.startVariables";
 
     /**
      * Process extension property: {@code reverse} (default) sends compensations one after the other,

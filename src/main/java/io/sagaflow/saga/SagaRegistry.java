@@ -35,7 +35,7 @@ class SagaRegistry {
 
     /** A saga as the registry keeps it. */
     record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
-                             SagaStatus status, String reason, Instant startedAt, Instant endedAt, String startedBy,
+                             SagaStatus status, String reason, String reasonStep, Instant startedAt, Instant endedAt, String startedBy,
                              String traceparent) {
 
         public String traceId() {
@@ -45,7 +45,7 @@ class SagaRegistry {
 
     private static final RowMapper<SagaRecord> ROW = (rs, n) -> new SagaRecord(rs.getString("saga_id"),
             rs.getString("process_key"), rs.getString("business_key"), rs.getString("input_hash"),
-            SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"),
+            SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"), rs.getString("reason_step"),
             rs.getTimestamp("started_at").toInstant(),
             rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant(),
             rs.getString("started_by"), rs.getString("traceparent"));
@@ -95,12 +95,12 @@ class SagaRegistry {
      * that has not ended yet.
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    void ended(String sagaId, SagaStatus status, String reason) {
+    void ended(String sagaId, SagaStatus status, String reason, String reasonStep) {
         Instant now = clock.instant();
         int updated = jdbc.update("""
-                UPDATE sagaflow.saga SET status = ?, reason = ?, ended_at = ?
+                UPDATE sagaflow.saga SET status = ?, reason = ?, reason_step = ?, ended_at = ?
                 WHERE saga_id = ? AND ended_at IS NULL
-                """, status.name(), bounded(reason), Timestamp.from(now), sagaId);
+                """, status.name(), bounded(reason), reasonStep, Timestamp.from(now), sagaId);
         if (updated == 1) {
             find(sagaId).ifPresent(saga -> {
                 outbox.append(events.sagaEvent(saga));
@@ -111,11 +111,11 @@ class SagaRegistry {
 
     /** An incident was raised: the saga waits for an operator. One event per RUNNING → FAILED change. */
     @Transactional(propagation = Propagation.MANDATORY)
-    void failed(String sagaId, String reason) {
+    void failed(String sagaId, String reason, String reasonStep) {
         int updated = jdbc.update("""
-                UPDATE sagaflow.saga SET status = 'FAILED', reason = ?
+                UPDATE sagaflow.saga SET status = 'FAILED', reason = ?, reason_step = ?
                 WHERE saga_id = ? AND status = 'RUNNING' AND ended_at IS NULL
-                """, bounded(reason), sagaId);
+                """, bounded(reason), reasonStep, sagaId);
         if (updated == 1) {
             find(sagaId).ifPresent(saga -> {
                 outbox.append(events.sagaEvent(saga));
@@ -128,7 +128,7 @@ class SagaRegistry {
     @Transactional(propagation = Propagation.MANDATORY)
     void resumed(String sagaId) {
         jdbc.update("""
-                UPDATE sagaflow.saga SET status = 'RUNNING', reason = NULL
+                UPDATE sagaflow.saga SET status = 'RUNNING', reason = NULL, reason_step = NULL
                 WHERE saga_id = ? AND status = 'FAILED' AND ended_at IS NULL
                 """, sagaId);
     }

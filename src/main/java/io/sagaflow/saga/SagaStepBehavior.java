@@ -248,8 +248,8 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     /** A sub-saga's start: the saga to start and the variables it gets (the step's payload variables). */
     private String subSagaStart(ActivityExecution execution, String calledSaga, Object payloadVariables) {
         Map<String, Object> variables = new LinkedHashMap<>();
-        for (String name : names(payloadVariables)) {
-            variables.put(name, execution.getVariable(name));
+        for (PayloadMapping.Field field : PayloadMapping.parse(payloadVariables)) {
+            variables.put(field.field(), execution.getVariable(field.variable()));
         }
         try {
             return objectMapper.writeValueAsString(Map.of("processKey", calledSaga, "variables", variables));
@@ -261,8 +261,8 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
     private String payload(ActivityExecution execution, Object payloadVariables) {
         Map<String, Object> payload = new LinkedHashMap<>();
-        for (String name : names(payloadVariables)) {
-            payload.put(name, execution.getVariable(name));
+        for (PayloadMapping.Field field : PayloadMapping.parse(payloadVariables)) {
+            payload.put(field.field(), execution.getVariable(field.variable()));
         }
         try {
             return objectMapper.writeValueAsString(payload);

@@ -12,8 +12,10 @@ import io.sagaflow.start.SagaStatus;
  * @param traceId the W3C trace id all of the saga's spans share (absent if it started untraced)
  * @param parentSagaId the saga whose call activity started this one as a sub-saga (absent otherwise)
  * @param subSagas the sagas this one's call activities started, in start order
+ * @param reason why the saga compensated or failed: the refusal, deadline, abort or incident (absent otherwise)
+ * @param reasonStep the step (activity id) that caused it, where one did
  */
 record SagaView(String sagaId, String processKey, String businessKey, SagaStatus status,
                        List<String> completedSteps, List<String> compensatedSteps, String traceId,
-                       String parentSagaId, List<String> subSagas) {
+                       String parentSagaId, List<String> subSagas, String reason, String reasonStep) {
 }

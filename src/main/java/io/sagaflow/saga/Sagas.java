@@ -133,6 +133,7 @@ public class Sagas {
         if (keyVariable != null) {
             variables.put(keyVariable, businessKey);
         }
+        requireStartVariables(definition, variables);
         for (int attempt = 1; ; attempt++) {
             try {
                 // The saga's trace: a child of the request or message that starts it.
@@ -203,13 +204,16 @@ public class Sagas {
                     () -> new NotFoundException("no saga with id '" + sagaId + "'"));
             return new SagaView(sagaId, saga.processKey(), saga.businessKey(), saga.status(),
                     succeededSteps(answered, Operation.ACTION), succeededSteps(answered, Operation.COMPENSATION),
-                    saga.traceId(), subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
+                    saga.traceId(), subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId), saga.reason(),
+                    saga.reasonStep());
         }
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance, registered), succeededSteps(answered, Operation.ACTION),
                 succeededSteps(answered, Operation.COMPENSATION),
                 registered.map(SagaRegistry.SagaRecord::traceId).orElse(null),
-                subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId));
+                subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId),
+                registered.map(SagaRegistry.SagaRecord::reason).orElse(null),
+                registered.map(SagaRegistry.SagaRecord::reasonStep).orElse(null));
     }
 
     /**
@@ -329,6 +333,42 @@ public class Sagas {
                     .findFirst().orElse("");
         });
         return variable.isEmpty() ? null : variable;
+    }
+
+    /**
+     * A saga that declares its start variables ({@link SagaModel#START_VARIABLES_PROPERTY}) is not
+     * started without the required ones: 400 naming each, instead of a participant refusing a
+     * command with a field missing after the saga started.
+     */
+    private void requireStartVariables(ProcessDefinition definition, Map<String, Object> variables) {
+        StartVariables declared = startVariablesByDefinition.computeIfAbsent(definition.getId(),
+                id -> Optional.ofNullable(StartVariables.of(processProperty(definition, SagaModel.START_VARIABLES_PROPERTY))))
+                .orElse(null);
+        if (declared == null) {
+            return;
+        }
+        List<String> missing = declared.required().stream().filter(name -> variables.get(name) == null).toList();
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException(missing, "is required to start " + definition.getKey(),
+                    "a start of " + definition.getKey() + " must carry " + String.join(", ", missing)
+                    + " (the saga's " + SagaModel.START_VARIABLES_PROPERTY + ": " + String.join(",", declared.all())
+                    + ")");
+        }
+    }
+
+    private final Map<String, Optional<StartVariables>> startVariablesByDefinition = new ConcurrentHashMap<>();
+
+    private String processProperty(ProcessDefinition definition, String name) {
+        Process process = repository.getBpmnModelInstance(definition.getId()).getModelElementById(definition.getKey());
+        if (process == null || process.getExtensionElements() == null) {
+            return null;
+        }
+        return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
+                .stream()
+                .flatMap(properties -> properties.getCamundaProperties().stream())
+                .filter(property -> name.equals(property.getCamundaName()))
+                .map(CamundaProperty::getCamundaValue)
+                .findFirst().orElse(null);
     }
 
     /**
