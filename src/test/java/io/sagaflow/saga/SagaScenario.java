@@ -44,10 +44,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  *
  * Register it as an instance field with {@code @RegisterExtension}, beside the static
- * {@link ProcessEngineExtension}: each test gets a fresh recorder, and the engine's mocks, the
- * assertions' engine and (if it moved) Camunda's clock are reset after it.
+ * {@link ProcessEngineExtension} of {@link #engine()}: each test gets a fresh recorder, and the
+ * engine's mocks, the assertions' engine and (if it moved) Camunda's clock are reset after it.
+ *
+ * <p>The public test kit (docs/modelling.md, "Test a saga"): usable from any package, shipped as the
+ * {@code testkit} jar.
  */
-final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
+public final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
 
     private final ProcessEngineExtension engine;
     private final String processKey;
@@ -72,10 +75,18 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
     }
 
     /**
+     * An in-memory engine configured as the service's ({@code sagaflow-test.cfg.xml}: Sagaflow's parse
+     * listeners and saga rules, history full, no job executor), for {@code @RegisterExtension static}.
+     */
+    public static ProcessEngineExtension engine() {
+        return ProcessEngineExtension.builder().configurationResource("sagaflow-test.cfg.xml").build();
+    }
+
+    /**
      * The saga {@code processKey} whose activities (steps and compensation handlers) send the commands
      * {@code commandOf}, and whose steps are compensated by the handlers {@code handlerOf}.
      */
-    static SagaScenario of(ProcessEngineExtension engine, String processKey, Map<String, String> commandOf,
+    public static SagaScenario of(ProcessEngineExtension engine, String processKey, Map<String, String> commandOf,
                            Map<String, String> handlerOf) {
         return new SagaScenario(engine, processKey, commandOf, handlerOf);
     }
@@ -85,7 +96,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
      * creation time, which has millisecond resolution: a clock that moves on a minute after each
      * reply makes that order the order in which the steps completed, as it is in a real saga.
      */
-    SagaScenario movingCamundasClockOnAfterEachReply() {
+    public SagaScenario movingCamundasClockOnAfterEachReply() {
         clockMovesOnAfterEachReply = true;
         return this;
     }
@@ -117,7 +128,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
      * Starts the saga as the REST API does and checks that its first step sent its command in the
      * starting transaction (no asyncBefore).
      */
-    ProcessInstance givenStartedWith(String businessKey, Map<String, Object> variables) {
+    public ProcessInstance givenStartedWith(String businessKey, Map<String, Object> variables) {
         this.businessKey = businessKey;
         saga = runtimeService().startProcessInstanceByKey(processKey, businessKey, variables);
         assertThat(saga).isStarted();
@@ -133,7 +144,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
      * or the previous step's reply), with no job in between; it is still waiting for its reply, and
      * it is the step's command as an ACTION of this saga.
      */
-    ExpectedCommand expectCommand(String stepId) {
+    public ExpectedCommand expectCommand(String stepId) {
         assertThat(saga).isWaitingAt(stepId);
         assertThat(jobQuery().processInstanceId(saga.getId()).count()).as("jobs while %s waits", stepId).isZero();
         assertThat(recorder.sentBy(stepId)).as("commands sent by %s (all sent: %s)", stepId, commandNames())
@@ -149,7 +160,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
      * CompensationEventHandler starts it with {@code PvmAtomicOperation.ACTIVITY_START}, past the
      * async check.
      */
-    ExpectedCommand expectCompensation(String handlerId) {
+    public ExpectedCommand expectCompensation(String handlerId) {
         assertThat(stepOf).as("compensation handlers of " + processKey).containsKey(handlerId);
         assertThat(jobQuery().processInstanceId(saga.getId()).count())
                 .as("jobs after the compensation of %s started", handlerId).isZero();
@@ -173,7 +184,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
     }
 
     /** A command the saga sent and the test expected: reply to it, or look into it. */
-    final class ExpectedCommand {
+    public final class ExpectedCommand {
 
         private final RecordingStepCommands.Sent sent;
 
@@ -182,7 +193,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
         }
 
         /** Delivers the participant's reply to this command; returns the command for later checks. */
-        ExpectedCommand reply(ReplyBody reply) {
+        public ExpectedCommand reply(ReplyBody reply) {
             SagaScenario.this.reply(sent.command().activityId(), reply);
             return this;
         }
@@ -192,7 +203,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
         }
 
         /** The command's JSON payload, in its field order. */
-        Map<String, Object> payload() throws Exception {
+        public Map<String, Object> payload() throws Exception {
             return objectMapper.readValue(sent.command().payload(), new TypeReference<LinkedHashMap<String, Object>>() {
             });
         }
@@ -204,7 +215,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
      * What ReplyCorrelator does with a reply to the command the activity waits on: check the
      * execution still waits there, then signal it.
      */
-    void reply(String activityId, ReplyBody reply) {
+    public void reply(String activityId, ReplyBody reply) {
         RecordingStepCommands.Sent command = recorder.waitingAt(activityId);
         String executionId = command.command().executionId();
         assertThat(runtimeService().createExecutionQuery().executionId(executionId).activityId(activityId).count())
@@ -220,7 +231,7 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
 
     // --- what the saga did ---
 
-    ProcessInstance instance() {
+    public ProcessInstance instance() {
         return saga;
     }
 
@@ -229,12 +240,12 @@ final class SagaScenario implements BeforeEachCallback, AfterEachCallback {
     }
 
     /** The command names ({@code inventory.reserve}, ...) in the order they were sent. */
-    List<String> commandNames() {
+    public List<String> commandNames() {
         return recorder.commandNames();
     }
 
     /** The saga's process-scope variables (from history, so they can be read after the end). */
-    Map<String, Object> processVariables() {
+    public Map<String, Object> processVariables() {
         Map<String, Object> variables = new LinkedHashMap<>();
         for (HistoricVariableInstance variable : historyService().createHistoricVariableInstanceQuery()
                 .processInstanceId(saga.getId()).list()) {
