@@ -4,6 +4,11 @@
 // names, and every saga the project ships or tests with (../*.bpmn, ../../src/test/resources/**)
 // gets no report of the plugin.
 //
+// expected.json maps a file to one {rule, element} (that report must be there) or to an array of
+// them (those reports must be there, and the plugin reports nothing else on the file). The linter
+// has the plugin's recommended config, with known-command given Sagaflow's contract and the CRM
+// participant's of the signup examples (paths relative to processes/).
+//
 // Usage: npm run test-rules   (in processes/)
 
 import { readFile, readdir } from 'node:fs/promises';
@@ -18,7 +23,15 @@ const { Linter } = require('bpmnlint');
 const NodeResolver = require('bpmnlint/lib/resolver/node-resolver');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const linter = new Linter({ config: { extends: 'plugin:sagaflow/recommended' }, resolver: new NodeResolver() });
+// The contracts are relative to the working directory, which npm run makes processes/ anyway.
+process.chdir(path.join(here, '..'));
+const config = {
+  extends: 'plugin:sagaflow/recommended',
+  rules: {
+    'sagaflow/known-command': [ 'error', { contracts: [ '../docs/asyncapi.yaml', 'lint-examples/crm.asyncapi.yaml' ] } ]
+  }
+};
+const linter = new Linter({ config, resolver: new NodeResolver() });
 const moddle = new BpmnModdle();
 
 async function lint(file) {
@@ -28,17 +41,25 @@ async function lint(file) {
 
 const problems = [];
 const expected = JSON.parse(await readFile(path.join(here, 'expected.json'), 'utf8'));
-for (const [ file, { rule, element } ] of Object.entries(expected)) {
+const at = ({ rule, element }) => `${rule} at ${element}`;
+for (const [ file, expectation ] of Object.entries(expected)) {
   const reports = await lint(path.join(here, file));
-  const found = (reports[rule] || []).some(report => report.id === element);
-  console.log(`${found ? 'ok  ' : 'FAIL'} ${file}: ${rule} at ${element}`);
-  if (!found) {
-    problems.push(`${file}: expected ${rule} at ${element}, got ${JSON.stringify(reports)}`);
+  const found = Object.entries(reports).filter(([ rule ]) => rule.startsWith('sagaflow/'))
+    .flatMap(([ rule, list ]) => list.map(report => at({ rule, element: report.id })));
+  const wanted = (Array.isArray(expectation) ? expectation : [ expectation ]).map(at);
+  const missing = wanted.filter(report => !found.includes(report));
+  // An array names every report of the file: a model with one mistake gets no other report.
+  const others = Array.isArray(expectation) ? [ ...new Set(found.filter(report => !wanted.includes(report))) ] : [];
+  const ok = !missing.length && !others.length;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${file}: ${wanted.join(', ')}${Array.isArray(expectation) ? ', nothing else' : ''}`);
+  if (!ok) {
+    problems.push(`${file}: ${missing.length ? `missing ${missing.join(', ')}; ` : ''}`
+      + `${others.length ? `not expected ${others.join(', ')}; ` : ''}got ${JSON.stringify(reports)}`);
   }
 }
 
 const accepted = [];
-for (const folder of [ '..', '../../src/test/resources/shapes', '../../src/test/resources/processes' ]) {
+for (const folder of [ '..', '../../src/test/resources/shapes', '../../src/test/resources/processes', '../../src/test/resources/signup' ]) {
   const directory = path.join(here, folder);
   for (const name of (await readdir(directory)).filter(name => name.endsWith('.bpmn'))) {
     accepted.push(path.join(directory, name));

@@ -43,6 +43,8 @@ import org.springframework.test.context.TestExecutionListeners;
             "sagaflow.admission.max-reply-wait=PT10S",
             "sagaflow.admission.max-outbox-lag=PT1M",
             "sagaflow.admission.max-concurrent-starts=64",
+            // A participant's own read endpoint, opened to readers (ModellingMistakesIntegrationTests).
+            "sagaflow.security.read-paths[0]=/api/participant-reads/**",
         })
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).

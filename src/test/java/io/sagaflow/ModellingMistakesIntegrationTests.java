@@ -161,6 +161,17 @@ class ModellingMistakesIntegrationTests {
                 "flight", List.of("CANCELLED")));
     }
 
+    @Test
+    @DisplayName("a participant's own read endpoint is open to API clients once listed in sagaflow.security.read-paths; others stay operator-only")
+    void participantReadEndpointForClients() {
+        var client = api.rest().withBasicAuth("test-client", "test-client-secret");
+
+        assertThat(client.getForEntity("/api/participant-reads/accounts/A-1", String.class).getStatusCode())
+                .as("listed: authorized (no such endpoint here, so 404)").isEqualTo(HttpStatus.NOT_FOUND);
+        assertThat(client.getForEntity("/api/unlisted-reads/accounts/A-1", String.class).getStatusCode())
+                .isEqualTo(HttpStatus.FORBIDDEN);
+    }
+
     private List<String> stepStatuses(String sagaId, String activityId, String op) {
         return jdbc.queryForList("SELECT status FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ? AND op = ? "
                 + "ORDER BY attempt", String.class, sagaId, activityId, op);

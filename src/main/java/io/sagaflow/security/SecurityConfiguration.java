@@ -1,5 +1,7 @@
 package io.sagaflow.security;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.web.ProblemResponses;
@@ -70,14 +72,22 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain apiSecurity(HttpSecurity http, AuthenticationManager sagaflowAuthentication) throws Exception {
+    SecurityFilterChain apiSecurity(HttpSecurity http, AuthenticationManager sagaflowAuthentication,
+                                    SecurityProperties properties) throws Exception {
         http.securityMatcher("/api/**", "/actuator/**", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
-                .authorizeHttpRequests(SecurityConfiguration::apiRules);
+                .authorizeHttpRequests(rules -> apiRules(rules, properties.readPaths()));
         return statelessWithBasicAndJwt(http, sagaflowAuthentication).build();
     }
 
-    /** The permissions of every endpoint; anything not listed needs {@value Scopes#OPERATE}. */
-    private static void apiRules(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules) {
+    /**
+     * The permissions of every endpoint; anything not listed needs {@value Scopes#OPERATE}. A
+     * participant's own read endpoints join the read list with {@code sagaflow.security.read-paths}.
+     */
+    private static void apiRules(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules,
+                                 List<String> readPaths) {
+        if (!readPaths.isEmpty()) {
+            rules.requestMatchers(HttpMethod.GET, readPaths.toArray(String[]::new)).hasAuthority(READ);
+        }
         rules.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*/abort").hasAuthority(OPERATE)
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*", "/api/sagas/*/events/*", "/api/orders",

@@ -17,11 +17,15 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param clients applications that start and read sagas with HTTP Basic; never operators
  * @param loginThrottle failed authentications allowed per source address
+ * @param readPaths more GET paths (Spring path patterns, e.g. {@code /api/crm/accounts/*}) a client
+ *     with the read scope may call: a participant's own read-only endpoints; anything not listed needs
+ *     the operate scope
  */
 @Validated
 @ConfigurationProperties("sagaflow.security")
 public record SecurityProperties(@DefaultValue List<@Valid Client> clients,
-                                 @DefaultValue @Valid LoginThrottle loginThrottle) {
+                                 @DefaultValue @Valid LoginThrottle loginThrottle,
+                                 @DefaultValue List<String> readPaths) {
 
     /**
      * @param id the HTTP Basic user name; an entry with a blank id is ignored (so an unset
