@@ -229,8 +229,8 @@ public final class SagaShapeRules {
             }
             if (!COMMAND_PATTERN.matcher(command).matches()) {
                 violations.add(new Violation(id, COMMAND_NAME, "command '" + command + "' breaks the naming rule "
-                        + "'<participant>.<action>' in lower case (letters, digits, dashes), e.g. car.reserve: it is the "
-                        + "routing key a participant binds. Write '" + command.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-")
+                        + "'<participant>.<action>' in lower case (letters, digits, dashes): it is the routing key a "
+                        + "participant binds. Write '" + command.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-")
                         + "'"));
             } else if (!settings.commands().knows(command) && settings.unknownCommand() != Severity.OFF) {
                 String nearest = settings.commands().nearest(command).map(k -> " Did you mean '" + k + "'?")

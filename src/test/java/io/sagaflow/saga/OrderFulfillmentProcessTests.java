@@ -146,11 +146,14 @@ class OrderFulfillmentProcessTests {
     }
 
     @Test
-    @DisplayName("a step that cannot build its command (no 'command' input) raises an incident on the step at once instead of failing the transaction that reached it")
+    @DisplayName("a step that cannot build its command (its command expression gives nothing) raises an incident on the step at once instead of failing the transaction that reached it")
     void invalidStepIsAnIncident() {
-        deployOneStepSaga("invalid-step", Map.of(SagaModel.INPUT_DEADLINE, "PT10S"));
+        // A step with no 'command' input at all is refused at deployment (SagaShapeRulesTests).
+        deployOneStepSaga("invalid-step", Map.of(SagaModel.INPUT_DEADLINE, "PT10S", SagaModel.INPUT_COMMAND,
+                "${commandName}"));
 
-        ProcessInstance invalid = runtimeService().startProcessInstanceByKey("invalid-step");
+        ProcessInstance invalid = runtimeService().startProcessInstanceByKey("invalid-step",
+                Map.of("commandName", ""));
 
         assertThat(invalid).isWaitingAt("Step");
         assertThat(saga.commands().sent()).isEmpty();
