@@ -68,4 +68,17 @@ public final class SagaModel {
 
     private SagaModel() {
     }
+
+    /** A {@code camunda:property} of the process's extension elements, or {@code null}. */
+    static String processProperty(org.camunda.bpm.model.bpmn.instance.Process process, String name) {
+        if (process == null || process.getExtensionElements() == null) {
+            return null;
+        }
+        return process.getExtensionElements().getElementsQuery()
+                .filterByType(org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties.class).list().stream()
+                .flatMap(properties -> properties.getCamundaProperties().stream())
+                .filter(property -> name.equals(property.getCamundaName()))
+                .map(org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty::getCamundaValue)
+                .findFirst().orElse(null);
+    }
 }

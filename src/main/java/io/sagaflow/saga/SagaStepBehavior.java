@@ -2,7 +2,6 @@ package io.sagaflow.saga;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +19,6 @@ import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.pvm.PvmActivity;
 import org.camunda.bpm.engine.impl.pvm.delegate.ActivityExecution;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
-import org.camunda.bpm.model.bpmn.instance.Process;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -233,16 +229,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
     private static String processProperty(ActivityExecution execution, String name) {
         String key = ((ExecutionEntity) execution).getProcessDefinition().getKey();
-        Process process = execution.getBpmnModelInstance().getModelElementById(key);
-        if (process == null || process.getExtensionElements() == null) {
-            return null;
-        }
-        return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
-                .stream()
-                .flatMap(properties -> properties.getCamundaProperties().stream())
-                .filter(property -> name.equals(property.getCamundaName()))
-                .map(CamundaProperty::getCamundaValue)
-                .findFirst().orElse(null);
+        return SagaModel.processProperty(execution.getBpmnModelInstance().getModelElementById(key), name);
     }
 
     /** A sub-saga's start: the saga to start and the variables it gets (the step's payload variables). */
@@ -302,13 +289,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     }
 
     private static List<String> names(Object commaSeparated) {
-        if (commaSeparated == null) {
-            return List.of();
-        }
-        return Arrays.stream(commaSeparated.toString().split(","))
-                .map(String::trim)
-                .filter(name -> !name.isEmpty())
-                .toList();
+        return PayloadMapping.entries(commaSeparated);
     }
 
     private static String requiredInput(ActivityExecution execution, String name) {

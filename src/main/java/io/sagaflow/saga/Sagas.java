@@ -359,16 +359,8 @@ public class Sagas {
     private final Map<String, Optional<StartVariables>> startVariablesByDefinition = new ConcurrentHashMap<>();
 
     private String processProperty(ProcessDefinition definition, String name) {
-        Process process = repository.getBpmnModelInstance(definition.getId()).getModelElementById(definition.getKey());
-        if (process == null || process.getExtensionElements() == null) {
-            return null;
-        }
-        return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
-                .stream()
-                .flatMap(properties -> properties.getCamundaProperties().stream())
-                .filter(property -> name.equals(property.getCamundaName()))
-                .map(CamundaProperty::getCamundaValue)
-                .findFirst().orElse(null);
+        return SagaModel.processProperty(repository.getBpmnModelInstance(definition.getId())
+                .getModelElementById(definition.getKey()), name);
     }
 
     /**
