@@ -18,11 +18,8 @@ import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.outbox.OutboxProperties;
-import org.camunda.bpm.engine.AuthorizationService;
+import io.sagaflow.security.Scopes;
 import org.camunda.bpm.engine.IdentityService;
-import org.camunda.bpm.engine.authorization.Authorization;
-import org.camunda.bpm.engine.authorization.Permissions;
-import org.camunda.bpm.engine.authorization.Resources;
 import org.camunda.bpm.engine.identity.User;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,8 +71,6 @@ class CockpitSagaMessagesIntegrationTests {
     @Autowired
     private IdentityService identities;
     @Autowired
-    private AuthorizationService authorizations;
-    @Autowired
     @Qualifier("replyListener")
     private SimpleMessageListenerContainer replyListener;
     @Value("${sagaflow.admin.user}")
@@ -123,8 +118,11 @@ class CockpitSagaMessagesIntegrationTests {
                 jdbc.queryForObject("SELECT status FROM sagaflow.outbox_message WHERE message_id = ?", String.class,
                         commandId)));
 
+        String operator = "operator-" + java.util.UUID.randomUUID();
+        String password = "operator-secret-" + java.util.UUID.randomUUID();
+        createPerson(operator, password, Scopes.OPERATOR_GROUP);
         try {
-            cockpit.logIn(adminUser, adminPassword);
+            cockpit.logIn(operator, password); // an operator who is no Camunda administrator
             WebElement overview = cockpit.openDashboardSection();
             toDocs(cockpit.screenshot("dashboard"), "cockpit-saga-dashboard.png");
             assertThat(overview.findElement(By.cssSelector("tr[data-count='FAILED outbox rows'] .saga-count"))
@@ -150,9 +148,15 @@ class CockpitSagaMessagesIntegrationTests {
 
             assertThat(awaitStatus(trip.sagaId(), "COMPLETED")).isEqualTo("COMPLETED");
             assertThat(cockpit.awaitOutboxRow(commandId, "SENT").getText()).contains(CAR_RESERVE);
+            assertThat(jdbc.queryForList("SELECT actor || ' ' || actor_kind || ' ' || via || ' ' || action || ' ' "
+                    + "|| target || ' ' || outcome FROM sagaflow.audit_record WHERE saga_id = ?", String.class,
+                    trip.sagaId())).as("the repair's audit record")
+                    .containsExactly(operator + " USER COCKPIT outbox.requeue " + commandId + " DONE");
         } catch (Throwable e) {
             cockpit.saveFailure();
             throw e;
+        } finally {
+            identities.deleteUser(operator);
         }
     }
 
@@ -211,6 +215,9 @@ class CockpitSagaMessagesIntegrationTests {
             assertThat(awaitStatus(order.sagaId(), "COMPENSATED")).isEqualTo("COMPENSATED");
             assertThat(jdbc.queryForObject("SELECT reason FROM sagaflow.saga WHERE saga_id = ?", String.class,
                     order.sagaId())).contains("customer cancelled in Cockpit", adminUser);
+            assertThat(jdbc.queryForList("SELECT actor || ' ' || via || ' ' || action || ' ' || reason || ' ' || outcome "
+                    + "FROM sagaflow.audit_record WHERE saga_id = ?", String.class, order.sagaId()))
+                    .containsExactly(adminUser + " COCKPIT saga.abort customer cancelled in Cockpit DONE");
         } catch (Throwable e) {
             cockpit.saveFailure();
             throw e;
@@ -218,14 +225,14 @@ class CockpitSagaMessagesIntegrationTests {
     }
 
     @Test
-    @DisplayName("a Cockpit user who is no operator sees the tab read-only, and the plugin refuses its repairs with 403")
+    @DisplayName("a member of saga-viewer sees the tab read-only, and the plugin refuses (and audits) its repairs with 403")
     void nonOperatorSeesTheTabReadOnly() throws Exception {
         Map<String, Object> variables = order();
         variables.put("simulate", List.of("payment.charge:delay=PT20S"));
         StartedSaga order = api.startSaga(ORDER, variables);
         String viewer = "viewer-" + java.util.UUID.randomUUID();
         String password = "viewer-secret-" + java.util.UUID.randomUUID();
-        createCockpitViewer(viewer, password);
+        createPerson(viewer, password, Scopes.VIEWER_GROUP);
 
         try {
             cockpit.logIn(viewer, password);
@@ -240,6 +247,9 @@ class CockpitSagaMessagesIntegrationTests {
                     + order.sagaId() + "/abort", "{\"reason\":\"not mine to abort\"}");
             assertThat(status).as("a viewer's abort through the plugin").isEqualTo(403);
             assertThat(api.saga(order.sagaId()).status()).isEqualTo("RUNNING");
+            assertThat(jdbc.queryForList("SELECT actor || ' ' || via || ' ' || action || ' ' || outcome "
+                    + "FROM sagaflow.audit_record WHERE saga_id = ?", String.class, order.sagaId()))
+                    .containsExactly(viewer + " COCKPIT saga.abort REFUSED");
         } catch (Throwable e) {
             cockpit.saveFailure();
             throw e;
@@ -250,27 +260,17 @@ class CockpitSagaMessagesIntegrationTests {
 
     // --- helpers --------------------------------------------------------------------------
 
-    /** A Camunda user who may open Cockpit and read process instances, in no group. */
-    private void createCockpitViewer(String viewer, String password) {
-        User user = identities.newUser(viewer);
-        user.setFirstName("Cockpit");
-        user.setLastName("Viewer");
+    /**
+     * A person as the admin adds one (docs/operations.md): a Camunda user in one of Sagaflow's groups,
+     * with no authorization of their own: the group's, created at start-up, are all they have.
+     */
+    private void createPerson(String id, String password, String group) {
+        User user = identities.newUser(id);
+        user.setFirstName("Saga");
+        user.setLastName(group);
         user.setPassword(password);
         identities.saveUser(user);
-        grant(viewer, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
-        grant(viewer, Resources.PROCESS_DEFINITION, "*", Permissions.READ, Permissions.READ_INSTANCE);
-        grant(viewer, Resources.PROCESS_INSTANCE, "*", Permissions.READ);
-    }
-
-    private void grant(String user, Resources resource, String resourceId, Permissions... permissions) {
-        Authorization authorization = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
-        authorization.setUserId(user);
-        authorization.setResource(resource);
-        authorization.setResourceId(resourceId);
-        for (Permissions permission : permissions) {
-            authorization.addPermission(permission);
-        }
-        authorizations.saveAuthorization(authorization);
+        identities.createMembership(id, group);
     }
 
     private static Binding carReserveRoute() {

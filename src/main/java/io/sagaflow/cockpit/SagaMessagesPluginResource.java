@@ -6,6 +6,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.audit.Audit;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.ops.Repairs;
@@ -63,22 +64,16 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
     @Path("{engine}/outbox/{messageId}/requeue")
     @Produces(MediaType.APPLICATION_JSON)
     public Response requeue(@PathParam("engine") String engine, @PathParam("messageId") String messageId) {
-        return answer(() -> {
-            requireOperator(engine);
-            SpringBeans.get(Repairs.class).requeue(messageId);
-            return Map.of("requeued", messageId);
-        });
+        return answer(() -> audited(engine, new Audit.Request("outbox.requeue", null, messageId, null),
+                () -> new Audit.Done<>(Map.of("requeued", messageId), SpringBeans.get(Repairs.class).requeue(messageId))));
     }
 
     @POST
     @Path("{engine}/parked/{id}/replay")
     @Produces(MediaType.APPLICATION_JSON)
     public Response replay(@PathParam("engine") String engine, @PathParam("id") long id) {
-        return answer(() -> {
-            requireOperator(engine);
-            SpringBeans.get(Repairs.class).replay(id);
-            return Map.of("replayed", id);
-        });
+        return answer(() -> audited(engine, new Audit.Request("parked.replay", null, "parked message " + id, null),
+                () -> new Audit.Done<>(Map.of("replayed", id), SpringBeans.get(Repairs.class).replay(id))));
     }
 
     @POST
@@ -87,14 +82,15 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
     @Produces(MediaType.APPLICATION_JSON)
     public Response abort(@PathParam("engine") String engine, @PathParam("sagaId") String sagaId, String body) {
         return answer(() -> {
-            requireOperator(engine);
             String given = reasonIn(body);
             String reason = given == null || given.isBlank() ? "no reason given" : given.trim();
-            if (reason.length() > 500) {
-                throw new InvalidInputException("reason", "is longer than 500 characters");
-            }
-            SpringBeans.get(Sagas.class).abort(sagaId, reason + " (Cockpit, " + userOf(engine) + ")");
-            return Map.of("aborted", sagaId);
+            return audited(engine, new Audit.Request("saga.abort", sagaId, null, reason), () -> {
+                if (reason.length() > 500) {
+                    throw new InvalidInputException("reason", "is longer than 500 characters");
+                }
+                SpringBeans.get(Sagas.class).abort(sagaId, reason + " (Cockpit, " + userOf(engine) + ")");
+                return Audit.Done.of(Map.of("aborted", sagaId));
+            });
         });
     }
 
@@ -128,6 +124,22 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
         }
         JsonNode reason = SpringBeans.get(ObjectMapper.class).readTree(body).get("reason");
         return reason == null || reason.isNull() ? null : reason.asText();
+    }
+
+    /**
+     * A repair as an operator action: refused (and recorded) for anyone else; else run with its audit
+     * record in its transaction.
+     */
+    private static Object audited(String engine, Audit.Request request, java.util.function.Supplier<Audit.Done<Object>> action) {
+        Audit audit = SpringBeans.get(Audit.class);
+        Audit.Actor actor = Audit.Actor.ofCockpitUser(userOf(engine));
+        try {
+            requireOperator(engine);
+        } catch (ApiException refused) {
+            audit.refused(actor, request, refused.getMessage());
+            throw refused;
+        }
+        return audit.perform(actor, request, action);
     }
 
     private static void requireOperator(String engine) {

@@ -1,5 +1,9 @@
 package io.sagaflow.ops;
 
+import io.sagaflow.audit.Audit;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Size;
+
 import java.util.List;
 
 import io.sagaflow.messaging.ParkedMessages;
@@ -11,6 +15,7 @@ import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -27,8 +32,10 @@ class RepairController {
     private final OutboxAdmin outboxAdmin;
     private final ParkedMessages parked;
     private final Repairs repairs;
+    private final Audit audit;
 
-    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, Repairs repairs) {
+    RepairController(OutboxAdmin outboxAdmin, ParkedMessages parked, Repairs repairs, Audit audit) {
+        this.audit = audit;
         this.outboxAdmin = outboxAdmin;
         this.parked = parked;
         this.repairs = repairs;
@@ -40,10 +47,20 @@ class RepairController {
         return outboxAdmin.failed(limit);
     }
 
-    /** FAILED → PENDING with a fresh attempt budget; the relay publishes it at once. */
+    /** Optional body of a repair: why the operator does it, for the audit trail. */
+    record RepairRequest(@Size(max = 500) String reason) {
+
+        static String of(RepairRequest request) {
+            return request == null || request.reason() == null || request.reason().isBlank() ? null : request.reason();
+        }
+    }
+
+    /** FAILED → PENDING with a fresh attempt budget; the relay publishes it at once. Audited. */
     @PostMapping("/outbox/{messageId}/requeue")
-    ResponseEntity<Void> requeue(@PathVariable String messageId) {
-        repairs.requeue(messageId);
+    ResponseEntity<Void> requeue(@PathVariable String messageId,
+                                 @Valid @RequestBody(required = false) RepairRequest request) {
+        audit.perform(Audit.Actor.ofApiCaller(), new Audit.Request("outbox.requeue", null, messageId,
+                RepairRequest.of(request)), () -> new Audit.Done<>(null, repairs.requeue(messageId)));
         return ResponseEntity.accepted().build();
     }
 
@@ -55,8 +72,9 @@ class RepairController {
 
     /** Publishes the parked message again, unchanged, to the queue it came from. */
     @PostMapping("/parked-messages/{id}/replay")
-    ResponseEntity<Void> replay(@PathVariable long id) {
-        repairs.replay(id);
+    ResponseEntity<Void> replay(@PathVariable long id, @Valid @RequestBody(required = false) RepairRequest request) {
+        audit.perform(Audit.Actor.ofApiCaller(), new Audit.Request("parked.replay", null, "parked message " + id,
+                RepairRequest.of(request)), () -> new Audit.Done<>(null, repairs.replay(id)));
         return ResponseEntity.accepted().build();
     }
 }

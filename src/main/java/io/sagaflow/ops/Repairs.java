@@ -1,5 +1,6 @@
 package io.sagaflow.ops;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -10,7 +11,9 @@ import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.outbox.OutboxAdmin;
+import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.outbox.OutboxMessage;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -24,20 +27,34 @@ public class Repairs {
     private final OutboxAdmin outboxAdmin;
     private final ParkedMessages parked;
     private final ObjectMapper objectMapper;
+    /** Reads saga_step: a repair is the service's, which has the orchestrator's tables. */
+    private final JdbcTemplate jdbc;
 
-    Repairs(OutboxAdmin outboxAdmin, ParkedMessages parked, ObjectMapper objectMapper) {
+    Repairs(OutboxAdmin outboxAdmin, ParkedMessages parked, ObjectMapper objectMapper, JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
         this.outboxAdmin = outboxAdmin;
         this.parked = parked;
         this.objectMapper = objectMapper;
     }
 
-    /** FAILED → PENDING with a fresh attempt budget; the relay publishes it at once. */
-    public void requeue(String messageId) {
+    /**
+     * FAILED → PENDING with a fresh attempt budget; the relay publishes it at once.
+     *
+     * @return the saga the message belongs to, if any
+     */
+    public String requeue(String messageId) {
+        String endedStep = endedStepOf(messageId);
+        if (endedStep != null) {
+            throw new ConflictException("outbox message " + messageId + " is the command of a step that has ended ("
+                    + endedStep + "): nobody waits for its answer, so sending it now could leave an effect nobody "
+                    + "undoes. Retry the step's incident instead, or leave it");
+        }
         if (!outboxAdmin.requeue(messageId)) {
             throw outboxAdmin.exists(messageId)
                     ? new ConflictException("outbox message " + messageId + " is not FAILED")
                     : new NotFoundException("no outbox message " + messageId);
         }
+        return outboxAdmin.sagaOf(messageId);
     }
 
     /**
@@ -45,7 +62,7 @@ public class Repairs {
      * so removing it from the parking table and re-publishing it are one transaction).
      */
     @Transactional
-    public void replay(long id) {
+    public String replay(long id) {
         ParkedMessages.ParkedMessage message = parked.find(id)
                 .orElseThrow(() -> new NotFoundException("no parked message " + id));
         if (message.payload() == null) {
@@ -56,6 +73,19 @@ public class Repairs {
                 message.queue(), message.type() != null ? message.type() : "unknown", message.correlationId(),
                 message.replyTo(), textHeaders(message.headers()), message.payload()));
         parked.remove(id);
+        return textHeaders(message.headers()).get(SagaHeaders.SAGA_ID);
+    }
+
+    /**
+     * The step this row is the command of, with its status, if that step no longer waits for an
+     * answer ({@code null}: no saga step, or one still waiting: WAITING, OVERDUE, UNDELIVERED, QUEUED).
+     */
+    private String endedStepOf(String messageId) {
+        List<String> ended = jdbc.queryForList("""
+                SELECT step || ' ' || status FROM sagaflow.saga_step
+                WHERE command_id = ? AND status NOT IN ('WAITING', 'OVERDUE', 'UNDELIVERED', 'QUEUED')
+                """, String.class, messageId);
+        return ended.isEmpty() ? null : ended.get(0);
     }
 
     private Map<String, String> textHeaders(String json) {

@@ -10,6 +10,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /** What operators and health checks need to know about the outbox, and the one repair: re-queue. */
 @Component
@@ -52,7 +54,7 @@ public class OutboxAdmin {
                 WHERE message_id = ? AND status = 'FAILED'
                 """, Timestamp.from(clock.instant()), messageId) == 1;
         if (requeued) {
-            relay.wakeUp();
+            wakeRelayAfterCommit();
         }
         return requeued;
     }
@@ -100,6 +102,27 @@ public class OutboxAdmin {
         }
         Duration lag = Duration.between(oldestDue.toInstant(), clock.instant());
         return lag.isNegative() ? Duration.ZERO : lag;
+    }
+
+    /** In a transaction (an audited repair), the relay would look before the row is PENDING for it. */
+    private void wakeRelayAfterCommit() {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    relay.wakeUp();
+                }
+            });
+        } else {
+            relay.wakeUp();
+        }
+    }
+
+    /** The saga (ordering key) of an outbox row, if it has one. */
+    public String sagaOf(String messageId) {
+        List<String> keys = jdbc.queryForList("SELECT ordering_key FROM sagaflow.outbox_message WHERE message_id = ?",
+                String.class, messageId);
+        return keys.isEmpty() ? null : keys.get(0);
     }
 
     public boolean exists(String messageId) {

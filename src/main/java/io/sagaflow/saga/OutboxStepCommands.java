@@ -117,8 +117,16 @@ class OutboxStepCommands implements StepCommands {
      * so the deadline judges the participant and never a reply already waiting for the orchestrator.
      * Ordered after the saga's earlier messages (the command itself among them).
      */
+    /** Header of the deadline-passed message's second round (ReplyCorrelator judges on that one). */
+    static final String DEADLINE_ROUND_HEADER = "sagaflow-deadline-round";
+
     @Transactional(propagation = Propagation.MANDATORY)
     void sendDeadlinePassed(SagaSteps.SentCommand overdue, String reason) {
+        sendDeadlinePassed(overdue, reason, false);
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    void sendDeadlinePassed(SagaSteps.SentCommand overdue, String reason, boolean secondRound) {
         StepCommand command = overdue.command();
         String body;
         try {
@@ -126,9 +134,13 @@ class OutboxStepCommands implements StepCommands {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a text is always JSON", e);
         }
+        Map<String, String> headers = sagaHeaders(overdue);
+        if (secondRound) {
+            headers.put(DEADLINE_ROUND_HEADER, "2");
+        }
         outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), command.sagaId(), Topology.REPLIES_EXCHANGE,
                 Topology.ORCHESTRATOR_REPLY_KEY, Topology.DEADLINE_PASSED_TYPE, overdue.commandId(), null,
-                sagaHeaders(overdue), body));
+                headers, body));
     }
 
     private Map<String, String> sagaHeaders(SagaSteps.SentCommand sent) {

@@ -65,7 +65,7 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             throw new PoisonMessageException("reply without correlation_id");
         }
         if (Topology.DEADLINE_PASSED_TYPE.equals(reply.type())) {
-            judgeDeadline(sentCommand(commandId));
+            judgeDeadline(sentCommand(commandId), reply);
             return;
         }
         if (Topology.COMMAND_UNDELIVERABLE_TYPE.equals(reply.type())) {
@@ -75,7 +75,9 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         ReplyBody body = parse(reply);
         SagaSteps.SentCommand sent = sentCommand(commandId);
         StepCommand command = sent.command();
-        boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE;
+        // UNDELIVERED: the step waits in its incident, and an operator requeued the command once routable.
+        boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE
+                || sent.status() == StepStatus.UNDELIVERED;
         boolean signalled = awaited
                 && waitingSteps.signal(command, body.outcome().name(), body,
                         () -> steps.recordAnswer(commandId, statusOf(body), body.reason()));
@@ -92,7 +94,7 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     }
 
     private SagaSteps.SentCommand sentCommand(String commandId) {
-        return steps.find(commandId)
+        return steps.lock(commandId)
                 .orElseThrow(() -> new PoisonMessageException("no saga step sent command " + commandId));
     }
 
@@ -101,12 +103,19 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
      * before it, so the participant did not answer within the deadline and the step times out. A step
      * answered meanwhile (its reply was queued first) or cancelled keeps its answer.
      */
-    private void judgeDeadline(SagaSteps.SentCommand sent) {
+    private void judgeDeadline(SagaSteps.SentCommand sent, InboundMessage notice) {
         StepCommand command = sent.command();
         if (sent.status() != StepStatus.OVERDUE) {
             meters.counter("sagaflow.deadlines.answered-first").increment();
             log.info("Saga {} step {} ({}) was answered before its deadline was judged: {}", command.sagaId(),
                     command.step(), command.command(), sent.status());
+            return;
+        }
+        if (notice.header(OutboxStepCommands.DEADLINE_ROUND_HEADER) == null) {
+            // First round: a reply queued before this message may have gone to another consumer at the
+            // same moment and not have locked its step yet. The second round comes a queue trip later,
+            // when such a reply holds the step's lock (sentCommand), so it is judged after it.
+            commands.sendDeadlinePassed(sent, DeadlineWatcher.timedOutReason(command), true);
             return;
         }
         if (waitingSteps.stop(sent, StepStatus.TIMED_OUT, DeadlineWatcher.timedOutReason(command))) {
@@ -123,6 +132,11 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
      */
     private void failUndelivered(SagaSteps.SentCommand sent, String reason) {
         StepCommand command = sent.command();
+        if (sent.status() != StepStatus.WAITING && sent.status() != StepStatus.OVERDUE) {
+            log.info("Saga {} step {}: command {} returned again, the step is {} already", command.sagaId(),
+                    command.step(), command.command(), sent.status());
+            return;
+        }
         boolean signalled = waitingSteps.signal(command, Outcome.TECHNICAL_FAILURE.name(),
                 ReplyBody.technicalFailure(reason), () -> steps.recordAnswer(sent.commandId(), StepStatus.UNDELIVERED,
                         reason));

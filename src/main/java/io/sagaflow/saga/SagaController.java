@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.sagaflow.audit.Audit;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.security.Callers;
 import io.sagaflow.start.SagaStartEndpoint;
@@ -41,9 +42,11 @@ class SagaController {
     private final SagaMessages messages;
     private final IdempotentRequests idempotentRequests;
     private final AwaitedEvents awaitedEvents;
+    private final Audit audit;
 
     SagaController(Sagas sagas, SagaMessages messages, IdempotentRequests idempotentRequests,
-                   AwaitedEvents awaitedEvents) {
+                   AwaitedEvents awaitedEvents, Audit audit) {
+        this.audit = audit;
         this.awaitedEvents = awaitedEvents;
         this.sagas = sagas;
         this.messages = messages;
@@ -144,7 +147,10 @@ class SagaController {
                                    @Valid @RequestBody(required = false) AbortRequest request) {
         String reason = request == null || request.reason() == null || request.reason().isBlank()
                 ? "no reason given" : request.reason();
-        sagas.abort(sagaId, reason);
+        audit.perform(Audit.Actor.ofApiCaller(), new Audit.Request("saga.abort", sagaId, null, reason), () -> {
+            sagas.abort(sagaId, reason);
+            return Audit.Done.of(null);
+        });
         return ResponseEntity.accepted().location(URI.create("/api/sagas/" + sagaId)).body(sagas.find(sagaId));
     }
 

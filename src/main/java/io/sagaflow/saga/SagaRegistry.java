@@ -18,6 +18,8 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * One row per saga ({@code sagaflow.saga}), written by the engine's own start and end of the
@@ -81,7 +83,14 @@ class SagaRegistry {
                 VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
                 Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent());
-        metrics.started(processKey);
+        // Counted when the start commits: a start that rolls back (a lost race for its business key,
+        // a failure later in its transaction) started nothing.
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                metrics.started(processKey);
+            }
+        });
     }
 
     /** Who started it: the authenticated caller of a REST start; none for a start from a message. */

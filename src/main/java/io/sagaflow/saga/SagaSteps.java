@@ -95,7 +95,19 @@ class SagaSteps {
     }
 
     /**
+     * The command, locked until the caller's transaction ends: the reply and the deadline judgment of
+     * one command are handled one after the other, never side by side by two consumers.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    Optional<SentCommand> lock(String commandId) {
+        return jdbc.query("SELECT * FROM sagaflow.saga_step WHERE command_id = ? FOR UPDATE", ROW, commandId).stream()
+                .findFirst();
+    }
+
+    /**
      * Records the final state of a waiting or overdue command (a reply, a deadline, an abort).
+     *
+     * An UNDELIVERED command still takes its answer: an operator who fixed the route requeued it.
      *
      * @return {@code false} if the command was no longer waiting (a stale or repeated reply)
      */
@@ -108,7 +120,7 @@ class SagaSteps {
                                       FROM sagaflow.saga_step s
                                       WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
                                                          WHERE command_id = ?))
-                WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE')
+                WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE', 'UNDELIVERED')
                 """, status.name(), truncate(reason), Timestamp.from(clock.instant()), commandId, commandId) == 1;
     }
 

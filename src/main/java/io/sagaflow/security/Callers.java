@@ -1,5 +1,7 @@
 package io.sagaflow.security;
 
+import java.util.List;
+
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
@@ -11,15 +13,15 @@ public final class Callers {
 
     /**
      * The caller's name if it sees only the sagas it started itself (a client); {@code null} if it
-     * sees all of them (an operator, or no authenticated caller, as inside the service).
+     * sees all of them (an operator or viewer, or no authenticated caller, as inside the service).
      */
     public static String ownSagasOnly() {
         Authentication caller = SecurityContextHolder.getContext().getAuthentication();
         if (caller == null || !caller.isAuthenticated()) {
             return null;
         }
-        String operate = Scopes.authority(Scopes.OPERATE);
-        boolean operator = caller.getAuthorities().stream().anyMatch(authority -> operate.equals(authority.getAuthority()));
+        List<String> seeAll = List.of(Scopes.authority(Scopes.OPERATE), Scopes.authority(Scopes.READ_ALL));
+        boolean operator = caller.getAuthorities().stream().anyMatch(authority -> seeAll.contains(authority.getAuthority()));
         return operator ? null : caller.getName();
     }
 }

@@ -26,8 +26,9 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
  * ({@link LoginThrottle}); Camunda's own protection stays on its webapps' login form.
  *
  * <p>Members of {@code camunda-admin} get the {@value Scopes#ADMIN_ROLE} role, members of
- * {@value Scopes#OPERATOR_GROUP} the {@value Scopes#OPERATOR_ROLE} role, both with every scope; any
- * other Camunda user authenticates but may do nothing here.
+ * {@value Scopes#OPERATOR_GROUP} the {@value Scopes#OPERATOR_ROLE} role, both with every scope; members
+ * of {@value Scopes#VIEWER_GROUP} the {@value Scopes#VIEWER_ROLE} role (read every saga); any other
+ * Camunda user authenticates but may do nothing here.
  */
 final class OperatorAuthentication implements AuthenticationProvider {
 
@@ -61,6 +62,9 @@ final class OperatorAuthentication implements AuthenticationProvider {
         if (groups.contains(Groups.CAMUNDA_ADMIN) || groups.contains(Scopes.OPERATOR_GROUP)) {
             authorities.add(new SimpleGrantedAuthority("ROLE_" + Scopes.OPERATOR_ROLE));
             Scopes.OPERATOR_SCOPES.forEach(scope -> authorities.add(new SimpleGrantedAuthority(Scopes.authority(scope))));
+        } else if (groups.contains(Scopes.VIEWER_GROUP)) {
+            authorities.add(new SimpleGrantedAuthority("ROLE_" + Scopes.VIEWER_ROLE));
+            Scopes.VIEWER_SCOPES.forEach(scope -> authorities.add(new SimpleGrantedAuthority(Scopes.authority(scope))));
         }
         return UsernamePasswordAuthenticationToken.authenticated(name, null, authorities);
     }

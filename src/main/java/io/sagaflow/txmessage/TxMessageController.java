@@ -4,7 +4,10 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 
+import io.sagaflow.audit.Audit;
 import io.sagaflow.errors.InvalidInputException;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Size;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -26,9 +29,11 @@ class TxMessageController {
     private static final int MAX_LIMIT = 1000;
 
     private final TxMessages messages;
+    private final Audit audit;
 
-    TxMessageController(TxMessages messages) {
+    TxMessageController(TxMessages messages, Audit audit) {
         this.messages = messages;
+        this.audit = audit;
     }
 
     /** 201 for a new HALF message; 200 with the stored one for a repeated prepare of the same id. */
@@ -52,17 +57,22 @@ class TxMessageController {
         return messages.decide(id, Decision.ROLLBACK, DecidedBy.PRODUCER);
     }
 
-    record ResolveRequest(String decision) {
+    record ResolveRequest(String decision, @Size(max = 500) String reason) {
     }
 
     /** An operator's decision for a PARKED message (ask the producer's records first). */
     @PostMapping("/{id}/resolve")
-    TxMessageView resolve(@PathVariable String id, @RequestBody ResolveRequest request) {
-        Decision decision = parse(Decision.class, "decision", request.decision(), "COMMIT or ROLLBACK");
-        if (decision == null) {
-            throw new InvalidInputException("decision", "is required: COMMIT or ROLLBACK");
-        }
-        return messages.decide(id, decision, DecidedBy.OPERATOR);
+    TxMessageView resolve(@PathVariable String id, @Valid @RequestBody ResolveRequest request) {
+        String reason = (request.decision() == null ? "" : request.decision())
+                + (request.reason() == null || request.reason().isBlank() ? "" : ": " + request.reason());
+        return audit.perform(Audit.Actor.ofApiCaller(), new Audit.Request("tx-message.resolve", null,
+                "transactional message " + id, reason), () -> {
+                    Decision decision = parse(Decision.class, "decision", request.decision(), "COMMIT or ROLLBACK");
+                    if (decision == null) {
+                        throw new InvalidInputException("decision", "is required: COMMIT or ROLLBACK");
+                    }
+                    return Audit.Done.of(messages.decide(id, decision, DecidedBy.OPERATOR));
+                });
     }
 
     @GetMapping("/{id}")

@@ -1,0 +1,52 @@
+package io.sagaflow.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sagaflow.IntegrationTest;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** {@code sagaflow.sagas.started} counts the starts that committed, not the ones that rolled back. */
+@IntegrationTest
+@DisplayName("The started counter counts committed starts")
+class SagaStartCountIntegrationTests {
+
+    private static final String PROCESS = "count-test";
+
+    @Autowired
+    private SagaRegistry registry;
+    @Autowired
+    private MeterRegistry meters;
+    @Autowired
+    private PlatformTransactionManager transactions;
+
+    @Test
+    @DisplayName("a start whose transaction rolls back is not counted; one that commits is, once")
+    void onlyCommittedStartsCount() {
+        TransactionTemplate inTransaction = new TransactionTemplate(transactions);
+        double before = started();
+
+        inTransaction.executeWithoutResult(status -> {
+            registry.started(UUID.randomUUID().toString(), PROCESS, "rolled-back-" + UUID.randomUUID(), Map.of());
+            status.setRollbackOnly();
+        });
+        assertThat(started()).as("after a rolled-back start").isEqualTo(before);
+
+        inTransaction.executeWithoutResult(status ->
+                registry.started(UUID.randomUUID().toString(), PROCESS, "committed-" + UUID.randomUUID(), Map.of()));
+        assertThat(started()).as("after a committed start").isEqualTo(before + 1);
+    }
+
+    private double started() {
+        Counter counter = meters.find("sagaflow.sagas.started").tag("process", PROCESS).counter();
+        return counter == null ? 0 : counter.count();
+    }
+}
