@@ -119,7 +119,7 @@ class AccessControlIntegrationTests {
     }
 
     @Test
-    @DisplayName("a client reads only the sagas it started: another client's saga is not found, nor listed; the operator sees it")
+    @DisplayName("a client reads only the sagas it started: another client's saga and its messages are not found, nor listed; the operator sees it")
     void clientReadsOnlyItsOwnSagas() throws Exception {
         ResponseEntity<String> started = exchange(bearer(JwtTokens.valid("shop-service", "sagas:start sagas:read")),
                 HttpMethod.POST, "/api/orders", order());
@@ -135,6 +135,10 @@ class AccessControlIntegrationTests {
                 .isEqualTo(HttpStatus.NOT_FOUND);
         assertThat(exchange(clientBasic(), HttpMethod.GET, "/api/sagas/" + sagaId, null).getStatusCode())
                 .isEqualTo(HttpStatus.NOT_FOUND);
+        assertThat(exchange(owner, HttpMethod.GET, "/api/sagas/" + sagaId + "/messages", null).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        assertThat(exchange(stranger, HttpMethod.GET, "/api/sagas/" + sagaId + "/messages", null).getStatusCode())
+                .as("another client's saga messages").isEqualTo(HttpStatus.NOT_FOUND);
         assertThat(items(exchange(owner, HttpMethod.GET, search, null))).isEqualTo(1);
         assertThat(items(exchange(stranger, HttpMethod.GET, search, null))).isZero();
         assertThat(items(exchange(operatorBasic(), HttpMethod.GET, search, null))).isEqualTo(1);

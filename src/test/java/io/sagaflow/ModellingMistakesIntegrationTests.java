@@ -33,6 +33,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * with an incident naming the exchange and routing key, and costs no deadline and no compensation.
  */
 @IntegrationTest
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 @DisplayName("A modeller's mistakes at run time")
 class ModellingMistakesIntegrationTests {
 
@@ -121,7 +122,7 @@ class ModellingMistakesIntegrationTests {
 
     @Test
     @DisplayName("a command no queue is bound for: its step is in an incident within seconds naming the routing key; no deadline fires; an abort compensates the other steps, not it")
-    void unroutableCommandFailsFast() {
+    void unroutableCommandFailsFast(org.springframework.boot.test.system.CapturedOutput output) {
         String sagaId = api.startSaga(UNROUTABLE, ApiSupport.trip("LIS")).sagaId();
 
         Incident incident = await("an incident on the hotel step").atMost(Duration.ofSeconds(10))
@@ -143,6 +144,11 @@ class ModellingMistakesIntegrationTests {
                 api.rest().getForEntity("/api/sagas/{id}", String.class, sagaId).getBody());
         assertThat(failed.path("reasonStep").asText()).isEqualTo("Task_BookHotel");
         assertThat(failed.path("reason").asText()).contains("no queue is bound to sagaflow.commands / " + MISSPELT_COMMAND);
+        // The log line an operator greps for carries the saga and its trace (README, tracing).
+        String traceId = failed.path("traceId").asText();
+        assertThat(traceId).isNotBlank();
+        assertThat(output.getAll().lines().filter(line -> line.contains("was not delivered")))
+                .anySatisfy(line -> assertThat(line).contains("saga=" + sagaId, "trace=" + traceId));
 
         // Its deadline (30 s) passes: nothing happens to a step that has no command in flight.
         clock.advance(Duration.ofMinutes(2));

@@ -55,6 +55,15 @@ class SabotagedBuildFaultInjectionTests {
                 .anyMatch(problem -> problem.contains("ledger charged"));
     }
 
+    @Test
+    @DisplayName("a payment participant that records another amount than the order's is caught: the client's order against the participant's record")
+    void participantThatRecordsOtherDataIsCaught() throws Exception {
+        FaultHarness harness = runAgainst("payment-records-another-amount", "sab-amount");
+
+        assertThat(harness.problems()).as("what the checks reported")
+                .anyMatch(problem -> problem.contains("the charge recorded") && problem.contains("is not what the client sent"));
+    }
+
     private FaultHarness runAgainst(String sabotage, String scenario) throws Exception {
         ServiceProcess service = ServiceProcess.sabotaged(sabotage, jar, OUTPUT);
         Instant start = Instant.now();

@@ -136,7 +136,12 @@ class SagaClusterTests {
         long pid = victim.kill9();
         // Never restarted: the fault lasts until the survivor has taken over the victim's work.
         harness.recordFault("kill -9 of " + victim.name(), killedAt, Instant.now());
-        long runningAtKill = harness.sagas().stream().filter(saga -> !saga.terminal()).count();
+        List<FaultHarness.Saga> atKill = harness.sagas();
+        long runningAtKill = atKill.stream().filter(saga -> !saga.terminal()).count();
+        // The victim's own sagas that were in flight when it died: started there, not ended yet.
+        java.util.Set<String> victimsInFlight = atKill.stream().filter(saga -> !saga.terminal())
+                .map(FaultHarness.Saga::sagaId).filter(harness.acceptedBy(victim.name())::contains)
+                .collect(java.util.stream.Collectors.toSet());
         System.out.printf("[cluster] kill -9 %d (%s) with %d sagas accepted, %d running%n", pid, victim.name(),
                 harness.acknowledged(), runningAtKill);
 
@@ -150,9 +155,9 @@ class SagaClusterTests {
                 %s
                 %s
                 sagas accepted per instance: %s
-                running when %s was killed: %d; ended after the kill (by %s, the only one alive): %d
-                """, ScenarioResult.HEADER, result.line(), perInstance, victim.name(), runningAtKill, survivor.name(),
-                endedAfterKill);
+                running when %s was killed: %d, %d of them started there; ended after the kill (by %s, the only one alive): %d
+                """, ScenarioResult.HEADER, result.line(), perInstance, victim.name(), runningAtKill, victimsInFlight.size(),
+                survivor.name(), endedAfterKill);
         Files.createDirectories(OUTPUT);
         Files.writeString(OUTPUT.resolve("summary.txt"), summary, StandardCharsets.UTF_8);
         System.out.print("[cluster] summary\n" + summary);
@@ -166,6 +171,16 @@ class SagaClusterTests {
         assertThat(harness.problems()).as("problems").isEmpty();
         assertThat(perInstance.values()).as("both instances took sagas before the kill").allMatch(count -> count > 0);
         assertThat(runningAtKill).as("sagas in flight when the instance died").isPositive();
-        assertThat(endedAfterKill).as("sagas the survivor finished").isGreaterThanOrEqualTo((int) runningAtKill);
+        // After the kill only the survivor runs: every saga the victim had in flight ended after it,
+        // named one by one (a count of "ended after the kill" alone holds once everything ended).
+        assertThat(victimsInFlight).as("sagas the victim started and had in flight when it died").isNotEmpty();
+        java.util.Map<String, FaultHarness.Saga> end = harness.sagas().stream()
+                .collect(java.util.stream.Collectors.toMap(FaultHarness.Saga::sagaId, saga -> saga));
+        assertThat(victimsInFlight).as("the victim's sagas the survivor finished").allSatisfy(sagaId -> {
+            FaultHarness.Saga saga = end.get(sagaId);
+            assertThat(saga).isNotNull();
+            assertThat(saga.terminal()).as("%s terminal", sagaId).isTrue();
+            assertThat(saga.ended()).as("%s ended after the kill", sagaId).isAfter(killedAt);
+        });
     }
 }

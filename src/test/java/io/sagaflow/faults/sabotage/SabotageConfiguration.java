@@ -17,6 +17,8 @@ import org.springframework.beans.factory.ObjectProvider;
  *       they are never sent, yet count as confirmed and are marked SENT.</li>
  *   <li>{@code payment-charges-twice}: the payment participant adds every 25th charge to the
  *       customer's ledger twice.</li>
+ *   <li>{@code payment-records-another-amount}: the payment participant records every 25th charge
+ *       with another amount than the order's.</li>
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -33,5 +35,11 @@ class SabotageConfiguration {
     @ConditionalOnProperty(name = "sagaflow.sabotage", havingValue = "payment-charges-twice")
     static BeanPostProcessor paymentThatChargesTwice(ObjectProvider<JdbcTemplate> jdbc) {
         return new PaymentChargesTwice(jdbc, 25);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "sagaflow.sabotage", havingValue = "payment-records-another-amount")
+    static BeanPostProcessor paymentThatRecordsAnotherAmount(ObjectProvider<JdbcTemplate> jdbc) {
+        return new PaymentRecordsAnotherAmount(jdbc, 25);
     }
 }
