@@ -218,6 +218,8 @@ class CockpitSagaMessagesIntegrationTests {
             assertThat(jdbc.queryForList("SELECT actor || ' ' || via || ' ' || action || ' ' || reason || ' ' || outcome "
                     + "FROM sagaflow.audit_record WHERE saga_id = ?", String.class, order.sagaId()))
                     .containsExactly(adminUser + " COCKPIT saga.abort customer cancelled in Cockpit DONE");
+            WebElement repair = cockpit.find(By.cssSelector(".saga-messages tr[data-audit-seq]"));
+            assertThat(repair.getText()).as("the tab's audit trail").contains(adminUser, "saga.abort", "DONE");
         } catch (Throwable e) {
             cockpit.saveFailure();
             throw e;

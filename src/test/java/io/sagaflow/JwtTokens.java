@@ -42,6 +42,23 @@ public final class JwtTokens {
 
     public static String signed(String privateKeyResource, String subject, String scopes, Instant issuedAt,
                                 Instant expiresAt) {
+        return signed(privateKeyResource, "sagaflow-tests", subject, scopes, issuedAt, expiresAt);
+    }
+
+    /** The test key's public half as a JWK set, as an identity provider publishes it. */
+    public static String publicJwkSet() {
+        RSAPrivateCrtKey privateKey = privateKey(TEST_KEY);
+        try {
+            RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new RSAPublicKeySpec(privateKey.getModulus(), privateKey.getPublicExponent()));
+            return new JWKSet(new RSAKey.Builder(publicKey).build()).toString(true);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("test key unusable", e);
+        }
+    }
+
+    public static String signed(String privateKeyResource, String issuer, String subject, String scopes,
+                                Instant issuedAt, Instant expiresAt) {
         RSAPrivateCrtKey privateKey = privateKey(privateKeyResource);
         RSAKey key;
         try {
@@ -52,7 +69,7 @@ public final class JwtTokens {
             throw new IllegalStateException("test key unusable", e);
         }
         NimbusJwtEncoder encoder = new NimbusJwtEncoder(new ImmutableJWKSet<>(new JWKSet(key)));
-        JwtClaimsSet claims = JwtClaimsSet.builder().subject(subject).issuer("sagaflow-tests").issuedAt(issuedAt)
+        JwtClaimsSet claims = JwtClaimsSet.builder().subject(subject).issuer(issuer).issuedAt(issuedAt)
                 .expiresAt(expiresAt).claim("scope", scopes).build();
         return encoder.encode(JwtEncoderParameters.from(JwsHeader.with(SignatureAlgorithm.RS256).build(), claims))
                 .getTokenValue();

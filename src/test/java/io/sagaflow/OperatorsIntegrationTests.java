@@ -109,6 +109,32 @@ class OperatorsIntegrationTests {
     }
 
     @Test
+    @DisplayName("an operator's Retry of an incident through Camunda (engine-rest, as Cockpit does) is in the saga's audit, with the operator's name")
+    void engineOperationsOfAPersonAreAudited() {
+        TestRestTemplate operator = person(Scopes.OPERATOR_GROUP);
+        String sagaId = api.startSaga("trip-booking", ApiSupport.trip("LIS", "car.reserve:technical-failure-once")).sagaId();
+        String jobId = org.awaitility.Awaitility.await("the car step's incident").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> managementJobOf(sagaId), java.util.Objects::nonNull);
+
+        ResponseEntity<String> retried = operator.exchange("/engine-rest/job/{id}/retries", HttpMethod.PUT,
+                json("{\"retries\":1}"), String.class, jobId);
+        assertThat(retried.getStatusCode()).as("retry: %s", retried.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
+
+        JsonNode trail = api.readJson(api.rest().getForEntity("/api/audit?sagaId={id}", String.class, sagaId).getBody());
+        assertThat(trail.path("engineOperations")).anySatisfy(operation -> {
+            assertThat(operation.path("user").asText()).isEqualTo(people.get(0));
+            assertThat(operation.path("operation").asText()).isEqualTo("SetJobRetries");
+        });
+        api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"test over\"}", sagaId);
+    }
+
+    private String managementJobOf(String sagaId) {
+        List<String> jobs = jdbc.queryForList("SELECT id_ FROM act_ru_job WHERE process_instance_id_ = ? AND retries_ = 0",
+                String.class, sagaId);
+        return jobs.isEmpty() ? null : jobs.get(0);
+    }
+
+    @Test
     @DisplayName("refused repairs leave one REFUSED record each; the trail exports as JSON Lines for a time range")
     void refusalsAreAuditedAndExported() {
         java.time.Instant from = java.time.Instant.now().minusSeconds(1);

@@ -9,6 +9,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.errors.InvalidInputException;
+import org.camunda.bpm.engine.HistoryService;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -31,14 +32,25 @@ class AuditController {
 
     private final Audit audit;
     private final ObjectMapper objectMapper;
+    private final HistoryService history;
 
-    AuditController(Audit audit, ObjectMapper objectMapper) {
+    AuditController(Audit audit, ObjectMapper objectMapper, HistoryService history) {
         this.audit = audit;
         this.objectMapper = objectMapper;
+        this.history = history;
     }
 
-    /** A page of records, oldest first; {@code after} is the last seq of the previous page. */
-    record AuditPage(List<AuditRecord> items, Long next) {
+    /**
+     * A page of records, oldest first; {@code after} is the last seq of the previous page. With a
+     * {@code sagaId}, also what people did to that saga through Camunda itself (Cockpit's Retry of an
+     * incident, a modification, a suspension), from Camunda's user operation log.
+     */
+    record AuditPage(List<AuditRecord> items, Long next, List<EngineOperation> engineOperations) {
+    }
+
+    /** One operation of Camunda's user operation log: who, when, what (on which job, where it is one). */
+    record EngineOperation(java.time.Instant at, String user, String operation, String entity, String jobId,
+                           String property, String newValue) {
     }
 
     @GetMapping
@@ -48,7 +60,14 @@ class AuditController {
         int size = limit == null ? 100 : number("limit", limit, 1, MAX_LIMIT);
         List<AuditRecord> items = audit.find(blankToNull(sagaId), blankToNull(actor), instant("from", from),
                 instant("to", to), after == null ? 0 : number("after", after, 0, Integer.MAX_VALUE), size);
-        return new AuditPage(items, items.size() == size ? items.get(items.size() - 1).seq() : null);
+        List<EngineOperation> engine = sagaId == null || sagaId.isBlank() ? List.of()
+                : history.createUserOperationLogQuery().processInstanceId(sagaId.trim()).orderByTimestamp().asc()
+                        .listPage(0, MAX_LIMIT).stream()
+                        .map(entry -> new EngineOperation(entry.getTimestamp().toInstant(), entry.getUserId(),
+                                entry.getOperationType(), entry.getEntityType(), entry.getJobId(),
+                                entry.getProperty(), entry.getNewValue()))
+                        .toList();
+        return new AuditPage(items, items.size() == size ? items.get(items.size() - 1).seq() : null, engine);
     }
 
     @GetMapping("/export")

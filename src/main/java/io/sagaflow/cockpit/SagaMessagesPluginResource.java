@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.audit.Audit;
+import io.sagaflow.audit.AuditRecord;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.ops.Repairs;
@@ -42,15 +43,16 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
         super(SagaMessagesCockpitPlugin.ID);
     }
 
-    /** The tab's data, and whether this user may repair. */
-    public record TabData(SagaMessages.Messages messages, boolean operator) {
+    /** The tab's data, whether this user may repair, and who repaired this saga (the audit trail). */
+    public record TabData(SagaMessages.Messages messages, boolean operator, java.util.List<AuditRecord> audit) {
     }
 
     @GET
     @Path("{engine}/process-instance/{sagaId}/messages")
     @Produces(MediaType.APPLICATION_JSON)
     public Response messages(@PathParam("engine") String engine, @PathParam("sagaId") String sagaId) {
-        return answer(() -> new TabData(SpringBeans.get(SagaMessages.class).of(sagaId), isOperator(engine)));
+        return answer(() -> new TabData(SpringBeans.get(SagaMessages.class).of(sagaId), isOperator(engine),
+                SpringBeans.get(Audit.class).find(sagaId, null, null, null, 0, 100)));
     }
 
     @GET

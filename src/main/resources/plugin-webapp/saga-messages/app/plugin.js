@@ -105,7 +105,12 @@ async function renderTab(node, { api, processInstanceId }) {
       node.replaceChildren(el("p", { class: "text-danger" }, `Saga messages unavailable: ${error.message}`));
       return;
     }
-    const { messages, operator } = data;
+    const { messages, operator, audit } = data;
+    const repairs = (audit || []).map((record) => el("tr", { "data-audit-seq": record.seq },
+      el("td", {}, time(record.recordedAt)), el("td", { class: "saga-audit-actor" }, record.actor),
+      el("td", {}, record.via), el("td", { class: "saga-audit-action" }, record.action), el("td", {}, record.target),
+      el("td", {}, record.reason), el("td", { class: "saga-audit-outcome" }, record.outcome),
+      el("td", { class: "saga-reason" }, record.detail)));
     const steps = messages.steps.map((step) => el("tr", { "data-command-id": step.commandId },
       el("td", {}, step.step), el("td", {}, step.op), el("td", {}, step.command), el("td", {}, step.attempt),
       el("td", {}, status(step.status)), el("td", {}, time(step.deadlineAt)), el("td", { class: "saga-reason" }, step.reason),
@@ -156,7 +161,9 @@ async function renderTab(node, { api, processInstanceId }) {
       table("Outbox", ["Type", "Exchange / routing key", "Status", "Attempts", "Last error", "Written", "Sent", ""],
         outbox, "No outbox row of this saga needs attention."),
       table("Parked messages", ["Type", "Consumer", "Queue", "Reason", "Parked", ""], parked,
-        "No parked message names this saga.")));
+        "No parked message names this saga."),
+      table("Repairs (audit trail)", ["When", "Who", "Via", "Action", "Target", "Reason", "Outcome", "Detail"], repairs,
+        "Nobody has repaired or aborted this saga.")));
   };
   node.replaceChildren(el("p", { class: "text-muted" }, "Loading saga messages…"));
   await refresh();

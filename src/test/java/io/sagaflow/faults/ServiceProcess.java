@@ -112,7 +112,9 @@ final class ServiceProcess {
         if (niceness != 0) {
             command.addAll(List.of("nice", "-n", Integer.toString(niceness)));
         }
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
+                // Pauses beside the service's log, for a latency outlier that needs explaining.
+                "-Xlog:gc:file=" + logDirectory.resolve(name + "-" + starts + "-gc.log").toAbsolutePath()));
         command.addAll(loaderPath == null ? List.of("-jar", jar.toString())
                 : List.of("-Dloader.path=" + loaderPath, "-cp", jar.toString(), LAUNCHER));
         command.addAll(List.of("--spring.profiles.active=prod", "--server.port=" + port));
