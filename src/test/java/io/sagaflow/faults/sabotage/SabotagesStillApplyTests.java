@@ -21,6 +21,6 @@ class SabotagesStillApplyTests {
 
     @Test
     void theParticipantStillKeepsItsHandlersInAFieldTheSabotageCanReplace() throws Exception {
-        assertThat(PaymentChargesTwice.handlersField().getType()).isEqualTo(Map.class);
+        assertThat(PaymentChargeSabotage.handlersField().getType()).isEqualTo(Map.class);
     }
 }
