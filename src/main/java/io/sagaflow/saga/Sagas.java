@@ -29,9 +29,6 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.repository.ProcessDefinition;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
-import org.camunda.bpm.model.bpmn.instance.Process;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -321,16 +318,8 @@ public class Sagas {
 
     private String businessKeyVariable(ProcessDefinition definition) {
         String variable = businessKeyVariableByDefinition.computeIfAbsent(definition.getId(), id -> {
-            Process process = repository.getBpmnModelInstance(id).getModelElementById(definition.getKey());
-            if (process == null || process.getExtensionElements() == null) {
-                return "";
-            }
-            return process.getExtensionElements().getElementsQuery().filterByType(CamundaProperties.class).list()
-                    .stream()
-                    .flatMap(properties -> properties.getCamundaProperties().stream())
-                    .filter(property -> SagaModel.BUSINESS_KEY_VARIABLE_PROPERTY.equals(property.getCamundaName()))
-                    .map(CamundaProperty::getCamundaValue)
-                    .findFirst().orElse("");
+            String declared = processProperty(definition, SagaModel.BUSINESS_KEY_VARIABLE_PROPERTY);
+            return declared == null ? "" : declared;
         });
         return variable.isEmpty() ? null : variable;
     }
