@@ -288,6 +288,12 @@ final class CockpitPage implements AutoCloseable {
                 }));
     }
 
+    /** The saga's definition version as the tab's toolbar shows it ("Version: 1"). */
+    String sagaVersion() {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".saga-messages .saga-version")))
+                .getText().trim();
+    }
+
     /** Waits until the tab has loaded (its Refresh button is there). */
     void awaitSagaMessagesTab() {
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".saga-messages .saga-refresh")));

@@ -129,10 +129,14 @@ class CockpitSagaMessagesIntegrationTests {
                     .getText()).isNotEqualTo("0");
             assertThat(overview.findElements(By.cssSelector("a[href='#/process-instance/" + trip.sagaId()
                     + "/runtime']"))).as("link to the saga with the FAILED row: %s", overview.getText()).isNotEmpty();
+            // Running sagas per definition version: this trip is one of them.
+            assertThat(Integer.parseInt(overview.findElement(By.cssSelector("tr[data-version^='" + TRIP + ":'] .saga-count"))
+                    .getText())).isPositive();
 
             cockpit.openInstance(trip.sagaId());
             cockpit.selectTab("Saga messages");
             WebElement failed = cockpit.awaitOutboxRow(commandId, "FAILED");
+            assertThat(cockpit.sagaVersion()).matches("Version: \\d+");
             assertThat(failed.findElement(By.cssSelector(".saga-last-error")).getText())
                     .containsAnyOf("unroutable", "nacked");
             assertThat(failed.getText()).contains(CAR_RESERVE);

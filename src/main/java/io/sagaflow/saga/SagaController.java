@@ -74,12 +74,12 @@ class SagaController {
 
     /** A saga as search lists it. */
     record SagaSummary(String sagaId, String processKey, String businessKey, SagaStatus status, String reason,
-                       Instant startedAt, Instant endedAt, String reasonStep) {
+                       Instant startedAt, Instant endedAt, String reasonStep, Integer processDefinitionVersion) {
     }
 
     /**
      * Sagas newest first (ties by saga id, so pages are stable), filtered by any of process key,
-     * business key, status and start time; links to the next and previous page in the body and in
+     * business key, status, start time and the version of the definition they run on; links to the next and previous page in the body and in
      * the {@code Link} header. A client finds only the sagas it started.
      */
     @GetMapping
@@ -87,17 +87,26 @@ class SagaController {
                                     @RequestParam(required = false) String businessKey,
                                     @RequestParam(required = false) String status,
                                     @RequestParam(required = false) String startedAfter,
+                                    @RequestParam(required = false) String processDefinitionVersion,
                                     @RequestParam(required = false) String page,
                                     @RequestParam(required = false) String size) {
         SagaQuery query = new SagaQuery(blankToNull(processKey), blankToNull(businessKey), status(status),
-                instant("startedAfter", startedAfter), Callers.ownSagasOnly(),
+                instant("startedAfter", startedAfter),
+                processDefinitionVersion == null || processDefinitionVersion.isBlank() ? null
+                        : integer("processDefinitionVersion", processDefinitionVersion, 0, 1, Integer.MAX_VALUE),
+                Callers.ownSagasOnly(),
                 integer("page", page, 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE),
                 integer("size", size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE));
+        if (query.definitionVersion() != null && query.processKey() == null) {
+            // A version number belongs to one saga definition.
+            throw new InvalidInputException("processDefinitionVersion", "needs processKey: a version belongs to one saga");
+        }
         List<SagaRegistry.SagaRecord> found = sagas.search(query);
         boolean hasNext = found.size() > query.size();
         List<SagaSummary> items = found.stream().limit(query.size())
                 .map(saga -> new SagaSummary(saga.sagaId(), saga.processKey(), saga.businessKey(), saga.status(),
-                        saga.reason(), saga.startedAt(), saga.endedAt(), saga.reasonStep()))
+                        saga.reason(), saga.startedAt(), saga.endedAt(), saga.reasonStep(),
+                        saga.definitionVersion()))
                 .toList();
         Map<String, String> links = new LinkedHashMap<>();
         links.put("self", pageLink(query, query.page()));
@@ -112,6 +121,16 @@ class SagaController {
                 .reduce((a, b) -> a + ", " + b).orElseThrow();
         return ResponseEntity.ok().header(HttpHeaders.LINK, linkHeader)
                 .body(new SagaPage(items, query.page(), query.size(), links));
+    }
+
+    /**
+     * How many sagas run (not ended: waiting, compensating or in an incident) on each version of each
+     * saga definition, optionally of one process key: after a redeployment old sagas finish on the
+     * version they started on. A client counts only the sagas it started.
+     */
+    @GetMapping("/versions")
+    List<SagasOnVersion> versions(@RequestParam(required = false) String processKey) {
+        return sagas.runningByVersion(blankToNull(processKey), Callers.ownSagasOnly());
     }
 
     /** Optional body of an abort. */
@@ -183,6 +202,9 @@ class SagaController {
         }
         if (query.startedAfter() != null) {
             link.queryParam("startedAfter", query.startedAfter().toString());
+        }
+        if (query.definitionVersion() != null) {
+            link.queryParam("processDefinitionVersion", query.definitionVersion());
         }
         return link.queryParam("page", page).queryParam("size", query.size()).encode().build().toUriString();
     }

@@ -78,8 +78,9 @@ final class SagaLifecycle {
                     return;
                 }
                 try {
-                    registry.get().started(execution.getProcessInstanceId(), processKey(execution),
-                            execution.getProcessBusinessKey(), execution.getVariables());
+                    registry.get().started(execution.getProcessInstanceId(),
+                            ((ExecutionEntity) execution).getProcessDefinition(), execution.getProcessBusinessKey(),
+                            execution.getVariables());
                 } catch (DuplicateKeyException e) {
                     // A message an operator using engine-rest can act on, instead of the SQL error.
                     throw new BadUserRequestException("a saga of " + processKey(execution) + " with business key '"

@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import io.sagaflow.admission.Admission;
 import io.sagaflow.tracing.SagaTracing;
@@ -37,9 +38,12 @@ public class SagaMessages {
                          Instant parkedAt) {
     }
 
-    /** @param traceId the saga's W3C trace id, to look it up in the tracing backend */
+    /**
+     * @param traceId the saga's W3C trace id, to look it up in the tracing backend
+     * @param processDefinitionVersion the version of the saga's definition it runs on
+     */
     public record Messages(String sagaId, String traceId, List<Step> steps, List<OutboxRow> outbox,
-                           List<Parked> parked) {
+                           List<Parked> parked, Integer processDefinitionVersion) {
     }
 
     /**
@@ -48,11 +52,12 @@ public class SagaMessages {
     /**
      * @param sheddingLoad whether this instance refuses new sagas because the service is behind
      * @param sheddingReason why, while it does
+     * @param runningByVersion how many sagas run on each version of each saga definition
      */
     public record Overview(long pendingOutboxRows, Long oldestPendingSeconds, long failedOutboxRows,
                            List<String> sagasWithFailedRows, long parkedMessages, List<String> sagasWithParkedMessages,
                            long halfMessagesParked, long stepsPastDeadline, List<String> sagasPastDeadline,
-                           boolean sheddingLoad, String sheddingReason) {
+                           boolean sheddingLoad, String sheddingReason, List<SagasOnVersion> runningByVersion) {
     }
 
     static final int AFFECTED = 20;
@@ -64,8 +69,10 @@ public class SagaMessages {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final Admission admission;
+    private final SagaRegistry registry;
 
-    SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission) {
+    SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission, SagaRegistry registry) {
+        this.registry = registry;
         this.jdbc = jdbc;
         this.clock = clock;
         this.admission = admission;
@@ -98,9 +105,9 @@ public class SagaMessages {
                 """, (rs, n) -> new Parked(rs.getLong("id"), rs.getString("consumer"), rs.getString("queue"),
                 rs.getString("message_id"), rs.getString("message_type"), rs.getString("reason"),
                 instant(rs, "parked_at")), "%\"sagaflow-saga-id\":\"" + sagaId + "\"%");
-        String traceparent = jdbc.query("SELECT traceparent FROM sagaflow.saga WHERE saga_id = ?",
-                (rs, n) -> rs.getString(1), sagaId).stream().findFirst().orElse(null);
-        return new Messages(sagaId, SagaTracing.traceIdOf(traceparent), steps, outbox, parked);
+        Optional<SagaRegistry.SagaRecord> saga = registry.find(sagaId);
+        return new Messages(sagaId, saga.map(SagaRegistry.SagaRecord::traceId).orElse(null), steps, outbox, parked,
+                saga.map(SagaRegistry.SagaRecord::definitionVersion).orElse(null));
     }
 
     @Transactional(readOnly = true)
@@ -129,7 +136,7 @@ public class SagaMessages {
         Admission.State admitting = admission.state();
         return new Overview(pending, oldest == null ? null : Math.max(0, (now.getTime() - oldest.getTime()) / 1000),
                 failed, failedSagas, parked, parkedSagas, halfParked, pastDeadline, pastDeadlineSagas,
-                admitting.shedding(), admitting.reason());
+                admitting.shedding(), admitting.reason(), registry.runningByVersion(null, null));
     }
 
     private long count(String sql) {

@@ -7,10 +7,11 @@ import io.sagaflow.start.SagaStatus;
 /**
  * Filters and page of a saga search; {@code null} filters match everything.
  *
+ * @param definitionVersion only sagas running on (or ended on) this version of their definition
  * @param startedBy only sagas this caller started (a client sees its own sagas only)
  * @param page zero-based page number
  * @param size sagas per page
  */
-record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter, String startedBy,
-                 int page, int size) {
+record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter,
+                 Integer definitionVersion, String startedBy, int page, int size) {
 }

@@ -11,6 +11,7 @@ import java.util.Optional;
 import io.sagaflow.outbox.Outbox;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.tracing.SagaTracing;
+import org.camunda.bpm.engine.repository.ProcessDefinition;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.security.core.Authentication;
@@ -38,7 +39,7 @@ class SagaRegistry {
     /** A saga as the registry keeps it. */
     record SagaRecord(String sagaId, String processKey, String businessKey, String inputHash,
                              SagaStatus status, String reason, String reasonStep, Instant startedAt, Instant endedAt, String startedBy,
-                             String traceparent) {
+                             String traceparent, String definitionId, Integer definitionVersion) {
 
         public String traceId() {
             return SagaTracing.traceIdOf(traceparent);
@@ -50,7 +51,8 @@ class SagaRegistry {
             SagaStatus.valueOf(rs.getString("status")), rs.getString("reason"), rs.getString("reason_step"),
             rs.getTimestamp("started_at").toInstant(),
             rs.getTimestamp("ended_at") == null ? null : rs.getTimestamp("ended_at").toInstant(),
-            rs.getString("started_by"), rs.getString("traceparent"));
+            rs.getString("started_by"), rs.getString("traceparent"), rs.getString("definition_id"),
+            (Integer) rs.getObject("definition_version", Integer.class));
 
     private static final int MAX_REASON_LENGTH = 2000;
 
@@ -76,13 +78,15 @@ class SagaRegistry {
      * with this business key exists (running or ended and not yet deleted by retention).
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    void started(String sagaId, String processKey, String businessKey, Map<String, Object> variables) {
+    void started(String sagaId, ProcessDefinition definition, String businessKey, Map<String, Object> variables) {
+        String processKey = definition.getKey();
         jdbc.update("""
                 INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at,
-                    started_by, traceparent)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)
+                    started_by, traceparent, definition_id, definition_version)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
-                Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent());
+                Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent(), definition.getId(),
+                definition.getVersion());
         // Counted when the start commits: a start that rolls back (a lost race for its business key,
         // a failure later in its transaction) started nothing.
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
@@ -189,6 +193,10 @@ class SagaRegistry {
             sql.append(" AND started_at > ?");
             arguments.add(Timestamp.from(query.startedAfter()));
         }
+        if (query.definitionVersion() != null) {
+            sql.append(" AND definition_version = ?");
+            arguments.add(query.definitionVersion());
+        }
         if (query.startedBy() != null) {
             sql.append(" AND started_by = ?");
             arguments.add(query.startedBy());
@@ -197,6 +205,28 @@ class SagaRegistry {
         arguments.add(query.size() + 1);
         arguments.add((long) query.page() * query.size());
         return new SearchStatement(sql.toString(), arguments);
+    }
+
+    /**
+     * How many sagas run on each version of each saga definition; {@code startedBy} limits the count
+     * to one caller's sagas. A null version: sagas started before versions were recorded.
+     */
+    List<SagasOnVersion> runningByVersion(String processKey, String startedBy) {
+        StringBuilder sql = new StringBuilder("SELECT process_key, definition_version, COUNT(*) AS running "
+                + "FROM sagaflow.saga WHERE ended_at IS NULL");
+        List<Object> arguments = new ArrayList<>();
+        if (processKey != null) {
+            sql.append(" AND process_key = ?");
+            arguments.add(processKey);
+        }
+        if (startedBy != null) {
+            sql.append(" AND started_by = ?");
+            arguments.add(startedBy);
+        }
+        sql.append(" GROUP BY process_key, definition_version ORDER BY process_key, definition_version");
+        return jdbc.query(sql.toString(), (rs, n) -> new SagasOnVersion(rs.getString("process_key"),
+                (Integer) rs.getObject("definition_version", Integer.class), rs.getLong("running")),
+                arguments.toArray());
     }
 
     private static String bounded(String reason) {

@@ -176,6 +176,10 @@ public class Sagas {
         return registry.search(query);
     }
 
+    List<SagasOnVersion> runningByVersion(String processKey, String startedBy) {
+        return registry.runningByVersion(processKey, startedBy);
+    }
+
     /**
      * The saga as {@code visibleTo} may see it: {@code null} for anyone, else only a saga that caller
      * started (another's is "not found", so its existence is not revealed).
@@ -202,7 +206,7 @@ public class Sagas {
             return new SagaView(sagaId, saga.processKey(), saga.businessKey(), saga.status(),
                     succeededSteps(answered, Operation.ACTION), succeededSteps(answered, Operation.COMPENSATION),
                     saga.traceId(), subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId), saga.reason(),
-                    saga.reasonStep());
+                    saga.reasonStep(), saga.definitionId(), saga.definitionVersion());
         }
         return new SagaView(sagaId, instance.getProcessDefinitionKey(), instance.getBusinessKey(),
                 statusOf(instance, registered), succeededSteps(answered, Operation.ACTION),
@@ -210,7 +214,11 @@ public class Sagas {
                 registered.map(SagaRegistry.SagaRecord::traceId).orElse(null),
                 subSagas.parentOf(sagaId).orElse(null), subSagas.childrenOf(sagaId),
                 registered.map(SagaRegistry.SagaRecord::reason).orElse(null),
-                registered.map(SagaRegistry.SagaRecord::reasonStep).orElse(null));
+                registered.map(SagaRegistry.SagaRecord::reasonStep).orElse(null),
+                // The registry's, once a migration moved the saga; Camunda's for sagas from before it recorded one.
+                registered.map(SagaRegistry.SagaRecord::definitionId).orElse(instance.getProcessDefinitionId()),
+                registered.map(SagaRegistry.SagaRecord::definitionVersion)
+                        .orElse(instance.getProcessDefinitionVersion()));
     }
 
     /**

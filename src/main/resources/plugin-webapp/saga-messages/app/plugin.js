@@ -153,6 +153,8 @@ async function renderTab(node, { api, processInstanceId }) {
     node.replaceChildren(el("div", { class: "saga-messages" },
       el("div", { class: "saga-toolbar" }, abort, " ",
         el("button", { class: "btn btn-default btn-sm saga-refresh", onclick: () => refresh() }, "Refresh"),
+        messages.processDefinitionVersion !== null && messages.processDefinitionVersion !== undefined
+          ? el("span", { class: "saga-version text-muted" }, `  Version: ${messages.processDefinitionVersion}`) : null,
         messages.traceId ? el("span", { class: "saga-trace-id text-muted" }, `  Trace id: ${messages.traceId}`) : null),
       el("div", { class: "saga-confirm-slot" }),
       notice ? el("div", { class: `alert alert-${isError ? "danger" : "success"} saga-notice` }, notice) : null,
@@ -196,7 +198,20 @@ async function renderDashboard(node, { api }) {
       row("Steps past their deadline", overview.stepsPastDeadline, overview.sagasPastDeadline,
         overview.stepsPastDeadline > 0),
       row("New sagas", overview.sheddingLoad ? `shedding load: ${overview.sheddingReason}` : "admitted", null,
-        overview.sheddingLoad)))));
+        overview.sheddingLoad))),
+    versionsTable(overview.runningByVersion || [])));
+}
+
+// Running sagas per definition version: after a redeployment, old sagas finish on their version.
+function versionsTable(versions) {
+  if (!versions.length) {
+    return el("p", { class: "text-muted saga-versions-empty" }, "No saga is running.");
+  }
+  return el("table", { class: "cam-table saga-versions" },
+    el("thead", {}, el("tr", {}, el("th", {}, "Saga"), el("th", {}, "Version"), el("th", {}, "Running"))),
+    el("tbody", {}, versions.map((v) => el("tr", { "data-version": `${v.processKey}:${v.version ?? ""}` },
+      el("td", {}, v.processKey), el("td", {}, v.version ?? "before versions were recorded"),
+      el("td", { class: "saga-count" }, String(v.running))))));
 }
 
 export default [

@@ -39,17 +39,18 @@ class SagaSearchPlanPostgresTests {
     void migrateAndFill() throws SQLException {
         QueryPlans.createMigratedDatabase(DATABASE);
         try (Connection db = QueryPlans.connect(DATABASE); Statement statement = db.createStatement()) {
-            // A million ended sagas of 30 days, two processes, one in ten compensated, 50 clients ...
+            // A million ended sagas of 30 days, two processes (the older half on version 1), one in ten
+            // compensated, 50 clients ...
             statement.execute("""
                     INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, reason,
-                        started_at, ended_at, started_by)
+                        started_at, ended_at, started_by, definition_version)
                     SELECT 'ended-' || i, CASE WHEN mod(i, 4) = 0 THEN 'trip-booking' ELSE 'order-fulfillment' END,
                         'order-' || i, 'hash', CASE WHEN mod(i, 10) = 0 THEN 'COMPENSATED' ELSE 'COMPLETED' END,
                         NULL, now() - interval '30 days' + i * interval '2 seconds',
                         now() - interval '30 days' + i * interval '2 seconds' + interval '1 second',
-                        'client-' || mod(i, 50)
+                        'client-' || mod(i, 50), CASE WHEN i <= %d THEN 1 ELSE 2 END
                     FROM generate_series(1, %d) AS i
-                    """.formatted(ENDED_SAGAS));
+                    """.formatted(ENDED_SAGAS / 2, ENDED_SAGAS));
             // ... and the live ones: running and a few in an incident.
             statement.execute("""
                     INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at)
@@ -69,18 +70,20 @@ class SagaSearchPlanPostgresTests {
     static Stream<SagaQuery> searches() {
         Instant lastHour = NOW.minus(1, ChronoUnit.HOURS);
         return Stream.of(
-                new SagaQuery(null, null, null, null, null, 0, 20),
-                new SagaQuery(null, null, null, null, null, 10, 20),
-                new SagaQuery("order-fulfillment", null, null, null, null, 0, 200),
-                new SagaQuery(null, "order-4711", null, null, null, 0, 20),
-                new SagaQuery("order-fulfillment", "order-4711", null, null, null, 0, 20),
-                new SagaQuery(null, null, SagaStatus.RUNNING, null, null, 0, 20),
-                new SagaQuery(null, null, SagaStatus.COMPENSATED, null, null, 0, 20),
-                new SagaQuery("trip-booking", null, SagaStatus.COMPLETED, null, null, 0, 20),
-                new SagaQuery(null, null, null, lastHour, null, 0, 20),
-                new SagaQuery("order-fulfillment", null, SagaStatus.FAILED, lastHour, null, 0, 20),
-                new SagaQuery(null, null, null, null, "client-7", 0, 20),
-                new SagaQuery(null, null, SagaStatus.COMPLETED, null, "client-7", 0, 20));
+                new SagaQuery(null, null, null, null, null, null, 0, 20),
+                new SagaQuery(null, null, null, null, null, null, 10, 20),
+                new SagaQuery("order-fulfillment", null, null, null, null, null, 0, 200),
+                new SagaQuery(null, "order-4711", null, null, null, null, 0, 20),
+                new SagaQuery("order-fulfillment", "order-4711", null, null, null, null, 0, 20),
+                new SagaQuery(null, null, SagaStatus.RUNNING, null, null, null, 0, 20),
+                new SagaQuery(null, null, SagaStatus.COMPENSATED, null, null, null, 0, 20),
+                new SagaQuery("trip-booking", null, SagaStatus.COMPLETED, null, null, null, 0, 20),
+                new SagaQuery("trip-booking", null, null, null, 2, null, 0, 20),
+                new SagaQuery("trip-booking", null, null, null, 1, null, 0, 20),
+                new SagaQuery(null, null, null, lastHour, null, null, 0, 20),
+                new SagaQuery("order-fulfillment", null, SagaStatus.FAILED, lastHour, null, null, 0, 20),
+                new SagaQuery(null, null, null, null, null, "client-7", 0, 20),
+                new SagaQuery(null, null, SagaStatus.COMPLETED, null, null, "client-7", 0, 20));
     }
 
     @ParameterizedTest

@@ -35,14 +35,24 @@ class SagaStartCountIntegrationTests {
         double before = started();
 
         inTransaction.executeWithoutResult(status -> {
-            registry.started(UUID.randomUUID().toString(), PROCESS, "rolled-back-" + UUID.randomUUID(), Map.of());
+            registry.started(UUID.randomUUID().toString(), definition(), "rolled-back-" + UUID.randomUUID(), Map.of());
             status.setRollbackOnly();
         });
         assertThat(started()).as("after a rolled-back start").isEqualTo(before);
 
         inTransaction.executeWithoutResult(status ->
-                registry.started(UUID.randomUUID().toString(), PROCESS, "committed-" + UUID.randomUUID(), Map.of()));
+                registry.started(UUID.randomUUID().toString(), definition(), "committed-" + UUID.randomUUID(), Map.of()));
         assertThat(started()).as("after a committed start").isEqualTo(before + 1);
+    }
+
+    /** A definition of a process of this test alone: its counter starts at zero. */
+    private static org.camunda.bpm.engine.repository.ProcessDefinition definition() {
+        org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity definition =
+                new org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity();
+        definition.setKey(PROCESS);
+        definition.setId(PROCESS + ":1:test");
+        definition.setVersion(1);
+        return definition;
     }
 
     private double started() {
