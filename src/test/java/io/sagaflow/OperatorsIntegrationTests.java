@@ -102,6 +102,11 @@ class OperatorsIntegrationTests {
         assertThat(viewer.exchange("/api/outbox/{id}/requeue", HttpMethod.POST, json("{}"), String.class, "x")
                 .getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
         assertThat(viewer.getForEntity("/api/audit", String.class).getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
+        assertThat(viewer.exchange("/api/sagas/migrations", HttpMethod.POST, json("{\"processKey\":\"trip-booking\","
+                + "\"sourceVersion\":1,\"dryRun\":true}"), String.class).getStatusCode())
+                .as("even a dry run of a migration").isEqualTo(HttpStatus.FORBIDDEN);
+        assertThat(viewer.getForEntity("/api/sagas/migrations/{id}", String.class, "x").getStatusCode())
+                .isEqualTo(HttpStatus.FORBIDDEN);
         assertThat(viewer.getForEntity("/engine-rest/process-instance", String.class).getStatusCode())
                 .isEqualTo(HttpStatus.FORBIDDEN);
         assertThat(api.saga(sagaId).status()).isEqualTo("RUNNING");

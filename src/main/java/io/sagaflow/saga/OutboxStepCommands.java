@@ -80,6 +80,11 @@ class OutboxStepCommands implements StepCommands {
         return steps.latestUncompensatedInstance(sagaId, forwardActivityId);
     }
 
+    @Override
+    public String forwardStepName(String sagaId, String forwardActivityId) {
+        return steps.forwardStepName(sagaId, forwardActivityId);
+    }
+
     /** Sends every queued compensation of the saga whose turn has come. */
     @Transactional(propagation = Propagation.MANDATORY)
     void releaseQueuedCompensations(String sagaId) {

@@ -76,6 +76,11 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         }
     }
 
+    @Override
+    public void postInit(ProcessEngineConfigurationImpl configuration) {
+        SagaStepMigration.allowSagaSteps(configuration);
+    }
+
     /**
      * Camunda stores the history level in its database and refuses to start when the configured one
      * differs. A database written by an earlier Sagaflow (history {@code full}) or by a built-in level

@@ -209,10 +209,16 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
 
     private static final String LOOP_COUNTER = "loopCounter";
 
-    /** The name of the step a compensation undoes; for a multi-instance step, the instance's (see StepCommands). */
+    /**
+     * The name of the step a compensation undoes, as its forward command carried it: the key of the
+     * participant's barrier. Read from the step's record, because a saga migrated to a version that
+     * renamed the step compensates it under the name the participant knows; for a multi-instance step,
+     * the instance's (see StepCommands).
+     */
     private String compensatedStepName(ActivityExecution execution, ActivityImpl step) {
         if (!multiInstance(step)) {
-            return step.getId();
+            String recorded = commands.forwardStepName(execution.getProcessInstanceId(), step.getId());
+            return recorded != null ? recorded : step.getId();
         }
         String instance = commands.compensatedInstance(execution.getProcessInstanceId(), step.getId());
         if (instance == null) {

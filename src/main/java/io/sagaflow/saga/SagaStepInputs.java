@@ -12,6 +12,8 @@ import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParse;
 import org.camunda.bpm.engine.impl.core.variable.mapping.InputParameter;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.core.variable.mapping.IoMapping;
+import org.camunda.bpm.engine.impl.core.variable.mapping.value.ConstantValueProvider;
+import org.camunda.bpm.engine.impl.el.ElValueProvider;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
 import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
@@ -55,6 +57,30 @@ public final class SagaStepInputs {
         }
         Object parameter = parameters.get(name);
         return parameter == null ? null : ((InputParameter) parameter).getValueProvider().getValue(execution);
+    }
+
+    /**
+     * The step's input parameter {@code name} as the model states it, without an execution: a
+     * constant's value, an expression's source text; {@code null} if the step has none. For comparing
+     * two versions of a step (saga migration).
+     */
+    static String declared(ActivityImpl activity, String name) {
+        if (!(activity.getProperty(INPUTS_PROPERTY) instanceof Map<?, ?> parameters)
+                || !(parameters.get(name) instanceof InputParameter parameter)) {
+            return null;
+        }
+        if (parameter.getValueProvider() instanceof ConstantValueProvider constant) {
+            return String.valueOf(constant.getValue(null));
+        }
+        if (parameter.getValueProvider() instanceof ElValueProvider expression) {
+            return expression.getExpression().getExpressionText();
+        }
+        return parameter.getValueProvider().toString();
+    }
+
+    /** Whether the activity is a saga step or compensation ({@code ${sagaStep}}, or a sub-saga call). */
+    static boolean isSagaStep(ActivityImpl activity) {
+        return Boolean.TRUE.equals(activity.getProperty(SAGA_STEP_PROPERTY));
     }
 
     /** Activity property of a call activity: the saga it starts as a sub-saga ({@link SubSagas}). */

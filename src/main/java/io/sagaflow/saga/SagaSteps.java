@@ -171,6 +171,14 @@ class SagaSteps {
                 """, String.class, sagaId, activityId).stream().findFirst().orElse(null);
     }
 
+    /** The step name of the latest forward command the activity sent (see StepCommands#forwardStepName). */
+    String forwardStepName(String sagaId, String activityId) {
+        return jdbc.queryForList("""
+                SELECT step FROM sagaflow.saga_step WHERE saga_id = ? AND activity_id = ? AND op = 'ACTION'
+                ORDER BY sent_at DESC, command_id
+                """, String.class, sagaId, activityId).stream().findFirst().orElse(null);
+    }
+
     /** Answered commands of a saga in the order they were answered. */
     List<SentCommand> answered(String sagaId) {
         return jdbc.query("""

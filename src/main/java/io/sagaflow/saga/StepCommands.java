@@ -25,4 +25,14 @@ interface StepCommands {
      * @return the instance's step name ({@code Task_BookSeat#2}), or {@code null} if none is left
      */
     String compensatedInstance(String sagaId, String forwardActivityId);
+
+    /**
+     * The step name the forward command of {@code forwardActivityId} carried, the key of the
+     * participant's barrier; it differs from the activity id once a migration renamed the step.
+     *
+     * @return {@code null} if the step never sent a command (or nothing records it)
+     */
+    default String forwardStepName(String sagaId, String forwardActivityId) {
+        return null;
+    }
 }

@@ -89,6 +89,8 @@ class SecurityConfiguration {
             rules.requestMatchers(HttpMethod.GET, readPaths.toArray(String[]::new)).hasAuthority(READ);
         }
         rules.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
+                // Before the start and read rules their paths would match: migrating sagas is operating.
+                .requestMatchers("/api/sagas/migrations", "/api/sagas/migrations/**").hasAuthority(OPERATE)
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*/abort").hasAuthority(OPERATE)
                 .requestMatchers(HttpMethod.POST, "/api/sagas/*", "/api/sagas/*/events/*", "/api/orders",
                         "/api/examples/shop/orders",
