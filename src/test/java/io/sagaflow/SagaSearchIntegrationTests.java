@@ -97,13 +97,17 @@ class SagaSearchIntegrationTests {
     }
 
     @Test
-    @DisplayName("the OpenAPI document describes the search with its filters, the messages of a saga and the Idempotency-Key")
+    @DisplayName("the OpenAPI document describes the search with its filters, the messages of a saga, versions, migrations and the Idempotency-Key")
     void openApiDocumentDescribesTheNewEndpoints() throws Exception {
         JsonNode paths = api.readJson(api.rest().getForObject("/v3/api-docs", String.class)).path("paths");
 
         assertThat(paths.path("/api/sagas").path("get").path("parameters").findValuesAsText("name"))
-                .contains("processKey", "businessKey", "status", "startedAfter", "page", "size");
+                .contains("processKey", "businessKey", "status", "startedAfter", "processDefinitionVersion", "page",
+                        "size");
         assertThat(paths.has("/api/sagas/{sagaId}/messages")).isTrue();
+        assertThat(paths.has("/api/sagas/versions")).isTrue();
+        assertThat(paths.path("/api/sagas/migrations").has("post")).isTrue();
+        assertThat(paths.has("/api/sagas/migrations/{migrationId}")).isTrue();
         assertThat(paths.path("/api/orders").path("post").path("parameters").findValuesAsText("name"))
                 .contains("Idempotency-Key");
     }
