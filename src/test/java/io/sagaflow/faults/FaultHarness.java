@@ -84,6 +84,7 @@ final class FaultHarness {
     }
 
     private final List<ServiceProcess> services;
+    private List<String> simulate = List.of();
     private final String prefix;
     private final String sku;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -146,6 +147,15 @@ final class FaultHarness {
 
     String prefix() {
         return prefix;
+    }
+
+    /**
+     * Orders start as {@code POST /api/sagas/order-fulfillment} with these simulated behaviours of
+     * the example participants (e.g. {@code shipping.schedule:delay=PT20S}), so sagas stay in flight.
+     */
+    FaultHarness withSimulation(List<String> simulate) {
+        this.simulate = List.copyOf(simulate);
+        return this;
     }
 
     /** The RabbitMQ virtual host whose queues must be empty before the checks. */
@@ -261,13 +271,21 @@ final class FaultHarness {
         ServiceProcess service = services.get(order.index() % services.size());
         String customerId = customerId(order);
         placed.put(customerId, order);
-        String body = json.writeValueAsString(Map.of("orderId", customerId, "customerId", customerId, "sku", sku,
-                "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
+        Map<String, Object> variables = new LinkedHashMap<>(Map.of("orderId", customerId, "customerId", customerId,
+                "sku", sku, "quantity", order.quantity(), "amount", order.amount(), "country", order.country()));
+        String path = "/api/orders";
+        if (!simulate.isEmpty()) {
+            // The saga's own start takes the variables as the order endpoint would make them, plus simulate.
+            variables.put("amount", order.amount().doubleValue());
+            variables.put("simulate", simulate);
+            path = "/api/sagas/order-fulfillment";
+        }
+        String body = json.writeValueAsString(variables);
         for (int attempt = 1; attempt <= 20; attempt++) {
             Instant[] request = {Instant.now(), null};
             startRequests.add(request);
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/orders"))
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + path))
                         .timeout(Duration.ofSeconds(30)).header("Authorization", basicAuth())
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

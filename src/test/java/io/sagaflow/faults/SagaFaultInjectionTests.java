@@ -263,6 +263,121 @@ class SagaFaultInjectionTests {
         assertThat(kills).isGreaterThanOrEqualTo(5);
     }
 
+    /**
+     * New versions of the three sagas deployed over engine-rest while at least 200 orders are in
+     * flight, held 20 s by their shipping step, their compensations held as long: every saga ends as
+     * its order dictates on the version it started on, and orders placed after the deployment start
+     * on the new one.
+     */
+    @Test
+    @Order(7)
+    void deployingNewVersionsWhileSagasRunChangesNothingForThem() throws Exception {
+        Instant start = Instant.now();
+        FaultHarness harness = new FaultHarness(service, "deploy")
+                .withSimulation(List.of("shipping.schedule:delay=PT20S", "inventory.release:delay=PT20S"));
+        harness.createStock();
+        List<FaultHarness.Order> orders = FaultHarness.orders(0, DEPLOY_SAGAS);
+        harness.place(orders, CLIENTS, STARTUP_TIMEOUT);
+        int version = latestVersion("order-fulfillment");
+        Instant deployedAt = Instant.now();
+        long inFlight = runningSince(start);
+        long compensating = compensatingSince(start);
+        int newVersion = deployNewVersions(service);
+        harness.recordFault("new versions of order-fulfillment, trip-booking and travel-package deployed",
+                deployedAt, Instant.now());
+        System.out.printf("[faults] deployed version %d of order-fulfillment with %d sagas in flight, %d compensating%n",
+                newVersion, inFlight, compensating);
+        List<FaultHarness.Order> after = FaultHarness.orders(DEPLOY_SAGAS, 10);
+        harness.place(after, CLIENTS, STARTUP_TIMEOUT);
+        harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        finish(harness, "deploy a new version mid-run", 0, start);
+
+        assertThat(newVersion).isEqualTo(version + 1);
+        assertThat(inFlight).as("sagas in flight when the new versions were deployed").isGreaterThanOrEqualTo(200);
+        assertThat(compensating).as("sagas compensating when they were deployed").isPositive();
+        assertThat(versionsStartedSince(start, deployedAt, true)).as("versions of the sagas started before")
+                .containsOnly(version);
+        assertThat(versionsStartedSince(start, deployedAt, false)).as("versions of the sagas started after")
+                .containsOnly(newVersion).hasSize(after.size());
+    }
+
+    private static final int DEPLOY_SAGAS = Integer.getInteger("sagaflow.faults.deploy-sagas", 240);
+
+    /** Deploys every saga of processes/ again with other deadlines, as an operator would over engine-rest. */
+    private static int deployNewVersions(ServiceProcess service) throws Exception {
+        String boundary = "sagaflow-" + java.util.UUID.randomUUID();
+        StringBuilder body = new StringBuilder();
+        body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\n")
+                .append("fault-suite-new-versions\r\n");
+        for (String file : List.of("order-fulfillment.bpmn", "trip-booking.bpmn", "travel-package.bpmn")) {
+            String model = Files.readString(Path.of("processes", file)).replace(
+                    "<camunda:inputParameter name=\"deadline\">PT30S</camunda:inputParameter>",
+                    "<camunda:inputParameter name=\"deadline\">PT45S</camunda:inputParameter>");
+            body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(file)
+                    .append("\"; filename=\"").append(file).append("\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .append(model).append("\r\n");
+        }
+        body.append("--").append(boundary).append("--\r\n");
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.baseUrl() + "/engine-rest/deployment/create"))
+                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                                (ServiceProcess.ADMIN_USER + ":" + ServiceProcess.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("deployment answered %s", response.body()).isEqualTo(200);
+        return latestVersion("order-fulfillment");
+    }
+
+    private static int latestVersion(String processKey) throws Exception {
+        try (java.sql.Connection db = FaultHarness.connect(); java.sql.PreparedStatement query = db.prepareStatement(
+                "SELECT MAX(VERSION_) FROM ACT_RE_PROCDEF WHERE KEY_ = ?")) {
+            query.setString(1, processKey);
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static long runningSince(Instant start) throws Exception {
+        return count("SELECT COUNT(*) FROM sagaflow.saga WHERE process_key = 'order-fulfillment' AND started_at >= ? "
+                + "AND ended_at IS NULL", start);
+    }
+
+    private static long compensatingSince(Instant start) throws Exception {
+        return count("SELECT COUNT(DISTINCT st.saga_id) FROM sagaflow.saga_step st JOIN sagaflow.saga s "
+                + "ON s.saga_id = st.saga_id WHERE s.started_at >= ? AND st.op = 'COMPENSATION' "
+                + "AND st.status IN ('QUEUED', 'WAITING')", start);
+    }
+
+    private static long count(String sql, Instant since) throws Exception {
+        try (java.sql.Connection db = FaultHarness.connect(); java.sql.PreparedStatement query = db.prepareStatement(sql)) {
+            query.setTimestamp(1, java.sql.Timestamp.from(since));
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The definition versions of the order sagas started since {@code start}, before or after {@code deployedAt}. */
+    private static List<Integer> versionsStartedSince(Instant start, Instant deployedAt, boolean before) throws Exception {
+        try (java.sql.Connection db = FaultHarness.connect(); java.sql.PreparedStatement query = db.prepareStatement(
+                "SELECT definition_version FROM sagaflow.saga WHERE process_key = 'order-fulfillment' "
+                        + "AND started_at >= ? AND started_at " + (before ? "<" : ">=") + " ?")) {
+            query.setTimestamp(1, java.sql.Timestamp.from(start));
+            query.setTimestamp(2, java.sql.Timestamp.from(deployedAt));
+            List<Integer> versions = new ArrayList<>();
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    versions.add(rs.getInt(1));
+                }
+            }
+            return versions;
+        }
+    }
+
     private ScenarioResult finish(FaultHarness harness, String scenario, int kills, Instant start) throws Exception {
         ScenarioResult result = harness.verify(scenario, kills, Duration.between(start, Instant.now()));
         results.add(result);
