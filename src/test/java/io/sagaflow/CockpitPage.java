@@ -288,6 +288,16 @@ final class CockpitPage implements AutoCloseable {
                 }));
     }
 
+    /** Scrolls the element to the middle of the window (for a screenshot of it). */
+    void scrollTo(WebElement element) {
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'});", element);
+    }
+
+    /** Waits until an element is visible and returns it. */
+    WebElement await(By element) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(element));
+    }
+
     /** The saga's definition version as the tab's toolbar shows it ("Version: 1"). */
     String sagaVersion() {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".saga-messages .saga-version")))

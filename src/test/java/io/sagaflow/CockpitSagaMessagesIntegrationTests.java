@@ -71,6 +71,8 @@ class CockpitSagaMessagesIntegrationTests {
     @Autowired
     private IdentityService identities;
     @Autowired
+    private org.camunda.bpm.engine.RepositoryService repository;
+    @Autowired
     @Qualifier("replyListener")
     private SimpleMessageListenerContainer replyListener;
     @Value("${sagaflow.admin.user}")
@@ -265,6 +267,69 @@ class CockpitSagaMessagesIntegrationTests {
     }
 
     // --- helpers --------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("an operator migrates a waiting saga to the latest version from the dashboard (dry run, then run); a viewer sees no Migrate button")
+    void migrateFromTheDashboard() throws Exception {
+        String processKey = "cockpit-migrating-trip-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        deployTrip(processKey, "PT30S");
+        StartedSaga trip = api.startSaga(processKey, ApiSupport.trip("LIS", "car.reserve:delay=PT20S"));
+        await("the car step waits").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND status = 'WAITING'", Long.class,
+                trip.sagaId()) == 1);
+        deployTrip(processKey, "PT45S");
+        By oldVersionRow = By.cssSelector("tr[data-version='" + processKey + ":1']");
+
+        String viewer = "viewer-" + java.util.UUID.randomUUID();
+        String viewerPassword = "viewer-secret-" + java.util.UUID.randomUUID();
+        createPerson(viewer, viewerPassword, Scopes.VIEWER_GROUP);
+        CockpitPage viewerPage = CockpitPage.open("http://localhost:" + port, projectDir.resolve("target/browser/viewer"));
+        try {
+            viewerPage.logIn(viewer, viewerPassword);
+            WebElement row = viewerPage.openDashboardSection().findElement(oldVersionRow);
+            assertThat(row.getText()).contains(processKey);
+            assertThat(row.findElements(By.cssSelector(".saga-migrate"))).as("Migrate… for a viewer").isEmpty();
+        } finally {
+            viewerPage.close();
+        }
+
+        String operator = "operator-" + java.util.UUID.randomUUID();
+        String password = "operator-secret-" + java.util.UUID.randomUUID();
+        createPerson(operator, password, Scopes.OPERATOR_GROUP);
+        cockpit.logIn(operator, password);
+        WebElement overview = cockpit.openDashboardSection();
+        overview.findElement(oldVersionRow).findElement(By.cssSelector(".saga-migrate")).click();
+        WebElement verdict = cockpit.await(By.cssSelector(".saga-migration-verdict"));
+        assertThat(verdict.getText()).as("the dry run: %s", cockpit.await(By.cssSelector(".saga-migration-result")).getText())
+                .contains("1 of 1 sagas can move from version 1 to 2");
+        cockpit.scrollTo(verdict);
+        toDocs(cockpit.screenshot("migration-dry-run"), "cockpit-saga-migration.png");
+        assertThat(api.saga(trip.sagaId()).status()).isEqualTo("RUNNING");
+        cockpit.await(By.cssSelector(".saga-migration-run")).click();
+        WebElement done = cockpit.await(By.cssSelector(".saga-migration-progress[data-status='DONE']"));
+        assertThat(done.getText()).contains("MIGRATED 1", "LEFT_ALONE 0", "FAILED 0");
+        cockpit.screenshot("migration-done");
+
+        assertThat(api.rest().getForObject("/api/sagas/{id}", com.fasterxml.jackson.databind.JsonNode.class,
+                trip.sagaId()).path("processDefinitionVersion").asInt()).isEqualTo(2);
+        assertThat(awaitStatus(trip.sagaId(), "COMPLETED")).isEqualTo("COMPLETED");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.audit_record WHERE action = 'saga.migrate' "
+                + "AND saga_id = ? AND actor = ? AND via = 'COCKPIT' AND outcome = 'DONE'", Long.class, trip.sagaId(),
+                operator)).isEqualTo(1);
+    }
+
+    private void deployTrip(String processKey, String deadline) throws IOException {
+        org.camunda.bpm.model.bpmn.BpmnModelInstance model;
+        try (java.io.InputStream in = new org.springframework.core.io.ClassPathResource("processes/trip-booking.bpmn")
+                .getInputStream()) {
+            model = org.camunda.bpm.model.bpmn.Bpmn.readModelFromStream(in);
+        }
+        model.getModelElementsByType(org.camunda.bpm.model.bpmn.instance.Process.class).iterator().next().setId(processKey);
+        model.getModelElementsByType(org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter.class).stream()
+                .filter(input -> "deadline".equals(input.getCamundaName()))
+                .forEach(input -> input.setTextContent(deadline));
+        repository.createDeployment().name(processKey).addModelInstance(processKey + ".bpmn", model).deploy();
+    }
 
     /**
      * A person as the admin adds one (docs/operations.md): a Camunda user in one of Sagaflow's groups,

@@ -12,6 +12,7 @@ import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.ops.Repairs;
 import io.sagaflow.saga.SagaMessages;
+import io.sagaflow.saga.SagaMigrations;
 import io.sagaflow.saga.Sagas;
 import io.sagaflow.security.Scopes;
 import io.sagaflow.web.ApiException;
@@ -55,11 +56,58 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
                 SpringBeans.get(Audit.class).find(sagaId, null, null, null, 0, 100)));
     }
 
+    /** The dashboard's counts, and whether this user may migrate sagas. */
+    public record DashboardData(SagaMessages.Overview overview, boolean operator) {
+    }
+
     @GET
     @Path("{engine}/overview")
     @Produces(MediaType.APPLICATION_JSON)
     public Response overview(@PathParam("engine") String engine) {
-        return answer(() -> SpringBeans.get(SagaMessages.class).overview());
+        return answer(() -> new DashboardData(SpringBeans.get(SagaMessages.class).overview(), isOperator(engine)));
+    }
+
+    /**
+     * A saga-aware migration from the dashboard (operators): a dry run answers the verdicts, a run
+     * starts it (audited, as on the API) and answers its id.
+     */
+    @POST
+    @Path("{engine}/migrations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response migrate(@PathParam("engine") String engine, String body) {
+        return answer(() -> {
+            JsonNode request = SpringBeans.get(ObjectMapper.class).readTree(body == null || body.isBlank() ? "{}" : body);
+            Map<String, String> mapping = new java.util.LinkedHashMap<>();
+            request.path("mapping").fields().forEachRemaining(entry -> mapping.put(entry.getKey(), entry.getValue().asText()));
+            String reason = request.path("reason").asText("");
+            SagaMigrations.Request migration = new SagaMigrations.Request(request.path("processKey").asText(null),
+                    request.hasNonNull("sourceVersion") ? request.get("sourceVersion").asInt() : null,
+                    request.path("targetVersion").asText("latest"), mapping, null, null,
+                    reason.isBlank() ? "no reason given" : reason);
+            SagaMigrations migrations = SpringBeans.get(SagaMigrations.class);
+            if (request.path("dryRun").asBoolean(false)) {
+                requireOperator(engine);
+                return migrations.dryRun(migration);
+            }
+            String migrationId = SagaMigrations.newId();
+            Audit.Actor actor = Audit.Actor.ofCockpitUser(userOf(engine));
+            return audited(engine, new Audit.Request("saga.migration", null, "migration " + migrationId + " of "
+                    + migration.processKey() + " version " + migration.sourceVersion() + " to "
+                    + migration.targetVersion() + " mapping " + mapping, migration.reason()),
+                    () -> Audit.Done.of(Map.of("migrationId", migrationId,
+                            "report", migrations.start(migration, actor, migrationId))));
+        });
+    }
+
+    @GET
+    @Path("{engine}/migrations/{migrationId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response migration(@PathParam("engine") String engine, @PathParam("migrationId") String migrationId) {
+        return answer(() -> {
+            requireOperator(engine);
+            return SpringBeans.get(SagaMigrations.class).progress(migrationId);
+        });
     }
 
     @POST
@@ -147,7 +195,7 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
     private static void requireOperator(String engine) {
         if (!isOperator(engine)) {
             throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "only operators (groups "
-                    + Groups.CAMUNDA_ADMIN + ", " + Scopes.OPERATOR_GROUP + ") may repair messages");
+                    + Groups.CAMUNDA_ADMIN + ", " + Scopes.OPERATOR_GROUP + ") may repair or migrate sagas");
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import io.sagaflow.admission.Admission;
 import io.sagaflow.tracing.SagaTracing;
+import org.camunda.bpm.engine.RepositoryService;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -70,9 +71,12 @@ public class SagaMessages {
     private final Clock clock;
     private final Admission admission;
     private final SagaRegistry registry;
+    private final RepositoryService repository;
 
-    SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission, SagaRegistry registry) {
+    SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission, SagaRegistry registry,
+                 RepositoryService repository) {
         this.registry = registry;
+        this.repository = repository;
         this.jdbc = jdbc;
         this.clock = clock;
         this.admission = admission;
@@ -136,7 +140,7 @@ public class SagaMessages {
         Admission.State admitting = admission.state();
         return new Overview(pending, oldest == null ? null : Math.max(0, (now.getTime() - oldest.getTime()) / 1000),
                 failed, failedSagas, parked, parkedSagas, halfParked, pastDeadline, pastDeadlineSagas,
-                admitting.shedding(), admitting.reason(), registry.runningByVersion(null, null));
+                admitting.shedding(), admitting.reason(), SagasOnVersion.withLatest(registry.runningByVersion(null, null), repository));
     }
 
     private long count(String sql) {

@@ -62,37 +62,37 @@ import org.springframework.transaction.support.TransactionTemplate;
  * saga's step locks in case a reply moved it since the dry run.
  */
 @Component
-class SagaMigrations {
+public class SagaMigrations {
 
     private static final Logger log = LoggerFactory.getLogger(SagaMigrations.class);
 
     /** What to migrate: {@code targetVersion} is a version number or {@code latest} (default). */
-    record Request(String processKey, Integer sourceVersion, String targetVersion, Map<String, String> mapping,
+    public record Request(String processKey, Integer sourceVersion, String targetVersion, Map<String, String> mapping,
                    List<String> sagaIds, String status, String reason) {
     }
 
     /** A step the saga waits in, and where it goes. */
-    record WaitingStep(String activityId, String targetActivityId, String command, String status,
+    public record WaitingStep(String activityId, String targetActivityId, String command, String status,
                        Instant deadlineAt, boolean commandUnpublished) {
     }
 
     /** One saga's verdict: whether it can move, and why not. */
-    record SagaVerdict(String sagaId, String businessKey, boolean movable, List<String> blockers,
+    public record SagaVerdict(String sagaId, String businessKey, boolean movable, List<String> blockers,
                        List<String> notes, List<WaitingStep> waitingSteps, List<String> completedSteps) {
     }
 
     /** A dry run's answer. */
-    record Report(String processKey, int sourceVersion, int targetVersion, Map<String, String> mapping,
+    public record Report(String processKey, int sourceVersion, int targetVersion, Map<String, String> mapping,
                   int movable, int leftAlone, List<SagaVerdict> sagas) {
     }
 
     /** A migration's progress and its result per saga. */
-    record Progress(String migrationId, String processKey, int sourceVersion, int targetVersion,
+    public record Progress(String migrationId, String processKey, int sourceVersion, int targetVersion,
                     Map<String, String> mapping, String status, String requestedBy, String reason, Instant createdAt,
                     Instant finishedAt, Map<String, Long> counts, List<Item> items) {
     }
 
-    record Item(String sagaId, String status, String detail) {
+    public record Item(String sagaId, String status, String detail) {
     }
 
     static final String AUDIT_ACTION = "saga.migrate";
@@ -122,7 +122,7 @@ class SagaMigrations {
     }
 
     /** Checks every saga the request selects and changes nothing. */
-    Report dryRun(Request request) {
+    public Report dryRun(Request request) {
         Plan plan = plan(request);
         List<SagaVerdict> verdicts = candidates(plan, request).stream()
                 .map(saga -> verdict(plan, saga, true)).toList();
@@ -133,7 +133,7 @@ class SagaMigrations {
      * Records a migration of the sagas the request selects: those that pass the check are moved by
      * the workers ({@link #workOffPendingSagas()}), the others are left alone with the reason.
      */
-    Report start(Request request, Audit.Actor actor, String migrationId) {
+    public Report start(Request request, Audit.Actor actor, String migrationId) {
         Plan plan = plan(request);
         List<SagaVerdict> verdicts = candidates(plan, request).stream()
                 .map(saga -> verdict(plan, saga, true)).toList();
@@ -156,7 +156,7 @@ class SagaMigrations {
         return report(plan, verdicts);
     }
 
-    Progress progress(String migrationId) {
+    public Progress progress(String migrationId) {
         Map<String, Object> row = jdbc.queryForList("SELECT * FROM sagaflow.saga_migration WHERE migration_id = ?",
                 migrationId).stream().findFirst()
                 .orElseThrow(() -> new NotFoundException("no saga migration with id '" + migrationId + "'"));
@@ -579,7 +579,7 @@ class SagaMigrations {
         return text == null || text.length() <= 4000 ? text : text.substring(0, 4000);
     }
 
-    static String newId() {
+    public static String newId() {
         return UUID.randomUUID().toString();
     }
 }

@@ -225,7 +225,7 @@ class SagaRegistry {
         }
         sql.append(" GROUP BY process_key, definition_version ORDER BY process_key, definition_version");
         return jdbc.query(sql.toString(), (rs, n) -> new SagasOnVersion(rs.getString("process_key"),
-                (Integer) rs.getObject("definition_version", Integer.class), rs.getLong("running")),
+                (Integer) rs.getObject("definition_version", Integer.class), rs.getLong("running"), null),
                 arguments.toArray());
     }
 

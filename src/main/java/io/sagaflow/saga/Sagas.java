@@ -177,7 +177,7 @@ public class Sagas {
     }
 
     List<SagasOnVersion> runningByVersion(String processKey, String startedBy) {
-        return registry.runningByVersion(processKey, startedBy);
+        return SagasOnVersion.withLatest(registry.runningByVersion(processKey, startedBy), repository);
     }
 
     /**

@@ -49,7 +49,9 @@ class OperatorGroups {
                     ProcessDefinitionPermissions.READ_INSTANCE, ProcessDefinitionPermissions.UPDATE_INSTANCE,
                     ProcessDefinitionPermissions.READ_HISTORY, ProcessDefinitionPermissions.RETRY_JOB,
                     ProcessDefinitionPermissions.SUSPEND_INSTANCE, ProcessDefinitionPermissions.READ_INSTANCE_VARIABLE,
-                    ProcessDefinitionPermissions.READ_HISTORY_VARIABLE, ProcessDefinitionPermissions.READ_TASK),
+                    ProcessDefinitionPermissions.READ_HISTORY_VARIABLE, ProcessDefinitionPermissions.READ_TASK,
+                    // Saga-aware migration from the Sagaflow dashboard runs Camunda's migration as the operator.
+                    ProcessDefinitionPermissions.MIGRATE_INSTANCE),
             new Grant(Resources.PROCESS_INSTANCE, Authorization.ANY, ProcessInstancePermissions.READ,
                     ProcessInstancePermissions.UPDATE, ProcessInstancePermissions.RETRY_JOB,
                     ProcessInstancePermissions.SUSPEND),

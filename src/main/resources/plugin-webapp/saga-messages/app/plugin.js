@@ -178,8 +178,9 @@ function sagaLinks(ids) {
 
 async function renderDashboard(node, { api }) {
   let overview;
+  let operator;
   try {
-    overview = await call(api, "GET", "/overview");
+    ({ overview, operator } = await call(api, "GET", "/overview"));
   } catch (error) {
     node.replaceChildren(el("p", { class: "text-danger" }, `Sagaflow overview unavailable: ${error.message}`));
     return;
@@ -199,19 +200,91 @@ async function renderDashboard(node, { api }) {
         overview.stepsPastDeadline > 0),
       row("New sagas", overview.sheddingLoad ? `shedding load: ${overview.sheddingReason}` : "admitted", null,
         overview.sheddingLoad))),
-    versionsTable(overview.runningByVersion || [])));
+    versionsTable(api, overview.runningByVersion || [], operator),
+    el("div", { class: "saga-migration-slot" })));
 }
 
 // Running sagas per definition version: after a redeployment, old sagas finish on their version.
-function versionsTable(versions) {
+// Operators may move the sagas of an older version to the latest (saga-aware migration).
+function versionsTable(api, versions, operator) {
   if (!versions.length) {
     return el("p", { class: "text-muted saga-versions-empty" }, "No saga is running.");
   }
   return el("table", { class: "cam-table saga-versions" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Saga"), el("th", {}, "Version"), el("th", {}, "Running"))),
+    el("thead", {}, el("tr", {}, el("th", {}, "Saga"), el("th", {}, "Version"), el("th", {}, "Running"),
+      el("th", {}, "Latest"), el("th", {}, ""))),
     el("tbody", {}, versions.map((v) => el("tr", { "data-version": `${v.processKey}:${v.version ?? ""}` },
       el("td", {}, v.processKey), el("td", {}, v.version ?? "before versions were recorded"),
-      el("td", { class: "saga-count" }, String(v.running))))));
+      el("td", { class: "saga-count" }, String(v.running)), el("td", {}, v.latestVersion ?? ""),
+      el("td", {}, operator && v.version !== null && v.latestVersion !== null && v.version < v.latestVersion
+        ? el("button", { class: "btn btn-default btn-xs saga-migrate",
+          onclick: (event) => openMigration(api, event.target.closest(".saga-overview"), v) }, "Migrate…")
+        : null)))));
+}
+
+function parseMapping(text) {
+  const mapping = {};
+  text.split(",").map((pair) => pair.trim()).filter(Boolean).forEach((pair) => {
+    const [from, to] = pair.split("=").map((id) => (id || "").trim());
+    if (from && to) {
+      mapping[from] = to;
+    }
+  });
+  return mapping;
+}
+
+// Dry run first: what can move and why the others cannot; then the run, followed to its end.
+async function openMigration(api, section, v) {
+  const slot = section.querySelector(".saga-migration-slot");
+  const mapping = el("input", { type: "text", class: "form-control input-sm saga-migration-mapping",
+    placeholder: "renamed activities: Task_Old=Task_New, ..." });
+  const reason = el("input", { type: "text", class: "form-control input-sm saga-migration-reason",
+    placeholder: "reason (recorded in the audit trail)" });
+  const result = el("div", { class: "saga-migration-result" });
+  const request = (dryRun) => ({ processKey: v.processKey, sourceVersion: v.version, targetVersion: "latest",
+    mapping: parseMapping(mapping.value), reason: reason.value, dryRun });
+  const check = async () => {
+    result.replaceChildren(el("p", { class: "text-muted" }, "Checking each saga…"));
+    try {
+      const report = await call(api, "POST", "/migrations", request(true));
+      const leftAlone = report.sagas.filter((saga) => !saga.movable);
+      result.replaceChildren(...[
+        el("p", { class: "saga-migration-verdict" },
+          `${report.movable} of ${report.sagas.length} sagas can move from version ${report.sourceVersion} to ${report.targetVersion}.`),
+        leftAlone.length ? el("table", { class: "cam-table saga-migration-left-alone" },
+          el("thead", {}, el("tr", {}, el("th", {}, "Saga (left alone)"), el("th", {}, "Why"))),
+          el("tbody", {}, leftAlone.map((saga) => el("tr", { "data-saga-id": saga.sagaId },
+            el("td", {}, el("a", { href: `#/process-instance/${saga.sagaId}/runtime` }, saga.sagaId.substring(0, 8))),
+            el("td", {}, saga.blockers.join("; ")))))) : null,
+        report.movable ? el("button", { class: "btn btn-sm btn-primary saga-migration-run", onclick: () => run() },
+          `Migrate ${report.movable} ${report.movable === 1 ? "saga" : "sagas"}`) : null].filter(Boolean));
+    } catch (error) {
+      result.replaceChildren(el("div", { class: "alert alert-danger saga-notice" }, error.message));
+    }
+  };
+  const run = async () => {
+    try {
+      const started = await call(api, "POST", "/migrations", request(false));
+      const follow = async () => {
+        const progress = await call(api, "GET", `/migrations/${started.migrationId}`);
+        const counts = Object.entries(progress.counts).map(([name, count]) => `${name} ${count}`).join(", ");
+        result.replaceChildren(el("p", { class: "saga-migration-progress", "data-status": progress.status },
+          `Migration ${progress.status === "DONE" ? "done" : "running"}: ${counts}`));
+        if (progress.status !== "DONE") {
+          setTimeout(follow, 1000);
+        }
+      };
+      await follow();
+    } catch (error) {
+      result.replaceChildren(el("div", { class: "alert alert-danger saga-notice" }, error.message));
+    }
+  };
+  slot.replaceChildren(el("div", { class: "well well-sm saga-migration" },
+    el("h4", {}, `Migrate running sagas of ${v.processKey} from version ${v.version} to ${v.latestVersion}`),
+    mapping, reason,
+    el("button", { class: "btn btn-sm btn-default saga-migration-check", onclick: () => check() }, "Check again"),
+    result));
+  await check();
 }
 
 export default [
