@@ -183,4 +183,105 @@ class SagaClusterTests {
             assertThat(saga.ended()).as("%s ended after the kill", sagaId).isAfter(killedAt);
         });
     }
+
+    /**
+     * A rolling upgrade while orders run on both instances: instance-b is stopped gracefully and
+     * started on a build that carries a new version of the order saga (its processes with other
+     * deadlines, deployed by that instance at start-up), instance-a keeps the old one. Every saga
+     * ends as its order dictates, once; sagas started before the upgrade stay on their version, and
+     * once the new version is deployed both instances start new sagas on it.
+     */
+    @Test
+    @Order(3)
+    void rollingUpgradeToANewSagaVersionLosesNothing() throws Exception {
+        Instant start = Instant.now();
+        if (!victim.alive()) { // killed for good by the test before: back on the old build first
+            victim.start();
+            victim.awaitUp(STARTUP_TIMEOUT);
+        }
+        Path newProcesses = OUTPUT.resolve("processes-next").toAbsolutePath();
+        Files.createDirectories(newProcesses);
+        try (var files = Files.list(Path.of("processes"))) {
+            for (Path model : files.filter(file -> file.toString().endsWith(".bpmn")).toList()) {
+                String text = Files.readString(model);
+                if (model.getFileName().toString().equals("order-fulfillment.bpmn")) {
+                    text = text.replace("<camunda:inputParameter name=\"deadline\">PT30S</camunda:inputParameter>",
+                            "<camunda:inputParameter name=\"deadline\">PT40S</camunda:inputParameter>")
+                            // A build of its own on every run: Camunda deploys only what changed.
+                            + "<!-- build " + java.util.UUID.randomUUID() + " -->\n";
+                }
+                Files.writeString(newProcesses.resolve(model.getFileName()), text);
+            }
+        }
+        int oldVersion = latestOrderVersion();
+        FaultHarness harness = new FaultHarness(List.of(survivor, victim), "upgrade").onVirtualHost(VIRTUAL_HOST);
+        harness.createStock();
+        CompletableFuture<Void> placing = CompletableFuture.runAsync(() -> {
+            try {
+                harness.place(FaultHarness.orders(0, SAGAS), CLIENTS, STARTUP_TIMEOUT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("a third of the sagas accepted").atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> harness.acknowledged() >= SAGAS / 3 || placing.isDone());
+        Instant upgradeAt = Instant.now();
+        victim.stopGracefully(Duration.ofSeconds(30));
+        victim.restartWith(List.of("--spring.rabbitmq.virtual-host=" + VIRTUAL_HOST,
+                "--sagaflow.messaging.queue-type=quorum",
+                "--camunda.bpm.deployment-resource-pattern=file:" + newProcesses + "/*.bpmn"));
+        victim.start();
+        victim.awaitUp(STARTUP_TIMEOUT);
+        Instant upgradedAt = Instant.now();
+        harness.recordFault("rolling upgrade of " + victim.name() + " to a new order saga", upgradeAt, upgradedAt);
+        placing.get();
+        // And orders after the upgrade, to both instances: the old build starts them on the new version too.
+        harness.place(FaultHarness.orders(SAGAS, 40), CLIENTS, STARTUP_TIMEOUT);
+        boolean allEnded = harness.awaitAllTerminal(TERMINAL_TIMEOUT);
+        ScenarioResult result = harness.verify("cluster, rolling upgrade", 0, Duration.between(start, Instant.now()));
+        harness.problems().stream().limit(50).forEach(problem -> System.out.println("[cluster] PROBLEM " + problem));
+        int newVersion = latestOrderVersion();
+        Map<Integer, Long> before = versionsOfOrdersStarted(harness.prefix(), start, upgradeAt);
+        Map<Integer, Long> after = versionsOfOrdersStarted(harness.prefix(), upgradedAt, Instant.now());
+        System.out.printf("[cluster] upgrade: order-fulfillment %d -> %d; versions of sagas started before %s, "
+                + "after %s; per instance %s%n", oldVersion, newVersion, before, after, harness.acknowledgedByService());
+
+        assertThat(allEnded).as("every saga reached a terminal state").isTrue();
+        assertThat(result.lost()).as("lost").isZero();
+        assertThat(result.doubleEffects()).as("duplicates applied").isZero();
+        assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
+        assertThat(harness.problems()).as("problems").isEmpty();
+        assertThat(newVersion).as("the upgraded instance deployed a new version").isEqualTo(oldVersion + 1);
+        assertThat(before.keySet()).as("versions of the sagas started before the upgrade").containsOnly(oldVersion);
+        assertThat(after.keySet()).as("versions of the sagas started after it, on either instance")
+                .containsOnly(newVersion);
+        assertThat(after.get(newVersion)).as("sagas started after the upgrade").isGreaterThanOrEqualTo(40);
+    }
+
+    private static int latestOrderVersion() throws Exception {
+        try (java.sql.Connection db = FaultHarness.connect(); java.sql.Statement query = db.createStatement();
+             java.sql.ResultSet rs = query.executeQuery(
+                     "SELECT MAX(VERSION_) FROM ACT_RE_PROCDEF WHERE KEY_ = 'order-fulfillment'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** How many of this scenario's order sagas started in the window run on each definition version. */
+    private static Map<Integer, Long> versionsOfOrdersStarted(String prefix, Instant from, Instant to) throws Exception {
+        try (java.sql.Connection db = FaultHarness.connect(); java.sql.PreparedStatement query = db.prepareStatement(
+                "SELECT definition_version, COUNT(*) FROM sagaflow.saga WHERE process_key = 'order-fulfillment' "
+                        + "AND business_key LIKE ? AND started_at >= ? AND started_at < ? GROUP BY definition_version")) {
+            query.setString(1, prefix + "%");
+            query.setTimestamp(2, java.sql.Timestamp.from(from));
+            query.setTimestamp(3, java.sql.Timestamp.from(to));
+            Map<Integer, Long> versions = new java.util.TreeMap<>();
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    versions.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            return versions;
+        }
+    }
 }

@@ -30,7 +30,7 @@ final class ServiceProcess {
     private final String name;
     private final Path jar;
     private final Path logDirectory;
-    private final List<String> extraArguments;
+    private List<String> extraArguments;
     /** Extra classes for this JVM only ({@code -Dloader.path}), or {@code null}: the jar as deployed. */
     private final Path loaderPath;
     private final int port;
@@ -161,6 +161,25 @@ final class ServiceProcess {
         }
         process.onExit().join();
         return pid;
+    }
+
+    /**
+     * As a rolling upgrade stops an instance: SIGTERM, so it finishes what it holds (Spring's
+     * graceful shutdown), SIGKILL only if it has not ended within the timeout.
+     */
+    synchronized void stopGracefully(Duration timeout) throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.onExit().join();
+            }
+        }
+    }
+
+    /** The arguments of the next {@link #start()}: the same instance (name, port) on another configuration. */
+    synchronized void restartWith(List<String> arguments) {
+        this.extraArguments = List.copyOf(arguments);
     }
 
     synchronized void stop() {
