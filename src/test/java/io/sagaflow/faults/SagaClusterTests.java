@@ -59,7 +59,10 @@ class SagaClusterTests {
         Path jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
         List<String> arguments = List.of("--spring.rabbitmq.virtual-host=" + VIRTUAL_HOST,
                 "--sagaflow.messaging.queue-type=quorum");
-        survivor = new ServiceProcess("instance-a", jar, OUTPUT, arguments);
+        // -Dsagaflow.cluster.sabotage=instance-affinity: a survivor that cannot take over (the check must fail).
+        String sabotage = System.getProperty("sagaflow.cluster.sabotage", "");
+        survivor = sabotage.isBlank() ? new ServiceProcess("instance-a", jar, OUTPUT, arguments)
+                : ServiceProcess.sabotaged(sabotage, "instance-a", jar, OUTPUT, arguments);
         victim = new ServiceProcess("instance-b", jar, OUTPUT, arguments);
         // One after the other: the first start creates queues and deploys the BPMN; the second finds them.
         survivor.start();
@@ -163,14 +166,6 @@ class SagaClusterTests {
         System.out.print("[cluster] summary\n" + summary);
         harness.problems().stream().limit(50).forEach(problem -> System.out.println("[cluster] PROBLEM " + problem));
 
-        assertThat(allEnded).as("every saga reached a terminal state").isTrue();
-        assertThat(result.lost()).as("lost").isZero();
-        assertThat(result.doubleEffects()).as("duplicates applied").isZero();
-        assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
-        assertThat(result.sagas()).as("sagas").isGreaterThanOrEqualTo(SAGAS);
-        assertThat(harness.problems()).as("problems").isEmpty();
-        assertThat(perInstance.values()).as("both instances took sagas before the kill").allMatch(count -> count > 0);
-        assertThat(runningAtKill).as("sagas in flight when the instance died").isPositive();
         // After the kill only the survivor runs: every saga the victim had in flight ended after it,
         // named one by one (a count of "ended after the kill" alone holds once everything ended).
         assertThat(victimsInFlight).as("sagas the victim started and had in flight when it died").isNotEmpty();
@@ -182,6 +177,14 @@ class SagaClusterTests {
             assertThat(saga.terminal()).as("%s terminal", sagaId).isTrue();
             assertThat(saga.ended()).as("%s ended after the kill", sagaId).isAfter(killedAt);
         });
+        assertThat(allEnded).as("every saga reached a terminal state").isTrue();
+        assertThat(result.lost()).as("lost").isZero();
+        assertThat(result.doubleEffects()).as("duplicates applied").isZero();
+        assertThat(result.completed() + result.compensated()).as("terminal sagas").isEqualTo(result.sagas());
+        assertThat(result.sagas()).as("sagas").isGreaterThanOrEqualTo(SAGAS);
+        assertThat(harness.problems()).as("problems").isEmpty();
+        assertThat(perInstance.values()).as("both instances took sagas before the kill").allMatch(count -> count > 0);
+        assertThat(runningAtKill).as("sagas in flight when the instance died").isPositive();
     }
 
     /**

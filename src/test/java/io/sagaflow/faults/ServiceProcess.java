@@ -66,6 +66,12 @@ final class ServiceProcess {
      * with the tests and added to this JVM only), to show that the suite's checks fail on it.
      */
     static ServiceProcess sabotaged(String sabotage, Path jar, Path logDirectory) throws IOException {
+        return sabotaged(sabotage, "sabotaged-" + sabotage, jar, logDirectory, List.of());
+    }
+
+    /** As {@link #sabotaged(String, Path, Path)}, named, with more arguments (a cluster's). */
+    static ServiceProcess sabotaged(String sabotage, String name, Path jar, Path logDirectory, List<String> arguments)
+            throws IOException {
         Path source = Path.of("target", "test-classes", "io", "sagaflow", "faults", "sabotage");
         Path classes = logDirectory.resolve("sabotage-classes").toAbsolutePath();
         Path destination = classes.resolve(Path.of("io", "sagaflow", "faults", "sabotage"));
@@ -75,8 +81,9 @@ final class ServiceProcess {
                 Files.copy(file, destination.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        return new ServiceProcess("sabotaged-" + sabotage, jar, logDirectory, List.of("--sagaflow.sabotage=" + sabotage),
-                classes);
+        List<String> all = new ArrayList<>(arguments);
+        all.add("--sagaflow.sabotage=" + sabotage);
+        return new ServiceProcess(name, jar, logDirectory, all, classes);
     }
 
     String name() {

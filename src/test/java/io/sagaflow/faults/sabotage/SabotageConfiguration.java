@@ -19,6 +19,8 @@ import org.springframework.beans.factory.ObjectProvider;
  *       customer's ledger twice.</li>
  *   <li>{@code payment-records-another-amount}: the payment participant records every 25th charge
  *       with another amount than the order's.</li>
+ *   <li>{@code instance-affinity}: the orchestrator advances only the sagas its own JVM started
+ *       (SagaClusterTests: nobody finishes a dead instance's sagas).</li>
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -35,6 +37,12 @@ class SabotageConfiguration {
     @ConditionalOnProperty(name = "sagaflow.sabotage", havingValue = "payment-charges-twice")
     static BeanPostProcessor paymentThatChargesTwice(ObjectProvider<JdbcTemplate> jdbc) {
         return new PaymentChargesTwice(jdbc, 25);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "sagaflow.sabotage", havingValue = "instance-affinity")
+    static BeanPostProcessor orchestratorWithInstanceAffinity() {
+        return new InstanceAffinity();
     }
 
     @Bean

@@ -23,4 +23,16 @@ class SabotagesStillApplyTests {
     void theParticipantStillKeepsItsHandlersInAFieldTheSabotageCanReplace() throws Exception {
         assertThat(PaymentChargeSabotage.handlersField().getType()).isEqualTo(Map.class);
     }
+
+    @Test
+    void theOrchestratorsReplyListenerIsStillTheBeanTheSabotageWraps() throws Exception {
+        // InstanceAffinity wraps the bean named "replyListener" and reads the ids of Sagas' starts.
+        java.lang.reflect.Method bean = java.util.Arrays.stream(
+                        Class.forName("io.sagaflow.saga.SagaMessagingConfiguration").getDeclaredMethods())
+                .filter(method -> method.getName().equals("replyListener")).findFirst().orElseThrow();
+        assertThat(bean.getReturnType())
+                .isEqualTo(org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer.class);
+        assertThat(io.sagaflow.saga.Sagas.StartResult.class.getMethod("saga").getReturnType().getMethod("sagaId"))
+                .isNotNull();
+    }
 }
