@@ -136,4 +136,13 @@ public final class AsyncApiContract {
             node.put(name, value);
         }
     }
+
+    /** Asserts that a message received from the broker conforms to the document's message {@code name}. */
+    public void assertConforms(String name, org.springframework.amqp.core.Message message) {
+        MessageProperties properties = message.getMessageProperties();
+        String body = new String(message.getBody(), java.nio.charset.StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThat(problemsOf(name, properties, body))
+                .as("%s %s headers %s body %s", name, amqpProperties(properties), properties.getHeaders(), body)
+                .isEmpty();
+    }
 }

@@ -315,10 +315,7 @@ class MessageContractIntegrationTests {
     }
 
     private void assertConforms(String name, Message message) {
-        assertThat(contract.problemsOf(name, message.getMessageProperties(), body(message)))
-                .as("%s %s headers %s body %s", name, AsyncApiContract.amqpProperties(message.getMessageProperties()),
-                        message.getMessageProperties().getHeaders(), body(message))
-                .isEmpty();
+        contract.assertConforms(name, message);
     }
 
     private static String body(Message message) {

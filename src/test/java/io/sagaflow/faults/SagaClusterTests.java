@@ -124,13 +124,7 @@ class SagaClusterTests {
         Instant start = Instant.now();
         FaultHarness harness = new FaultHarness(List.of(survivor, victim), "cluster").onVirtualHost(VIRTUAL_HOST);
         harness.createStock();
-        CompletableFuture<Void> placing = CompletableFuture.runAsync(() -> {
-            try {
-                harness.place(FaultHarness.orders(0, SAGAS), CLIENTS, STARTUP_TIMEOUT);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> placing = placeAsync(harness, FaultHarness.orders(0, SAGAS));
 
         // Mid-run: once about half the sagas were accepted, while many of them are still running.
         await("half of the sagas accepted").atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(100))
@@ -219,13 +213,7 @@ class SagaClusterTests {
         int oldVersion = latestOrderVersion();
         FaultHarness harness = new FaultHarness(List.of(survivor, victim), "upgrade").onVirtualHost(VIRTUAL_HOST);
         harness.createStock();
-        CompletableFuture<Void> placing = CompletableFuture.runAsync(() -> {
-            try {
-                harness.place(FaultHarness.orders(0, SAGAS), CLIENTS, STARTUP_TIMEOUT);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> placing = placeAsync(harness, FaultHarness.orders(0, SAGAS));
         await("a third of the sagas accepted").atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(100))
                 .until(() -> harness.acknowledged() >= SAGAS / 3 || placing.isDone());
         Instant upgradeAt = Instant.now();
@@ -286,5 +274,15 @@ class SagaClusterTests {
             }
             return versions;
         }
+    }
+
+    private static CompletableFuture<Void> placeAsync(FaultHarness harness, List<FaultHarness.Order> orders) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                harness.place(orders, CLIENTS, STARTUP_TIMEOUT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }

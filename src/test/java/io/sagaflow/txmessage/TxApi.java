@@ -47,12 +47,41 @@ public final class TxApi {
     private final RabbitTemplate rabbit;
     private final AmqpAdmin amqpAdmin;
 
-    TxApi(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, AmqpAdmin amqpAdmin) {
+    /** The outcome table of the test producers, in a schema of the tests. */
+    static final String OUTCOME_TABLE = "txtest.tx_outcome";
+
+    private final org.springframework.amqp.rabbit.connection.ConnectionFactory connectionFactory;
+    private final javax.sql.DataSource dataSource;
+    private final org.springframework.transaction.PlatformTransactionManager transactionManager;
+    private final com.fasterxml.jackson.databind.ObjectMapper objectMapper;
+
+    TxApi(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, AmqpAdmin amqpAdmin,
+          org.springframework.amqp.rabbit.connection.ConnectionFactory connectionFactory, javax.sql.DataSource dataSource,
+          org.springframework.transaction.PlatformTransactionManager transactionManager,
+          com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
+        this.connectionFactory = connectionFactory;
+        this.dataSource = dataSource;
+        this.transactionManager = transactionManager;
+        this.objectMapper = objectMapper;
         this.api = api;
         this.rest = api.rest();
         this.jdbc = jdbc;
         this.rabbit = rabbit;
         this.amqpAdmin = amqpAdmin;
+    }
+
+    /**
+     * A started producer client of {@code group} over the test context's broker and database, with
+     * its outcome table {@value #OUTCOME_TABLE}; the caller stops it.
+     */
+    io.sagaflow.txmessage.client.TxMessageProducer startProducer(String group) {
+        jdbc.execute("CREATE SCHEMA IF NOT EXISTS txtest");
+        jdbc.execute(io.sagaflow.txmessage.client.TxMessageProducer.outcomeTableDdl(OUTCOME_TABLE));
+        io.sagaflow.txmessage.client.TxMessageProducer producer = io.sagaflow.txmessage.client.TxMessageProducer
+                .builder(group).connectionFactory(connectionFactory).database(dataSource, transactionManager)
+                .outcomeTable(OUTCOME_TABLE).objectMapper(objectMapper).build();
+        producer.start();
+        return producer;
     }
 
     static String fresh(String prefix) {

@@ -12,10 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
@@ -29,13 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Check-backs with a real producer client (group {@value #GROUP}, outcome table
@@ -48,7 +43,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 class TxMessageCheckBackIntegrationTests {
 
     private static final String GROUP = "tx-tests";
-    private static final String OUTCOME_TABLE = "txtest.tx_outcome";
+    private static final String OUTCOME_TABLE = TxApi.OUTCOME_TABLE;
     private static final Duration DECISION_TIMEOUT = Duration.ofSeconds(15);
 
     @RegisterExtension
@@ -57,17 +52,9 @@ class TxMessageCheckBackIntegrationTests {
     @Autowired
     private TxApi api;
     @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private ConnectionFactory connectionFactory;
-    @Autowired
-    private DataSource dataSource;
-    @Autowired
-    private PlatformTransactionManager transactionManager;
     @Autowired
     private CheckBackJob checkBack;
     @Autowired
@@ -81,13 +68,8 @@ class TxMessageCheckBackIntegrationTests {
     @BeforeEach
     void setUp() {
         queue = api.bindTemporaryQueue(queues);
-        jdbc.execute("CREATE SCHEMA IF NOT EXISTS txtest");
-        jdbc.execute(TxMessageProducer.outcomeTableDdl(OUTCOME_TABLE));
+        producer = api.startProducer(GROUP);
         jdbc.execute("CREATE TABLE IF NOT EXISTS txtest.business (message_id VARCHAR(64) PRIMARY KEY)");
-        producer = TxMessageProducer.builder(GROUP).connectionFactory(connectionFactory)
-                .database(dataSource, transactionManager).outcomeTable(OUTCOME_TABLE).objectMapper(objectMapper)
-                .build();
-        producer.start();
     }
 
     @AfterEach

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,9 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.CaptureQueues;
 import io.sagaflow.IntegrationTest;
 import io.sagaflow.contract.AsyncApiContract;
@@ -28,12 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The six half-message messages of docs/asyncapi.yaml, checked against what really crosses the
@@ -47,7 +40,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 class TxMessageContractIntegrationTests {
 
     private static final String GROUP = "tx-contract";
-    private static final String OUTCOME_TABLE = "txtest.tx_outcome";
+    private static final String OUTCOME_TABLE = TxApi.OUTCOME_TABLE;
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     @RegisterExtension
@@ -56,17 +49,9 @@ class TxMessageContractIntegrationTests {
     @Autowired
     private TxApi api;
     @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
     private JdbcTemplate jdbc;
     @Autowired
     private RabbitTemplate rabbit;
-    @Autowired
-    private ConnectionFactory connectionFactory;
-    @Autowired
-    private DataSource dataSource;
-    @Autowired
-    private PlatformTransactionManager transactionManager;
     @Autowired
     private CheckBackJob checkBack;
 
@@ -78,12 +63,7 @@ class TxMessageContractIntegrationTests {
 
     @BeforeEach
     void setUp() {
-        jdbc.execute("CREATE SCHEMA IF NOT EXISTS txtest");
-        jdbc.execute(TxMessageProducer.outcomeTableDdl(OUTCOME_TABLE));
-        producer = TxMessageProducer.builder(GROUP).connectionFactory(connectionFactory)
-                .database(dataSource, transactionManager).outcomeTable(OUTCOME_TABLE).objectMapper(objectMapper)
-                .build();
-        producer.start(); // declares the group's check queue and exchange before the copy is bound
+        producer = api.startProducer(GROUP); // declares the group's check queue and exchange before the copy is bound
         destination = api.bindTemporaryQueue(queues);
         requests = queues.bind("test.contract.tx-requests", new DirectExchange(TxMessageProtocol.REQUESTS_EXCHANGE),
                 TxMessageProtocol.PREPARE, TxMessageProtocol.COMMIT, TxMessageProtocol.ROLLBACK);
@@ -191,11 +171,6 @@ class TxMessageContractIntegrationTests {
     }
 
     private void assertConforms(String name, Message message) {
-        MessageProperties properties = message.getMessageProperties();
-        String body = new String(message.getBody(), StandardCharsets.UTF_8);
-        assertThat(contract.problemsOf(name, properties, body))
-                .as("%s %s headers %s body %s", name, AsyncApiContract.amqpProperties(properties),
-                        properties.getHeaders(), body)
-                .isEmpty();
+        contract.assertConforms(name, message);
     }
 }
