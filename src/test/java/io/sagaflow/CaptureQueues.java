@@ -74,4 +74,15 @@ public final class CaptureQueues implements BeforeEachCallback, AfterEachCallbac
         assertThat(message).as("a message on %s within %s", queue, timeout).isNotNull();
         return message;
     }
+
+    /** The messages of one AMQP {@code type}. */
+    public static java.util.List<Message> ofType(java.util.List<Message> messages, String type) {
+        return messages.stream().filter(message -> type.equals(message.getMessageProperties().getType())).toList();
+    }
+
+    /** The one message of the list (asserting there is exactly one). */
+    public static Message only(java.util.List<Message> messages) {
+        org.assertj.core.api.Assertions.assertThat(messages).hasSize(1);
+        return messages.get(0);
+    }
 }

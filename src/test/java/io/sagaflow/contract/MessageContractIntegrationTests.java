@@ -91,19 +91,19 @@ class MessageContractIntegrationTests {
         String sagaId = startTrip("LIS");
         assertThat(awaitStatus(sagaId)).isEqualTo("COMPLETED");
 
-        Message reserve = only(received(commands, sagaId, 1));
+        Message reserve = CaptureQueues.only(received(commands, sagaId, 1));
         assertConforms("CarReserve", reserve);
         assertConforms("StepCommand", reserve);
         List<Message> stepReplies = received(replies, sagaId, 3);
         for (Message reply : stepReplies) {
             assertConforms("StepReply", reply);
         }
-        Message carReply = only(stepReplies.stream()
+        Message carReply = CaptureQueues.only(stepReplies.stream()
                 .filter(reply -> "car.reserve.reply".equals(reply.getMessageProperties().getType())).toList());
         assertConforms("CarReserveReply", carReply);
         assertThat(carReply.getMessageProperties().getCorrelationId())
                 .isEqualTo(reserve.getMessageProperties().getMessageId());
-        assertConforms("SagaCompleted", only(received(events, sagaId, 1)));
+        assertConforms("SagaCompleted", CaptureQueues.only(received(events, sagaId, 1)));
     }
 
     @Test
@@ -113,16 +113,16 @@ class MessageContractIntegrationTests {
         assertThat(awaitStatus(sagaId)).isEqualTo("COMPENSATED");
 
         List<Message> carCommands = received(commands, sagaId, 2);
-        assertConforms("CarReserve", only(ofType(carCommands, "car.reserve")));
-        assertConforms("CarCancel", only(ofType(carCommands, "car.cancel")));
+        assertConforms("CarReserve", CaptureQueues.only(CaptureQueues.ofType(carCommands, "car.reserve")));
+        assertConforms("CarCancel", CaptureQueues.only(CaptureQueues.ofType(carCommands, "car.cancel")));
         // car.reserve, hotel.book, flight.book (refused), then hotel.cancel and car.cancel
         List<Message> stepReplies = received(replies, sagaId, 5);
         stepReplies.forEach(reply -> assertConforms("StepReply", reply));
-        assertConforms("CarReserveReply", only(ofType(stepReplies, "car.reserve.reply")));
-        assertConforms("CarCancelReply", only(ofType(stepReplies, "car.cancel.reply")));
-        Message refusal = only(ofType(stepReplies, "flight.book.reply"));
+        assertConforms("CarReserveReply", CaptureQueues.only(CaptureQueues.ofType(stepReplies, "car.reserve.reply")));
+        assertConforms("CarCancelReply", CaptureQueues.only(CaptureQueues.ofType(stepReplies, "car.cancel.reply")));
+        Message refusal = CaptureQueues.only(CaptureQueues.ofType(stepReplies, "flight.book.reply"));
         assertThat(api.readJson(refusal.getBody()).path("outcome").asText()).isEqualTo("BUSINESS_FAILURE");
-        assertConforms("SagaCompensated", only(received(events, sagaId, 1)));
+        assertConforms("SagaCompensated", CaptureQueues.only(received(events, sagaId, 1)));
     }
 
     @Test
@@ -137,11 +137,11 @@ class MessageContractIntegrationTests {
         await("the deadline-passed message of saga " + sagaId).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     drain(replies, sagaId, mine);
-                    return ofType(mine, Topology.DEADLINE_PASSED_TYPE).size() >= 2;
+                    return CaptureQueues.ofType(mine, Topology.DEADLINE_PASSED_TYPE).size() >= 2;
                 });
 
         // Two rounds: the first only sends the second, which judges (ReplyCorrelator).
-        List<Message> rounds = ofType(mine, Topology.DEADLINE_PASSED_TYPE);
+        List<Message> rounds = CaptureQueues.ofType(mine, Topology.DEADLINE_PASSED_TYPE);
         assertThat(rounds).hasSize(2);
         assertThat(rounds).extracting(round -> round.getMessageProperties().getHeaders().get("sagaflow-deadline-round"))
                 .containsExactly(null, "2");
@@ -176,13 +176,13 @@ class MessageContractIntegrationTests {
         await("the notice of the returned command").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     drain(replies, sagaId, mine);
-                    return !ofType(mine, Topology.COMMAND_UNDELIVERABLE_TYPE).isEmpty();
+                    return !CaptureQueues.ofType(mine, Topology.COMMAND_UNDELIVERABLE_TYPE).isEmpty();
                 });
 
-        Message notice = only(ofType(mine, Topology.COMMAND_UNDELIVERABLE_TYPE));
+        Message notice = CaptureQueues.only(CaptureQueues.ofType(mine, Topology.COMMAND_UNDELIVERABLE_TYPE));
         assertConforms("CommandUndeliverable", notice);
         assertThat(api.readJson(notice.getBody()).path("reason").asText()).contains("carr.reserve");
-        assertConforms("SagaFailed", only(received(failedEvents, sagaId, 1)));
+        assertConforms("SagaFailed", CaptureQueues.only(received(failedEvents, sagaId, 1)));
         api.rest().postForEntity("/api/sagas/{id}/abort", Map.of("reason", "contract test over"), String.class, sagaId);
     }
 
@@ -235,7 +235,7 @@ class MessageContractIntegrationTests {
     void orchestratorAcceptsTheDocumentsReply() throws Exception {
         // The car participant's own reply is held back 10 s; the document's reply gets there first.
         String sagaId = startTrip("LIS", "car.reserve:delay=PT10S");
-        Message command = only(received(commands, sagaId, 1));
+        Message command = CaptureQueues.only(received(commands, sagaId, 1));
         String commandId = command.getMessageProperties().getMessageId();
 
         Message reply = fromExample("CarReserveReply", 0, sagaId);
@@ -303,15 +303,6 @@ class MessageContractIntegrationTests {
                 mine.add(message);
             }
         }
-    }
-
-    private static List<Message> ofType(List<Message> messages, String type) {
-        return messages.stream().filter(message -> type.equals(message.getMessageProperties().getType())).toList();
-    }
-
-    private static Message only(List<Message> messages) {
-        assertThat(messages).hasSize(1);
-        return messages.get(0);
     }
 
     private void assertConforms(String name, Message message) {

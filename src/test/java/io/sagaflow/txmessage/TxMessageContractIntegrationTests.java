@@ -82,8 +82,8 @@ class TxMessageContractIntegrationTests {
                 .withType("order.placed"), messageId -> { });
 
         List<Message> sent = requestsOf(id, 2);
-        assertConforms("TxPrepare", only(ofType(sent, TxMessageProtocol.PREPARE)));
-        assertConforms("TxCommit", only(ofType(sent, TxMessageProtocol.COMMIT)));
+        assertConforms("TxPrepare", CaptureQueues.only(CaptureQueues.ofType(sent, TxMessageProtocol.PREPARE)));
+        assertConforms("TxCommit", CaptureQueues.only(CaptureQueues.ofType(sent, TxMessageProtocol.COMMIT)));
         Message delivered = api.receive(destination);
         assertThat(delivered.getMessageProperties().getMessageId()).isEqualTo(id);
         assertConforms("TxDeliveredMessage", delivered);
@@ -99,8 +99,8 @@ class TxMessageContractIntegrationTests {
                 })).hasMessage("out of stock");
 
         List<Message> sent = requestsOf(id, 2);
-        assertConforms("TxPrepare", only(ofType(sent, TxMessageProtocol.PREPARE)));
-        assertConforms("TxRollback", only(ofType(sent, TxMessageProtocol.ROLLBACK)));
+        assertConforms("TxPrepare", CaptureQueues.only(CaptureQueues.ofType(sent, TxMessageProtocol.PREPARE)));
+        assertConforms("TxRollback", CaptureQueues.only(CaptureQueues.ofType(sent, TxMessageProtocol.ROLLBACK)));
         api.assertNothingDelivered(destination);
     }
 
@@ -159,15 +159,6 @@ class TxMessageContractIntegrationTests {
         List<Message> mine = new ArrayList<>();
         drain(queue, id, mine);
         return mine.isEmpty() ? null : mine.get(0);
-    }
-
-    private static List<Message> ofType(List<Message> messages, String type) {
-        return messages.stream().filter(message -> type.equals(message.getMessageProperties().getType())).toList();
-    }
-
-    private static Message only(List<Message> messages) {
-        assertThat(messages).hasSize(1);
-        return messages.get(0);
     }
 
     private void assertConforms(String name, Message message) {
