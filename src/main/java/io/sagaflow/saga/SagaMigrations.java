@@ -180,23 +180,27 @@ public class SagaMigrations {
      * worker holds is skipped by the others.
      */
     @Scheduled(fixedDelayString = "${sagaflow.saga.migration-poll-interval:PT1S}")
-    void workOffPendingSagas() {
-        List<Claimed> claimed;
+    public void workOffPendingSagas() {
+        boolean progressed;
+        List<Claimed> pending;
         do {
-            claimed = jdbc.query("""
+            pending = jdbc.query("""
                     SELECT i.migration_id, i.saga_id FROM sagaflow.saga_migration_item i
                     WHERE i.status = 'PENDING' ORDER BY i.migration_id, i.saga_id LIMIT ?
                     """, (rs, n) -> new Claimed(rs.getString(1), rs.getString(2)), CLAIM_BATCH);
-            for (Claimed item : claimed) {
-                migrateOne(item);
+            progressed = false;
+            for (Claimed item : pending) {
+                progressed |= migrateOne(item);
             }
-        } while (claimed.size() == CLAIM_BATCH);
+            // Items another instance holds stay PENDING here: stop when this round moved none.
+        } while (progressed && pending.size() == CLAIM_BATCH);
     }
 
     private record Claimed(String migrationId, String sagaId) {
     }
 
-    private void migrateOne(Claimed item) {
+    /** @return whether this worker settled the item (else another instance holds or held it) */
+    private boolean migrateOne(Claimed item) {
         Map<String, Object> migration = jdbc.queryForMap("SELECT * FROM sagaflow.saga_migration WHERE migration_id = ?",
                 item.migrationId());
         Map<String, String> mapping = fromJson((String) migration.get("mapping"));
@@ -205,30 +209,35 @@ public class SagaMigrations {
         Audit.Request auditRequest = new Audit.Request(AUDIT_ACTION, item.sagaId(),
                 "migration " + item.migrationId() + " to " + migration.get("target_definition_id") + " mapping "
                         + mapping, (String) migration.get("reason"));
+        Boolean settled;
         try {
-            String detail = audit.perform(actor, auditRequest, () -> {
-                // The item first: another worker that claimed it too waits here, then finds it done.
+            settled = inTransaction.execute(status -> {
+                // The item first, in the transaction that moves the saga: another worker skips it.
                 boolean mine = jdbc.query("SELECT saga_id FROM sagaflow.saga_migration_item WHERE migration_id = ? "
                         + "AND saga_id = ? AND status = 'PENDING' FOR UPDATE SKIP LOCKED", (rs, n) -> rs.getString(1),
                         item.migrationId(), item.sagaId()).size() == 1;
                 if (!mine) {
-                    return Audit.Done.of(null);
+                    return false;
                 }
-                String moved = move(plan((String) migration.get("source_definition_id"),
-                        (String) migration.get("target_definition_id"), mapping), item.sagaId());
-                settle(item, "MIGRATED", moved);
-                return Audit.Done.of(moved);
+                // Joins this transaction: the saga moves with its audit record, or neither does.
+                audit.perform(actor, auditRequest, () -> {
+                    String moved = move(plan((String) migration.get("source_definition_id"),
+                            (String) migration.get("target_definition_id"), mapping), item.sagaId());
+                    settle(item, "MIGRATED", moved);
+                    return Audit.Done.of(moved);
+                });
+                return true;
             });
-            if (detail == null) {
-                return;
-            }
-        } catch (ConflictException leftAlone) {
+        } catch (ConflictException leftAlone) { // recorded as refused by the audit
             inTransaction.executeWithoutResult(status -> settle(item, "LEFT_ALONE", leftAlone.getMessage()));
-        } catch (RuntimeException failed) {
+            settled = true;
+        } catch (RuntimeException failed) { // recorded as failed by the audit
             log.warn("Migration {} of saga {} failed: {}", item.migrationId(), item.sagaId(), failed.toString());
             inTransaction.executeWithoutResult(status -> settle(item, "FAILED", String.valueOf(failed.getMessage())));
+            settled = true;
         }
         inTransaction.executeWithoutResult(status -> finishIfDone(item.migrationId()));
+        return Boolean.TRUE.equals(settled);
     }
 
     private void settle(Claimed item, String status, String detail) {
