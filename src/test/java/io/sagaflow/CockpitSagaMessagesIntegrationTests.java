@@ -272,12 +272,13 @@ class CockpitSagaMessagesIntegrationTests {
     @DisplayName("an operator migrates a waiting saga to the latest version from the dashboard (dry run, then run); a viewer sees no Migrate button")
     void migrateFromTheDashboard() throws Exception {
         String processKey = "cockpit-migrating-trip-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        deployTrip(processKey, "PT30S");
-        StartedSaga trip = api.startSaga(processKey, ApiSupport.trip("LIS", "car.reserve:delay=PT20S"));
+        deployTrip(processKey, "PT2M");
+        // The car's reply is held long enough for two people to log in and look (a minute).
+        StartedSaga trip = api.startSaga(processKey, ApiSupport.trip("LIS", "car.reserve:delay=PT60S"));
         await("the car step waits").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> jdbc.queryForObject(
                 "SELECT COUNT(*) FROM sagaflow.saga_step WHERE saga_id = ? AND status = 'WAITING'", Long.class,
                 trip.sagaId()) == 1);
-        deployTrip(processKey, "PT45S");
+        deployTrip(processKey, "PT3M");
         By oldVersionRow = By.cssSelector("tr[data-version='" + processKey + ":1']");
 
         String viewer = "viewer-" + java.util.UUID.randomUUID();

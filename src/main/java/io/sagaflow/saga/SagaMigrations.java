@@ -270,16 +270,20 @@ public class SagaMigrations {
             throw new ConflictException(String.join("; ", verdict.blockers()));
         }
         runtime.newMigration(plan.camunda()).processInstanceIds(sagaId).execute();
-        List<String> moved = new ArrayList<>();
-        for (Map.Entry<String, String> instruction : plan.instructions().entrySet()) {
-            if (!instruction.getKey().equals(instruction.getValue())) {
-                int records = jdbc.update("UPDATE sagaflow.saga_step SET activity_id = ? WHERE saga_id = ? "
-                        + "AND activity_id = ?", instruction.getValue(), sagaId, instruction.getKey());
-                if (records > 0) {
-                    moved.add(instruction.getKey() + " -> " + instruction.getValue() + " (" + records + " step records)");
-                }
+        // Record by record from what they were before, so that swapped activities (A to B, B to A) swap.
+        Map<String, Integer> moves = new LinkedHashMap<>();
+        for (Map<String, Object> step : jdbc.queryForList("SELECT command_id, activity_id FROM sagaflow.saga_step "
+                + "WHERE saga_id = ?", sagaId)) {
+            String from = (String) step.get("activity_id");
+            String to = plan.instructions().get(from);
+            if (to != null && !to.equals(from)) {
+                jdbc.update("UPDATE sagaflow.saga_step SET activity_id = ? WHERE command_id = ?", to,
+                        step.get("command_id"));
+                moves.merge(from + " -> " + to, 1, Integer::sum);
             }
         }
+        List<String> moved = new ArrayList<>();
+        moves.forEach((move, records) -> moved.add(move + " (" + records + " step records)"));
         followExecutions(sagaId);
         jdbc.update("UPDATE sagaflow.saga SET definition_id = ?, definition_version = ? WHERE saga_id = ?",
                 plan.target().getId(), plan.target().getVersion(), sagaId);
