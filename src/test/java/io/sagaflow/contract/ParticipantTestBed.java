@@ -41,7 +41,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <p>Needs PostgreSQL and a local RabbitMQ whose {@code rabbitmqctl} it calls: without them it
  * fails, it never skips.
  */
-final class ParticipantTestBed implements AutoCloseable {
+public final class ParticipantTestBed implements AutoCloseable {
 
     static final String RABBIT_HOST = System.getProperty("sagaflow.node-test.rabbit-host", "127.0.0.1");
 
@@ -59,7 +59,7 @@ final class ParticipantTestBed implements AutoCloseable {
      * {@code name} names the virtual host ({@code sagaflow-<name>-test}), the orchestrator's database
      * ({@code sagaflow_<name>_test}) and its engine; {@code timeout} bounds every wait.
      */
-    ParticipantTestBed(String name, String participantDb, Duration timeout) {
+    public ParticipantTestBed(String name, String participantDb, Duration timeout) {
         this.name = name;
         this.participantDb = participantDb;
         this.timeout = timeout;
@@ -74,7 +74,7 @@ final class ParticipantTestBed implements AutoCloseable {
     }
 
     /** An empty virtual host and both databases, dropped and created anew: nothing left from an earlier run. */
-    void createVirtualHostAndDatabases() throws Exception {
+    public void createVirtualHostAndDatabases() throws Exception {
         run(List.of("rabbitmqctl", "-q", "delete_vhost", virtualHost()), true, null);
         run(List.of("rabbitmqctl", "-q", "add_vhost", virtualHost()), false, null);
         run(List.of("rabbitmqctl", "-q", "set_permissions", "-p", virtualHost(), "guest", ".*", ".*", ".*"), false,
@@ -89,7 +89,7 @@ final class ParticipantTestBed implements AutoCloseable {
     }
 
     /** The orchestrator in this JVM, hosting the example participants named (all but the one under test). */
-    ConfigurableApplicationContext startOrchestrator(String participants) {
+    public ConfigurableApplicationContext startOrchestrator(String participants) {
         // Command-line arguments: they outrank application-prod.yml (default properties would not).
         orchestrator = new SpringApplicationBuilder(SagaflowApplication.class).profiles("prod").run(
                 "--spring.datasource.url=" + QueryPlans.SERVER + "sagaflow_" + name + "_test",
@@ -146,7 +146,7 @@ final class ParticipantTestBed implements AutoCloseable {
     // ---- the orchestrator's REST API ------------------------------------------------------------------
 
     /** POST /api/sagas/{processKey} as the admin, asserting 202; returns the saga id. */
-    String startSaga(String processKey, Map<String, Object> variables) throws Exception {
+    public String startSaga(String processKey, Map<String, Object> variables) throws Exception {
         HttpResponse<String> response = http.send(authorized("/api/sagas/" + processKey)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(variables))).build(),
@@ -156,7 +156,7 @@ final class ParticipantTestBed implements AutoCloseable {
     }
 
     /** Polls the saga until it has a status other than RUNNING, and returns that. */
-    String awaitEnd(String sagaId) {
+    public String awaitEnd(String sagaId) {
         return await("saga " + sagaId + " to end").atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
             HttpResponse<String> response = http.send(authorized("/api/sagas/" + sagaId).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -172,18 +172,18 @@ final class ParticipantTestBed implements AutoCloseable {
 
     // ---- the participant's database ---------------------------------------------------------------------
 
-    long count(String sql, Object... arguments) throws SQLException {
+    public long count(String sql, Object... arguments) throws SQLException {
         return Long.parseLong(single(sql, arguments));
     }
 
-    String single(String sql, Object... arguments) throws SQLException {
+    public String single(String sql, Object... arguments) throws SQLException {
         List<String> values = list(sql, arguments);
         assertThat(values).as(sql).hasSize(1);
         return values.get(0);
     }
 
     /** The first column of every row, as text. */
-    List<String> list(String sql, Object... arguments) throws SQLException {
+    public List<String> list(String sql, Object... arguments) throws SQLException {
         try (Connection db = QueryPlans.connect(participantDb);
              PreparedStatement statement = db.prepareStatement(sql)) {
             for (int i = 0; i < arguments.length; i++) {

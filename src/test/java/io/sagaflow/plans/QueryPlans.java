@@ -38,7 +38,7 @@ public final class QueryPlans {
             statement.execute("CREATE DATABASE " + name);
         }
         Flyway.configure().dataSource(SERVER + name, USER, "")
-                .schemas("sagaflow", "inventory", "payment", "shipping", "car", "hotel", "flight", "shop", "examples")
+                .schemas("sagaflow")
                 .locations("classpath:db/migration/common", "classpath:db/migration/postgresql")
                 .load().migrate();
     }

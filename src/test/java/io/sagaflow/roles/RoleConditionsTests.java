@@ -15,7 +15,8 @@ class RoleConditionsTests {
 
     @Test
     void byDefaultAnInstanceIsOrchestratorAndHostsEveryParticipant() {
-        context.run(beans -> assertThat(beans).hasBean("replyConsumer").hasBean("inventory").hasBean("payment"));
+        context.run(beans -> assertThat(beans).hasBean("replyConsumer").hasBean("inventory").hasBean("payment")
+                .hasBean("exampleTables"));
     }
 
     @Test
@@ -27,13 +28,14 @@ class RoleConditionsTests {
     @Test
     void anOrchestratorOnlyInstanceHostsNoParticipant() {
         context.withPropertyValues("sagaflow.roles.participants=none")
-                .run(beans -> assertThat(beans).hasBean("replyConsumer").doesNotHaveBean("inventory").doesNotHaveBean("payment"));
+                .run(beans -> assertThat(beans).hasBean("replyConsumer").doesNotHaveBean("inventory").doesNotHaveBean("payment")
+                        .doesNotHaveBean("exampleTables"));
     }
 
     @Test
     void aListHostsExactlyTheNamedParticipantsWhateverTheirCaseAndSpacing() {
         context.withPropertyValues("sagaflow.roles.participants= Inventory ,shipping")
-                .run(beans -> assertThat(beans).hasBean("inventory").doesNotHaveBean("payment"));
+                .run(beans -> assertThat(beans).hasBean("inventory").doesNotHaveBean("payment").hasBean("exampleTables"));
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -49,6 +51,12 @@ class RoleConditionsTests {
         @ConditionalOnParticipantRole("inventory")
         String inventory() {
             return "inventory";
+        }
+
+        @Bean
+        @ConditionalOnAnyParticipantRole
+        String exampleTables() {
+            return "examples";
         }
 
         @Bean
