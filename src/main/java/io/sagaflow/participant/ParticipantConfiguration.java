@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.messaging.ManagedListenerContainers;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.Queue;
@@ -36,12 +37,13 @@ class ParticipantConfiguration {
     }
 
     @Bean
-    ParticipantListeners participantListeners(ObjectProvider<Participant> participants, ListenerContainers containers,
-                                              Barrier barrier, Replies replies, TechnicalFailureReplies failures,
-                                              ObjectMapper objectMapper) {
-        return new ParticipantListeners(participants.orderedStream().toList(), participant -> containers.create(
+    ManagedListenerContainers participantListeners(ObjectProvider<Participant> participants,
+                                                   ListenerContainers containers, Barrier barrier, Replies replies,
+                                                   TechnicalFailureReplies failures, ObjectMapper objectMapper) {
+        // One listener container per participant.
+        return new ManagedListenerContainers(participants.orderedStream().map(participant -> containers.create(
                 participant.name(), participant.queue(),
                 new CommandDispatcher(participant, barrier, replies, objectMapper),
-                failures.recovererFor(participant)));
+                failures.recovererFor(participant))).toList());
     }
 }

@@ -12,6 +12,7 @@ import io.sagaflow.admission.Admission;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ListenerContainers;
+import io.sagaflow.messaging.ManagedListenerContainers;
 import io.sagaflow.messaging.PoisonMessageException;
 import io.sagaflow.messaging.TransactionalConsumer;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
@@ -23,7 +24,6 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -56,15 +56,15 @@ class SagaStartsFromEvents {
     }
 
     @Bean
-    Listeners sagaStartListeners(SagaProperties properties, ListenerContainers containers, Sagas sagas,
-                                 ObjectMapper objectMapper, Admission admission) {
+    ManagedListenerContainers sagaStartListeners(SagaProperties properties, ListenerContainers containers, Sagas sagas,
+                                                 ObjectMapper objectMapper, Admission admission) {
         // While the service sheds load, an event waits in its queue (unacknowledged, no more than the
         // prefetch taken) instead of starting a saga the service cannot finish in time.
         List<SimpleMessageListenerContainer> listeners = properties.startOnEvents().stream()
                 .map(start -> containers.create(start.consumer(), start.queue(), new Starter(start, sagas, objectMapper),
                         containers.parkingRecoverer(start.consumer()), admission.startAdvice()))
                 .toList();
-        return new Listeners(listeners);
+        return new ManagedListenerContainers(listeners);
     }
 
     /** Starts one saga per event of one {@code start-on-events} entry. */
@@ -105,35 +105,6 @@ class SagaStartsFromEvents {
                 // Other input for a business key that has its saga, or no such saga type: retrying cannot help.
                 throw new PoisonMessageException(start.routingKey() + " refused: " + refused.getMessage(), refused);
             }
-        }
-    }
-
-    /** Starts and stops the containers with the application context. */
-    static final class Listeners implements SmartLifecycle {
-
-        private final List<SimpleMessageListenerContainer> containers;
-        private volatile boolean running;
-
-        Listeners(List<SimpleMessageListenerContainer> containers) {
-            this.containers = containers;
-            this.containers.forEach(SimpleMessageListenerContainer::afterPropertiesSet);
-        }
-
-        @Override
-        public void start() {
-            containers.forEach(SimpleMessageListenerContainer::start);
-            running = true;
-        }
-
-        @Override
-        public void stop() {
-            containers.forEach(SimpleMessageListenerContainer::stop);
-            running = false;
-        }
-
-        @Override
-        public boolean isRunning() {
-            return running;
         }
     }
 }

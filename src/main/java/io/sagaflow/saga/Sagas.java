@@ -1,7 +1,6 @@
 package io.sagaflow.saga;
 
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +29,6 @@ import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.repository.ProcessDefinition;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -57,7 +55,6 @@ public class Sagas {
     private final SagaSteps steps;
     private final WaitingSteps waitingSteps;
     private final ObjectMapper objectMapper;
-    private final ApplicationEventPublisher events;
     private final SagaRegistry registry;
     private final SagaTracing tracing;
     private final SubSagas subSagas;
@@ -69,7 +66,7 @@ public class Sagas {
     private final boolean orchestrator;
 
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
-          WaitingSteps waitingSteps, ObjectMapper objectMapper, ApplicationEventPublisher events,
+          WaitingSteps waitingSteps, ObjectMapper objectMapper,
           SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing,
           SagaProperties properties, @Value("${sagaflow.roles.orchestrator.enabled:true}") boolean orchestrator,
           SubSagas subSagas) {
@@ -83,7 +80,6 @@ public class Sagas {
         this.steps = steps;
         this.waitingSteps = waitingSteps;
         this.objectMapper = objectMapper;
-        this.events = events;
         this.registry = registry;
         this.startTransaction = new TransactionTemplate(transactionManager);
         this.startTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
@@ -138,8 +134,6 @@ public class Sagas {
                         "saga.business_key", businessKey), null, () -> startTransaction.execute(status -> {
                     ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey,
                             variables);
-                    events.publishEvent(new SagaStarted(instance.getId(), processKey, businessKey,
-                            Collections.unmodifiableMap(variables)));
                     return instance.getId();
                 }));
                 return new StartResult(new StartedSaga(sagaId, businessKey, SagaStatus.RUNNING), true);

@@ -1,20 +1,21 @@
-package io.sagaflow.participant;
+package io.sagaflow.messaging;
 
 import java.util.List;
-import java.util.function.Function;
 
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.SmartLifecycle;
 
-/** Starts and stops one listener container per participant, with the application context. */
-final class ParticipantListeners implements SmartLifecycle {
+/**
+ * Listener containers made by {@link ListenerContainers} (not by {@code @RabbitListener}), started
+ * and stopped with the application context: after every singleton exists, before it closes.
+ */
+public final class ManagedListenerContainers implements SmartLifecycle {
 
     private final List<SimpleMessageListenerContainer> containers;
     private volatile boolean running;
 
-    ParticipantListeners(List<Participant> participants,
-                         Function<Participant, SimpleMessageListenerContainer> containerFactory) {
-        this.containers = participants.stream().map(containerFactory).toList();
+    public ManagedListenerContainers(List<SimpleMessageListenerContainer> containers) {
+        this.containers = List.copyOf(containers);
         this.containers.forEach(SimpleMessageListenerContainer::afterPropertiesSet);
     }
 
