@@ -121,7 +121,7 @@ class DelayedOutboxMessagesIntegrationTests {
     }
 
     private OutboxMessage outboxMessage(String messageId, String orderingKey) {
-        return new OutboxMessage(messageId, orderingKey, Topology.REPLIES_EXCHANGE, queue, "test.delayed", messageId,
-                null, Map.of(), "{}");
+        return OutboxMessage.to(Topology.REPLIES_EXCHANGE, queue, "test.delayed", "{}")
+                .withId(messageId).orderedBy(orderingKey).correlatedWith(messageId);
     }
 }

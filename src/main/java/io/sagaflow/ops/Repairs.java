@@ -68,10 +68,12 @@ public class Repairs {
         if (message.payload() == null) {
             throw new ConflictException("parked message " + id + " has no stored body (it was over the size limit)");
         }
-        outboxAdmin.republish(new OutboxMessage(
-                message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId(), null, "",
-                message.queue(), message.type() != null ? message.type() : "unknown", message.correlationId(),
-                message.replyTo(), textHeaders(message.headers()), message.payload()));
+        // To the queue it was parked from, through the default exchange, under its own id.
+        outboxAdmin.republish(OutboxMessage.to("", message.queue(), message.type() != null ? message.type() : "unknown",
+                        message.payload())
+                .withId(message.messageId() != null ? message.messageId() : OutboxMessage.newMessageId())
+                .correlatedWith(message.correlationId()).replyingTo(message.replyTo())
+                .withHeaders(textHeaders(message.headers())));
         parked.remove(id);
         return textHeaders(message.headers()).get(SagaHeaders.SAGA_ID);
     }

@@ -26,11 +26,6 @@ public record OutboxMessage(
         String payload,
         boolean broadcast) {
 
-    public OutboxMessage(String messageId, String orderingKey, String exchange, String routingKey, String type,
-                         String correlationId, String replyTo, Map<String, String> headers, String payload) {
-        this(messageId, orderingKey, exchange, routingKey, type, correlationId, replyTo, headers, payload, false);
-    }
-
     public OutboxMessage {
         Objects.requireNonNull(messageId, "messageId");
         Objects.requireNonNull(exchange, "exchange");
@@ -40,10 +35,48 @@ public record OutboxMessage(
         headers = Map.copyOf(headers);
     }
 
+    /**
+     * A message to {@code exchange} with {@code routingKey}, of {@code type}: a new id, no ordering
+     * key, correlation id, reply address or headers; the methods below set them.
+     */
+    public static OutboxMessage to(String exchange, String routingKey, String type, String payload) {
+        return new OutboxMessage(newMessageId(), null, exchange, routingKey, type, null, null, Map.of(), payload, false);
+    }
+
+    /** The same message with this id (a command's id, a message's own id when it is sent again). */
+    public OutboxMessage withId(String id) {
+        return new OutboxMessage(id, orderingKey, exchange, routingKey, type, correlationId, replyTo, headers, payload,
+                broadcast);
+    }
+
+    /** The same message, leaving after earlier ones with this key (a saga id). */
+    public OutboxMessage orderedBy(String key) {
+        return new OutboxMessage(messageId, key, exchange, routingKey, type, correlationId, replyTo, headers, payload,
+                broadcast);
+    }
+
+    /** The same message answering (or naming) the message with this id. */
+    public OutboxMessage correlatedWith(String id) {
+        return new OutboxMessage(messageId, orderingKey, exchange, routingKey, type, id, replyTo, headers, payload,
+                broadcast);
+    }
+
+    /** The same message, its answer to go to this routing key. */
+    public OutboxMessage replyingTo(String address) {
+        return new OutboxMessage(messageId, orderingKey, exchange, routingKey, type, correlationId, address, headers,
+                payload, broadcast);
+    }
+
     /** The same message with other headers. */
     public OutboxMessage withHeaders(Map<String, String> newHeaders) {
         return new OutboxMessage(messageId, orderingKey, exchange, routingKey, type, correlationId, replyTo, newHeaders,
                 payload, broadcast);
+    }
+
+    /** The same message as a broadcast event: delivered when no queue is bound (see {@code broadcast}). */
+    public OutboxMessage asBroadcast() {
+        return new OutboxMessage(messageId, orderingKey, exchange, routingKey, type, correlationId, replyTo, headers,
+                payload, true);
     }
 
     public static String newMessageId() {

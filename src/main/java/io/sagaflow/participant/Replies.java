@@ -45,8 +45,9 @@ class Replies {
         // Ordered per participant and saga. A deliberately held-back reply leaves out of order, so it
         // holds up neither this participant's later replies nor the orchestrator's messages.
         String orderingKey = delay.isZero() ? participant + "/" + command.sagaId() : null;
-        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), orderingKey, Topology.REPLIES_EXCHANGE,
-                command.replyTo(), command.type() + ".reply", command.messageId(), null, headers, toJson(reply)),
+        outbox.append(OutboxMessage.to(Topology.REPLIES_EXCHANGE, command.replyTo(), command.type() + ".reply",
+                                toJson(reply))
+                        .orderedBy(orderingKey).correlatedWith(command.messageId()).withHeaders(headers),
                 clock.instant().plus(delay));
     }
 

@@ -143,9 +143,9 @@ class OutboxStepCommands implements StepCommands {
         if (secondRound) {
             headers.put(DEADLINE_ROUND_HEADER, "2");
         }
-        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), command.sagaId(), Topology.REPLIES_EXCHANGE,
-                Topology.ORCHESTRATOR_REPLY_KEY, Topology.DEADLINE_PASSED_TYPE, overdue.commandId(), null,
-                headers, body));
+        outbox.append(OutboxMessage.to(Topology.REPLIES_EXCHANGE, Topology.ORCHESTRATOR_REPLY_KEY,
+                        Topology.DEADLINE_PASSED_TYPE, body)
+                .orderedBy(command.sagaId()).correlatedWith(overdue.commandId()).withHeaders(headers));
     }
 
     private Map<String, String> sagaHeaders(SagaSteps.SentCommand sent) {
@@ -170,9 +170,10 @@ class OutboxStepCommands implements StepCommands {
                 headers.put(SagaHeaders.CONTEXT_PREFIX + context.variable(), value.toString());
             }
         }
-        outbox.append(new OutboxMessage(sent.commandId(), command.sagaId(), Topology.COMMANDS_EXCHANGE,
-                command.command(), command.command(), sent.commandId(), Topology.ORCHESTRATOR_REPLY_KEY, headers,
-                command.payload()));
+        outbox.append(OutboxMessage.to(Topology.COMMANDS_EXCHANGE, command.command(), command.command(),
+                        command.payload())
+                .withId(sent.commandId()).orderedBy(command.sagaId()).correlatedWith(sent.commandId())
+                .replyingTo(Topology.ORCHESTRATOR_REPLY_KEY).withHeaders(headers));
     }
 
     private void requireWithinSizeLimit(String activityId, String payload) {

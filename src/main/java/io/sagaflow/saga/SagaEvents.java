@@ -51,9 +51,9 @@ class SagaEvents {
         if (saga.businessKey() != null) {
             headers.put(SagaHeaders.BUSINESS_KEY, saga.businessKey());
         }
-        return new OutboxMessage(OutboxMessage.newMessageId(), saga.sagaId(), Topology.EVENTS_EXCHANGE,
-                routingKey(saga.processKey(), saga.status()),
-                TYPE_PREFIX + saga.status().name().toLowerCase(Locale.ROOT), null, null, headers, json(body), true);
+        return OutboxMessage.to(Topology.EVENTS_EXCHANGE, routingKey(saga.processKey(), saga.status()),
+                        TYPE_PREFIX + saga.status().name().toLowerCase(Locale.ROOT), json(body))
+                .orderedBy(saga.sagaId()).withHeaders(headers).asBroadcast();
     }
 
     private String json(Map<String, Object> body) {

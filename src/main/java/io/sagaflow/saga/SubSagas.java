@@ -274,8 +274,9 @@ class SubSagas implements TransactionalConsumer.Handler {
             headers.put(SagaHeaders.STEP, link.parentStep());
             headers.put(SagaHeaders.OP, Operation.ACTION.name());
             String id = OutboxMessage.newMessageId();
-            outbox.append(new OutboxMessage(id, parentSagaId, Topology.COMMANDS_EXCHANGE,
-                    SagaModel.SUB_SAGA_COMPLETE_COMMAND, SagaModel.SUB_SAGA_COMPLETE_COMMAND, id, null, headers, "{}"));
+            outbox.append(OutboxMessage.to(Topology.COMMANDS_EXCHANGE, SagaModel.SUB_SAGA_COMPLETE_COMMAND,
+                            SagaModel.SUB_SAGA_COMPLETE_COMMAND, "{}")
+                    .withId(id).orderedBy(parentSagaId).correlatedWith(id).withHeaders(headers));
         }
     }
 
@@ -356,8 +357,9 @@ class SubSagas implements TransactionalConsumer.Handler {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a reply body is always JSON", e);
         }
-        outbox.append(new OutboxMessage(OutboxMessage.newMessageId(), parentSagaId, Topology.REPLIES_EXCHANGE,
-                Topology.ORCHESTRATOR_REPLY_KEY, commandType + ".reply", commandId, null, headers, payload));
+        outbox.append(OutboxMessage.to(Topology.REPLIES_EXCHANGE, Topology.ORCHESTRATOR_REPLY_KEY,
+                        commandType + ".reply", payload)
+                .orderedBy(parentSagaId).correlatedWith(commandId).withHeaders(headers));
     }
 
     private Map<String, Object> parse(String body) {

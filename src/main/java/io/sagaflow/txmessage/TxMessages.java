@@ -184,7 +184,7 @@ class TxMessages {
         Map<String, String> headers = new LinkedHashMap<>(message.headers());
         headers.put(TxMessageProtocol.MESSAGE_ID_HEADER, message.id());
         headers.put(TxMessageProtocol.PRODUCER_GROUP_HEADER, message.producerGroup());
-        return new OutboxMessage(message.id(), null, message.exchange(), message.routingKey(), message.type(), null,
-                null, headers, message.payload());
+        return OutboxMessage.to(message.exchange(), message.routingKey(), message.type(), message.payload())
+                .withId(message.id()).withHeaders(headers);
     }
 }

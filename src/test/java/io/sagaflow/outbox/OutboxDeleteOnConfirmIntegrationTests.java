@@ -110,8 +110,9 @@ class OutboxDeleteOnConfirmIntegrationTests {
     private String write(String saga, String routingKey) {
         String messageId = "delete-on-confirm-" + UUID.randomUUID();
         written.add(messageId);
-        transactions.executeWithoutResult(status -> outbox.append(new OutboxMessage(messageId, saga,
-                Topology.REPLIES_EXCHANGE, routingKey, "test.delete-on-confirm", messageId, null, Map.of(), "{}"),
+        transactions.executeWithoutResult(status -> outbox.append(
+                OutboxMessage.to(Topology.REPLIES_EXCHANGE, routingKey, "test.delete-on-confirm", "{}")
+                        .withId(messageId).orderedBy(saga).correlatedWith(messageId),
                 Instant.now().plus(Duration.ofHours(1))));
         return messageId;
     }

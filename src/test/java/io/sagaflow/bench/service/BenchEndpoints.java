@@ -123,8 +123,8 @@ class BenchEndpoints {
         headers.put("sagaflow-op", "ACTION");
         headers.put("sagaflow-attempt", "1");
         // No ordering key: these rows belong to no saga, like independent events.
-        return new OutboxMessage(id, null, load.exchange(), load.routingKey(), "bench.message", id, null,
-                headers, payload);
+        return OutboxMessage.to(load.exchange(), load.routingKey(), "bench.message", payload)
+                .withId(id).correlatedWith(id).withHeaders(headers);
     }
 
     /** Rows of a run: [created_at, sent_at] in epoch microseconds; sent_at 0 while not SENT. */
