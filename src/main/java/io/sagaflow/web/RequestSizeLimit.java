@@ -7,10 +7,8 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -23,8 +21,8 @@ class RequestSizeLimit extends OncePerRequestFilter {
     private final long maxBytes;
     private final ObjectMapper objectMapper;
 
-    RequestSizeLimit(@Value("${sagaflow.api.max-request-size:1MB}") DataSize maxRequestSize, ObjectMapper objectMapper) {
-        this.maxBytes = maxRequestSize.toBytes();
+    RequestSizeLimit(ApiProperties api, ObjectMapper objectMapper) {
+        this.maxBytes = api.maxRequestSize().toBytes();
         this.objectMapper = objectMapper;
     }
 

@@ -112,6 +112,29 @@ class KitPaymentParticipantPostgresTests {
     }
 
     @Test
+    @DisplayName("the kit deletes inbox and barrier rows older than sagaflow.retention.deduplication, and keeps newer ones")
+    void theKitDeletesOldInboxAndBarrierRows() throws Exception {
+        String old = "retention-old-" + UUID.randomUUID();
+        String recent = "retention-new-" + UUID.randomUUID();
+        try (java.sql.Connection db = QueryPlans.connect(bed.participantDb());
+             java.sql.Statement statement = db.createStatement()) {
+            for (String[] row : new String[][] {{old, "31 days"}, {recent, "29 days"}}) {
+                statement.execute("INSERT INTO sagaflow.inbox_message (consumer, message_id, received_at) VALUES "
+                        + "('retention-test', '" + row[0] + "', now() - interval '" + row[1] + "')");
+                statement.execute("INSERT INTO sagaflow.participant_barrier (participant, saga_id, step, op, outcome, "
+                        + "created_at) VALUES ('retention-test', '" + row[0] + "', 'step', 'ACTION', 'SUCCESS', now() - "
+                        + "interval '" + row[1] + "')");
+            }
+        }
+        await("the kit's retention").atMost(TIMEOUT).untilAsserted(() -> {
+            assertThat(bed.list("SELECT message_id FROM sagaflow.inbox_message WHERE consumer = 'retention-test'"))
+                    .containsExactly(recent);
+            assertThat(bed.list("SELECT saga_id FROM sagaflow.participant_barrier WHERE participant = 'retention-test'"))
+                    .containsExactly(recent);
+        });
+    }
+
+    @Test
     @DisplayName("the fixture's database holds the kit's tables and its own, nothing of the orchestrator")
     void theFixtureDatabaseHoldsTheKitTablesOnly() throws Exception {
         assertThat(bed.list("""
@@ -195,6 +218,8 @@ class KitPaymentParticipantPostgresTests {
                 "--spring.datasource.username=" + QueryPlans.USER,
                 "--spring.rabbitmq.host=" + ParticipantTestBed.RABBIT_HOST,
                 "--spring.rabbitmq.virtual-host=" + bed.virtualHost(),
+                // Retention every second: the test watches the kit delete old inbox and barrier rows.
+                "--sagaflow.retention.interval=PT1S",
                 "--fixture.decline-all=" + Boolean.getBoolean("sagaflow.kit-test.decline-all"));
         bed.startParticipant("the kit payment service", builder, Path.of("target", "kit-payment-participant.log"),
                 "Started KitPaymentApplication");

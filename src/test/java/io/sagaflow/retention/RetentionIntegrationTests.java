@@ -23,8 +23,9 @@ class RetentionIntegrationTests {
     private JdbcTemplate jdbc;
     @Autowired
     private OutboxRetention outboxRetention;
+    /** Each table owner's retention: inbox, barrier, saga registry, idempotency keys. */
     @Autowired
-    private DeduplicationRetention deduplicationRetention;
+    private List<Retention> retentions;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
@@ -43,6 +44,13 @@ class RetentionIntegrationTests {
     }
 
     @Test
+    void eachTableIsCleanedByThePackageThatOwnsIt() {
+        assertThat(retentions).extracting(retention -> retention.getClass().getName()).containsExactlyInAnyOrder(
+                "io.sagaflow.messaging.InboxRetention", "io.sagaflow.participant.BarrierRetention",
+                "io.sagaflow.saga.SagaRegistryRetention", "io.sagaflow.web.IdempotencyKeyRetention");
+    }
+
+    @Test
     void inboxAndBarrierRowsGoAfterTheDeduplicationWindow() {
         for (int i = 0; i < 3; i++) {
             jdbc.update("INSERT INTO sagaflow.inbox_message (consumer, message_id, received_at) VALUES (?, ?, ?)",
@@ -57,7 +65,7 @@ class RetentionIntegrationTests {
                 INSERT INTO sagaflow.participant_barrier (participant, saga_id, step, op, outcome, created_at)
                 VALUES (?, ?, 'step', 'ACTION', 'SUCCESS', ?)""", "retention-test", run + "-new", daysAgo(29));
 
-        deduplicationRetention.deleteExpiredRows();
+        retentions.forEach(Retention::deleteExpiredRows);
 
         assertThat(ids("SELECT message_id FROM sagaflow.inbox_message WHERE message_id LIKE ?")).containsExactly(run + "-new");
         assertThat(ids("SELECT saga_id FROM sagaflow.participant_barrier WHERE saga_id LIKE ?")).containsExactly(run + "-new");
@@ -77,7 +85,7 @@ class RetentionIntegrationTests {
                             : Duration.ofHours(23))));
         }
 
-        deduplicationRetention.deleteExpiredRows();
+        retentions.forEach(Retention::deleteExpiredRows);
 
         assertThat(ids("SELECT saga_id FROM sagaflow.saga WHERE saga_id LIKE ?"))
                 .containsExactlyInAnyOrder(run + "-new-ended", run + "-old-running");

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sagaflow.messaging.MessagingProperties;
 import io.sagaflow.outbox.OutboxProperties;
+import io.sagaflow.retention.RetentionProperties;
 import org.flywaydb.core.Flyway;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -35,7 +36,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
         "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
         "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnMissingClass("io.sagaflow.SagaflowApplication")
-@EnableConfigurationProperties({ParticipantKitProperties.class, MessagingProperties.class, OutboxProperties.class})
+@EnableConfigurationProperties({ParticipantKitProperties.class, MessagingProperties.class, OutboxProperties.class,
+        RetentionProperties.class})
 @EnableScheduling
 @ComponentScan(basePackages = {"io.sagaflow.participant", "io.sagaflow.messaging", "io.sagaflow.outbox",
         "io.sagaflow.tracing"}, excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX,
