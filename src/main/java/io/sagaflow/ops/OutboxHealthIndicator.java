@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.outbox.OutboxAdmin;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -24,11 +23,10 @@ class OutboxHealthIndicator implements HealthIndicator {
     private final ParkedMessages parked;
     private final Duration maxPendingAge;
 
-    OutboxHealthIndicator(OutboxAdmin outbox, ParkedMessages parked, MeterRegistry meters,
-                          @Value("${sagaflow.ops.outbox-max-pending-age:PT1M}") Duration maxPendingAge) {
+    OutboxHealthIndicator(OutboxAdmin outbox, ParkedMessages parked, MeterRegistry meters, OpsProperties ops) {
         this.outbox = outbox;
         this.parked = parked;
-        this.maxPendingAge = maxPendingAge;
+        this.maxPendingAge = ops.outboxMaxPendingAge();
         Gauge.builder("sagaflow.outbox.pending", () -> outbox.backlog().pending())
                 .description("Outbox rows waiting to be published").register(meters);
         Gauge.builder("sagaflow.outbox.failed.rows", () -> outbox.backlog().failed())

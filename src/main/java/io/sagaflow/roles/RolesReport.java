@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,17 +19,17 @@ class RolesReport {
 
     private static final Logger log = LoggerFactory.getLogger(RolesReport.class);
 
-    private final Environment environment;
+    private final RolesProperties roles;
     private final ObjectProvider<Participant> participants;
 
-    RolesReport(Environment environment, ObjectProvider<Participant> participants) {
-        this.environment = environment;
+    RolesReport(RolesProperties roles, ObjectProvider<Participant> participants) {
+        this.roles = roles;
         this.participants = participants;
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void report() {
-        boolean orchestrator = environment.getProperty("sagaflow.roles.orchestrator.enabled", Boolean.class, true);
+        boolean orchestrator = roles.isOrchestrator();
         List<String> hosted = participants.orderedStream().map(Participant::name).toList();
         log.info("Roles of this instance: orchestrator={}, participants={}", orchestrator ? "on" : "off",
                 hosted.isEmpty() ? "none" : hosted);

@@ -19,6 +19,7 @@ import io.sagaflow.errors.ConflictException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.errors.NotFoundException;
 import io.sagaflow.errors.UnavailableException;
+import io.sagaflow.roles.RolesProperties;
 import io.sagaflow.start.SagaStatus;
 import io.sagaflow.start.StartedSaga;
 import io.sagaflow.tracing.SagaTracing;
@@ -28,7 +29,6 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.repository.ProcessDefinition;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -68,11 +68,11 @@ public class Sagas {
     Sagas(RepositoryService repository, RuntimeService runtime, HistoryService history, SagaSteps steps,
           WaitingSteps waitingSteps, ObjectMapper objectMapper,
           SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing,
-          SagaProperties properties, @Value("${sagaflow.roles.orchestrator.enabled:true}") boolean orchestrator,
+          SagaProperties properties, RolesProperties roles,
           SubSagas subSagas) {
         this.subSagas = subSagas;
         this.commandContext = properties.commandContext();
-        this.orchestrator = orchestrator;
+        this.orchestrator = roles.isOrchestrator();
         this.tracing = tracing;
         this.repository = repository;
         this.runtime = runtime;

@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.amqp.RabbitConnectionDetails;
 import org.springframework.boot.autoconfigure.amqp.RabbitProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -23,9 +22,9 @@ class EmbeddedBrokerConfiguration {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBrokerConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedAmqpBroker embeddedAmqpBroker(@Value("${sagaflow.embedded-broker.port:5673}") int port,
-                                          RabbitProperties rabbit) {
-        EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(port, rabbit.getUsername(), rabbit.getPassword());
+    EmbeddedAmqpBroker embeddedAmqpBroker(EmbeddedBrokerProperties properties, RabbitProperties rabbit) {
+        EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(properties.port(), rabbit.getUsername(),
+                rabbit.getPassword());
         log.info("Embedded AMQP 0-9-1 broker (Qpid Broker-J, in memory) listening on 127.0.0.1:{}", broker.port());
         return broker;
     }
