@@ -1,15 +1,10 @@
 package io.sagaflow.participant;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 
-import io.sagaflow.retention.BatchDelete;
-import io.sagaflow.retention.Retention;
 import io.sagaflow.retention.RetentionProperties;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.sagaflow.retention.TableRetention;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,34 +12,12 @@ import org.springframework.stereotype.Component;
  * than that would be executed again, so the setting stays well above the outbox retention.
  */
 @Component
-class BarrierRetention implements Retention {
-
-    private static final Logger log = LoggerFactory.getLogger(BarrierRetention.class);
-
-    private static final String DELETE_BATCH = """
-            DELETE FROM sagaflow.participant_barrier WHERE (participant, saga_id, step, op) IN (
-                SELECT participant, saga_id, step, op FROM sagaflow.participant_barrier WHERE created_at < ? LIMIT ?)
-            """;
-
-    private final JdbcTemplate jdbc;
-    private final RetentionProperties properties;
-    private final Clock clock;
+class BarrierRetention extends TableRetention {
 
     BarrierRetention(JdbcTemplate jdbc, RetentionProperties properties, Clock clock) {
-        this.jdbc = jdbc;
-        this.properties = properties;
-        this.clock = clock;
-    }
-
-    @Override
-    @Scheduled(fixedDelayString = "${sagaflow.retention.interval:PT10M}",
-            initialDelayString = "${sagaflow.retention.interval:PT10M}")
-    public int deleteExpiredRows() {
-        int deleted = BatchDelete.untilDone(jdbc, DELETE_BATCH,
-                Timestamp.from(clock.instant().minus(properties.deduplication())), properties.batchSize());
-        if (deleted > 0) {
-            log.info("Deleted {} barrier rows older than {}", deleted, properties.deduplication());
-        }
-        return deleted;
+        super("barrier rows", """
+                DELETE FROM sagaflow.participant_barrier WHERE (participant, saga_id, step, op) IN (
+                    SELECT participant, saga_id, step, op FROM sagaflow.participant_barrier WHERE created_at < ? LIMIT ?)
+                """, properties.deduplication(), jdbc, properties, clock);
     }
 }

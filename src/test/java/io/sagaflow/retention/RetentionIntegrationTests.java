@@ -25,7 +25,7 @@ class RetentionIntegrationTests {
     private OutboxRetention outboxRetention;
     /** Each table owner's retention: inbox, barrier, saga registry, idempotency keys. */
     @Autowired
-    private List<Retention> retentions;
+    private List<TableRetention> retentions;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
@@ -65,7 +65,7 @@ class RetentionIntegrationTests {
                 INSERT INTO sagaflow.participant_barrier (participant, saga_id, step, op, outcome, created_at)
                 VALUES (?, ?, 'step', 'ACTION', 'SUCCESS', ?)""", "retention-test", run + "-new", daysAgo(29));
 
-        retentions.forEach(Retention::deleteExpiredRows);
+        retentions.forEach(TableRetention::deleteExpiredRows);
 
         assertThat(ids("SELECT message_id FROM sagaflow.inbox_message WHERE message_id LIKE ?")).containsExactly(run + "-new");
         assertThat(ids("SELECT saga_id FROM sagaflow.participant_barrier WHERE saga_id LIKE ?")).containsExactly(run + "-new");
@@ -85,7 +85,7 @@ class RetentionIntegrationTests {
                             : Duration.ofHours(23))));
         }
 
-        retentions.forEach(Retention::deleteExpiredRows);
+        retentions.forEach(TableRetention::deleteExpiredRows);
 
         assertThat(ids("SELECT saga_id FROM sagaflow.saga WHERE saga_id LIKE ?"))
                 .containsExactlyInAnyOrder(run + "-new-ended", run + "-old-running");
