@@ -38,13 +38,8 @@ public record Command(String messageId, String type, String sagaId, String busin
         } catch (IllegalArgumentException e) {
             throw new PoisonMessageException("invalid header: " + e.getMessage(), e);
         }
-        JsonNode payload;
-        try {
-            payload = objectMapper.readTree(message.body());
-        } catch (Exception e) {
-            throw new PoisonMessageException("command body is not JSON: " + e.getMessage(), e);
-        }
-        if (payload == null || !payload.isObject()) {
+        JsonNode payload = message.bodyAsJson(objectMapper, "command body is not JSON");
+        if (!payload.isObject()) {
             throw new PoisonMessageException("command body is not a JSON object");
         }
         Map<String, String> context = new LinkedHashMap<>();

@@ -3,7 +3,6 @@ package io.sagaflow.saga;
 import java.time.Clock;
 import java.time.Duration;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -162,19 +161,12 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     }
 
     private String reasonOf(InboundMessage notice) {
-        try {
-            return objectMapper.readTree(notice.body()).path("reason").asText("the broker returned the command");
-        } catch (JsonProcessingException e) {
-            throw new PoisonMessageException("notice body is not JSON: " + e.getMessage(), e);
-        }
+        return notice.bodyAsJson(objectMapper, "notice body is not JSON").path("reason")
+                .asText("the broker returned the command");
     }
 
     private ReplyBody parse(InboundMessage reply) {
-        try {
-            return objectMapper.readValue(reply.body(), ReplyBody.class);
-        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
-            throw new PoisonMessageException("reply body is not a valid reply: " + e.getMessage(), e);
-        }
+        return reply.bodyAs(objectMapper, ReplyBody.class, "reply body is not a valid reply");
     }
 
     private static StepStatus statusOf(ReplyBody body) {

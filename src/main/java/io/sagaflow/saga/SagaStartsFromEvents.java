@@ -1,12 +1,9 @@
 package io.sagaflow.saga;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.admission.Admission;
 import io.sagaflow.errors.DomainException;
@@ -70,8 +67,6 @@ class SagaStartsFromEvents {
     /** Starts one saga per event of one {@code start-on-events} entry. */
     static final class Starter implements TransactionalConsumer.Handler {
 
-        private static final TypeReference<LinkedHashMap<String, Object>> JSON_OBJECT = new TypeReference<>() { };
-
         private final SagaProperties.StartOnEvent start;
         private final Sagas sagas;
         private final ObjectMapper objectMapper;
@@ -84,15 +79,7 @@ class SagaStartsFromEvents {
 
         @Override
         public void handle(InboundMessage message) {
-            Map<String, Object> input;
-            try {
-                input = objectMapper.readValue(message.body(), JSON_OBJECT);
-            } catch (IOException e) {
-                throw new PoisonMessageException(start.routingKey() + " is not a JSON object: " + e.getMessage(), e);
-            }
-            if (input == null) {
-                throw new PoisonMessageException(start.routingKey() + " is not a JSON object");
-            }
+            Map<String, Object> input = message.bodyAsMap(objectMapper, start.routingKey() + " is not a JSON object");
             for (String field : start.requiredFields()) {
                 Object value = input.get(field);
                 if (value == null || value instanceof String text && text.isBlank()) {

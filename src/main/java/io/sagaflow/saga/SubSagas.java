@@ -1,6 +1,5 @@
 package io.sagaflow.saga;
 
-import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -9,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.ReplyBody;
@@ -70,7 +68,6 @@ class SubSagas implements TransactionalConsumer.Handler {
     static final String CONSUMER = "orchestrator-sub-sagas";
 
     private static final Logger log = LoggerFactory.getLogger(SubSagas.class);
-    private static final TypeReference<LinkedHashMap<String, Object>> JSON_OBJECT = new TypeReference<>() { };
 
     enum State { STARTED, FORWARD_DONE, COMPENSATING, COMPLETED, COMPENSATED, REFUSED, NOT_STARTED }
 
@@ -111,7 +108,7 @@ class SubSagas implements TransactionalConsumer.Handler {
         Command command = new Command(commandId, parentSagaId, message.header(SagaHeaders.BUSINESS_KEY), step,
                 message.header(SagaHeaders.ATTEMPT), message.type());
         switch (String.valueOf(message.type())) {
-            case SagaModel.SUB_SAGA_START_COMMAND -> start(command, message.body());
+            case SagaModel.SUB_SAGA_START_COMMAND -> start(command, message);
             case SagaModel.SUB_SAGA_COMPENSATE_COMMAND -> compensate(command);
             case SagaModel.SUB_SAGA_COMPLETE_COMMAND -> complete(command);
             default -> throw new PoisonMessageException("no sub-saga command " + message.type());
@@ -123,13 +120,14 @@ class SubSagas implements TransactionalConsumer.Handler {
                            String type) {
     }
 
-    private void start(Command command, String body) {
+    private void start(Command command, InboundMessage message) {
         Optional<Link> existing = find(command.parentSagaId(), command.step());
         if (existing.isPresent()) {
             startAgain(existing.get(), command);
             return;
         }
-        Map<String, Object> start = parse(body);
+        Map<String, Object> start = message.bodyAsMap(objectMapper, SagaModel.SUB_SAGA_START_COMMAND
+                + " body is not a JSON object");
         Object processKey = start.get("processKey");
         if (!(processKey instanceof String calledSaga) || calledSaga.isBlank()) {
             throw new PoisonMessageException(SagaModel.SUB_SAGA_START_COMMAND + " without processKey");
@@ -360,16 +358,6 @@ class SubSagas implements TransactionalConsumer.Handler {
         outbox.append(OutboxMessage.to(Topology.REPLIES_EXCHANGE, Topology.ORCHESTRATOR_REPLY_KEY,
                         commandType + ".reply", payload)
                 .orderedBy(parentSagaId).correlatedWith(commandId).withHeaders(headers));
-    }
-
-    private Map<String, Object> parse(String body) {
-        try {
-            Map<String, Object> parsed = objectMapper.readValue(body, JSON_OBJECT);
-            return parsed == null ? Map.of() : parsed;
-        } catch (IOException e) {
-            throw new PoisonMessageException(SagaModel.SUB_SAGA_START_COMMAND + " body is not a JSON object: "
-                    + e.getMessage(), e);
-        }
     }
 
     private static String required(InboundMessage message, String header) {

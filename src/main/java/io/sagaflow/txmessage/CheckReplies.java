@@ -1,6 +1,5 @@
 package io.sagaflow.txmessage;
 
-import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,13 +30,8 @@ class CheckReplies implements TransactionalConsumer.Handler {
 
     @Override
     public void handle(InboundMessage message) {
-        JsonNode body;
-        try {
-            body = objectMapper.readTree(message.body() == null ? "" : message.body());
-        } catch (IOException e) {
-            throw new PoisonMessageException("check-back answer is not JSON: " + e.getMessage(), e);
-        }
-        String id = body != null && body.hasNonNull("id") ? body.get("id").asText() : message.correlationId();
+        JsonNode body = message.bodyAsJson(objectMapper, "check-back answer is not JSON");
+        String id = body.hasNonNull("id") ? body.get("id").asText() : message.correlationId();
         if (id == null || id.isBlank()) {
             throw new PoisonMessageException("check-back answer without id or correlation_id");
         }

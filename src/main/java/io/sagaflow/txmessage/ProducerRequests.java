@@ -1,6 +1,5 @@
 package io.sagaflow.txmessage;
 
-import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,14 +62,6 @@ class ProducerRequests implements TransactionalConsumer.Handler {
     }
 
     private <T> T read(InboundMessage message, Class<T> type) {
-        try {
-            T value = objectMapper.readValue(message.body(), type);
-            if (value == null) {
-                throw new PoisonMessageException("empty body");
-            }
-            return value;
-        } catch (IOException e) {
-            throw new PoisonMessageException("body is not the expected JSON: " + e.getMessage(), e);
-        }
+        return message.bodyAs(objectMapper, type, "body is not the expected JSON");
     }
 }
