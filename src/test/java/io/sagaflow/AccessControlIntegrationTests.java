@@ -14,7 +14,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
@@ -24,6 +23,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
+import io.sagaflow.testing.JwtTokens;
 
 /**
  * API clients apart from operators, endpoint by endpoint: a client (HTTP Basic from the configured
@@ -35,19 +37,22 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("Access control: clients and operators")
 class AccessControlIntegrationTests {
 
-    @Autowired
-    private ApiSupport api;
+    private final ApiSupport api;
     /** Without credentials: every request here sets its own. */
-    @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final TestRestTemplate rest;
+    private final JdbcTemplate jdbc;
     @Value("${sagaflow.security.clients[0].id}")
     private String clientId;
     @Value("${sagaflow.security.clients[0].secret}")
     private String clientSecret;
 
     private String sku;
+
+    AccessControlIntegrationTests(ApiSupport api, TestRestTemplate rest, JdbcTemplate jdbc) {
+        this.api = api;
+        this.rest = rest;
+        this.jdbc = jdbc;
+    }
 
     @BeforeEach
     void setUp() {

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.OrderRequest;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.OrderRequest;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import io.sagaflow.admission.Admission;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.saga.SagaMessages;
@@ -22,7 +22,6 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpEntity;
@@ -32,6 +31,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Backpressure at the front door (docs/architecture.md#admission): while replies pile up in the
@@ -49,21 +50,25 @@ class AdmissionIntegrationTests {
 
     private static final Duration SHEDDING_TIMEOUT = Duration.ofSeconds(10);
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private Admission admission;
-    @Autowired
-    private SagaMessages sagaMessages;
-    @Autowired
-    @Qualifier("replyListener")
-    private SimpleMessageListenerContainer replyListener;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
+    private final Admission admission;
+    private final SagaMessages sagaMessages;
+    private final SimpleMessageListenerContainer replyListener;
     @Value("${sagaflow.admission.max-reply-backlog}")
     private int maxReplyBacklog;
+
+    AdmissionIntegrationTests(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, Admission admission,
+                              SagaMessages sagaMessages,
+                              @Qualifier("replyListener") SimpleMessageListenerContainer replyListener) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+        this.admission = admission;
+        this.sagaMessages = sagaMessages;
+        this.replyListener = replyListener;
+    }
 
     @AfterEach
     void consumeReplies() {

@@ -13,17 +13,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.sagaflow.ApiSupport.Saga;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import org.camunda.bpm.engine.HistoryService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.WebElement;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CockpitPage;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * The operator's repair in Cockpit, in a real browser (Debian's headless Chromium): log in, find the
@@ -48,10 +50,8 @@ class CockpitBrowserIntegrationTests {
     /** The delayed saga has to stay RUNNING while the browser looks at it; its step deadline is PT30S. */
     private static final Duration REPLY_DELAY = Duration.ofSeconds(20);
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private HistoryService history;
+    private final ApiSupport api;
+    private final HistoryService history;
     @Value("${sagaflow.admin.user}")
     private String adminUser;
     @Value("${sagaflow.admin.password}")
@@ -62,6 +62,11 @@ class CockpitBrowserIntegrationTests {
     private String sku;
     private final Path projectDir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private CockpitPage cockpit;
+
+    CockpitBrowserIntegrationTests(ApiSupport api, HistoryService history) {
+        this.api = api;
+        this.history = history;
+    }
 
     @BeforeEach
     void setUp() {

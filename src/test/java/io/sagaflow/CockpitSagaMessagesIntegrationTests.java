@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.InboundMessage;
 import io.sagaflow.messaging.ParkedMessages;
@@ -35,11 +35,13 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CockpitPage;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Repairing messages where operators already are: Cockpit's "Saga messages" tab (Sagaflow's Cockpit
@@ -56,25 +58,15 @@ class CockpitSagaMessagesIntegrationTests {
     private static final String CAR_QUEUE = Topology.participantQueue("car");
     private static final String CAR_RESERVE = "car.reserve";
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private OutboxProperties outbox;
-    @Autowired
-    private ParkedMessages parkedMessages;
-    @Autowired
-    private IdentityService identities;
-    @Autowired
-    private org.camunda.bpm.engine.RepositoryService repository;
-    @Autowired
-    @Qualifier("replyListener")
-    private SimpleMessageListenerContainer replyListener;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final AmqpAdmin amqpAdmin;
+    private final RabbitTemplate rabbit;
+    private final OutboxProperties outbox;
+    private final ParkedMessages parkedMessages;
+    private final IdentityService identities;
+    private final org.camunda.bpm.engine.RepositoryService repository;
+    private final SimpleMessageListenerContainer replyListener;
     @Value("${sagaflow.admin.user}")
     private String adminUser;
     @Value("${sagaflow.admin.password}")
@@ -84,6 +76,22 @@ class CockpitSagaMessagesIntegrationTests {
 
     private final Path projectDir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private CockpitPage cockpit;
+
+    CockpitSagaMessagesIntegrationTests(ApiSupport api, JdbcTemplate jdbc, AmqpAdmin amqpAdmin, RabbitTemplate rabbit,
+                                        OutboxProperties outbox, ParkedMessages parkedMessages,
+                                        IdentityService identities,
+                                        org.camunda.bpm.engine.RepositoryService repository,
+                                        @Qualifier("replyListener") SimpleMessageListenerContainer replyListener) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.amqpAdmin = amqpAdmin;
+        this.rabbit = rabbit;
+        this.outbox = outbox;
+        this.parkedMessages = parkedMessages;
+        this.identities = identities;
+        this.repository = repository;
+        this.replyListener = replyListener;
+    }
 
     @BeforeEach
     void setUp() {

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.contract.Topology;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.TopicExchange;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Reverse-order compensation as the broker sees it: the commands the relay actually publishes,
@@ -32,12 +34,15 @@ class CompensationOrderIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
 
     private String capture;
+
+    CompensationOrderIntegrationTests(ApiSupport api, JdbcTemplate jdbc) {
+        this.api = api;
+        this.jdbc = jdbc;
+    }
 
     @BeforeEach
     void captureCancellations() {

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Messages appended with a time before which they must not leave ({@code Outbox.append(message,
@@ -40,16 +41,20 @@ class DelayedOutboxMessagesIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private Outbox outbox;
-    @Autowired
-    private OutboxRelay relay;
-    @Autowired
-    private TransactionTemplate transactions;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final Outbox outbox;
+    private final OutboxRelay relay;
+    private final TransactionTemplate transactions;
+    private final JdbcTemplate jdbc;
 
     private String queue;
+
+    DelayedOutboxMessagesIntegrationTests(Outbox outbox, OutboxRelay relay, TransactionTemplate transactions,
+                                          JdbcTemplate jdbc) {
+        this.outbox = outbox;
+        this.relay = relay;
+        this.transactions = transactions;
+        this.jdbc = jdbc;
+    }
 
     @BeforeEach
     void declareQueue() {

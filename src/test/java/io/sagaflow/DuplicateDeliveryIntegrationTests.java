@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.ApiSupport.OrderRequest;
-import io.sagaflow.ApiSupport.Saga;
-import io.sagaflow.ApiSupport.StartedSaga;
-import io.sagaflow.ApiSupport.StockLevel;
+import io.sagaflow.testing.ApiSupport.OrderRequest;
+import io.sagaflow.testing.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StockLevel;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
@@ -31,8 +31,10 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * At-least-once delivery seen from the receiving side: raw AMQP messages, published with the
@@ -54,21 +56,25 @@ class DuplicateDeliveryIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
-    private MeterRegistry meters;
+    private final ApiSupport api;
+    private final RabbitTemplate rabbit;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper objectMapper;
+    private final MeterRegistry meters;
 
     private String replyQueue;
     private String sagaId;
     private String orderId;
     private String sku;
+
+    DuplicateDeliveryIntegrationTests(ApiSupport api, RabbitTemplate rabbit, JdbcTemplate jdbc,
+                                      ObjectMapper objectMapper, MeterRegistry meters) {
+        this.api = api;
+        this.rabbit = rabbit;
+        this.jdbc = jdbc;
+        this.objectMapper = objectMapper;
+        this.meters = meters;
+    }
 
     @BeforeEach
     void setUp() {

@@ -20,7 +20,6 @@ import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -33,6 +32,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.JwtTokens;
 
 /**
  * What README promises about the world outside, against a stand-in for it (a JDK HTTP server in this
@@ -58,8 +59,11 @@ class ExternalIdentityAndTracingTests {
     private static final HttpServer WORLD = start();
     private static final List<byte[]> EXPORTED = new CopyOnWriteArrayList<>();
 
-    @Autowired
-    private TestRestTemplate rest;
+    private final TestRestTemplate rest;
+
+    ExternalIdentityAndTracingTests(TestRestTemplate rest) {
+        this.rest = rest;
+    }
 
     @DynamicPropertySource
     static void pointAtTheWorld(DynamicPropertyRegistry properties) {

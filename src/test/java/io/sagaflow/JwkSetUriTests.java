@@ -11,7 +11,6 @@ import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
@@ -23,6 +22,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.JwtTokens;
 
 /**
  * README: JWT clients can also be trusted through a JWK set URI alone (no discovery), as
@@ -42,8 +43,11 @@ class JwkSetUriTests {
 
     private static final HttpServer KEYS = start();
 
-    @Autowired
-    private TestRestTemplate rest;
+    private final TestRestTemplate rest;
+
+    JwkSetUriTests(TestRestTemplate rest) {
+        this.rest = rest;
+    }
 
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry properties) {

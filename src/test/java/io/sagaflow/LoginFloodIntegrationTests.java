@@ -23,12 +23,13 @@ import java.util.concurrent.locks.LockSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * No lockout by strangers: while one source floods wrong passwords for the operator's name and bad
@@ -44,19 +45,22 @@ class LoginFloodIntegrationTests {
     private static final Duration CLIENT_INTERVAL = Duration.ofMillis(500);
     private static final Duration FLOOD_INTERVAL = Duration.ofMillis(50);
 
-    @Autowired
-    private ApiSupport api;
+    private final ApiSupport api;
     /** Without credentials: the client's are set per request. */
-    @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private MeterRegistry meters;
+    private final TestRestTemplate rest;
+    private final MeterRegistry meters;
     @LocalServerPort
     private int port;
     @Value("${sagaflow.security.clients[0].id}")
     private String clientId;
     @Value("${sagaflow.security.clients[0].secret}")
     private String clientSecret;
+
+    LoginFloodIntegrationTests(ApiSupport api, TestRestTemplate rest, MeterRegistry meters) {
+        this.api = api;
+        this.rest = rest;
+        this.meters = meters;
+    }
 
     /** One answer to the flooding source. */
     private record Answer(int status, String retryAfter) {

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.sagaflow.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.Saga;
 import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.runtime.Incident;
@@ -21,11 +21,13 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
+import io.sagaflow.testing.SettableClock;
 
 /**
  * The mistakes a modeller makes in a first saga, met at run time when the desk's checks were
@@ -43,16 +45,20 @@ class ModellingMistakesIntegrationTests {
     private static final String DECLARED = "mistake-trip-declared";
     private static final String MISSPELT_COMMAND = "hotel.bokk";
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RuntimeService runtime;
-    @Autowired
-    private RepositoryService repository;
-    @Autowired
-    private SettableClock clock;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final RuntimeService runtime;
+    private final RepositoryService repository;
+    private final SettableClock clock;
+
+    ModellingMistakesIntegrationTests(ApiSupport api, JdbcTemplate jdbc, RuntimeService runtime,
+                                      RepositoryService repository, SettableClock clock) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.runtime = runtime;
+        this.repository = repository;
+        this.clock = clock;
+    }
 
     @BeforeEach
     void deployTheMistakes() throws Exception {

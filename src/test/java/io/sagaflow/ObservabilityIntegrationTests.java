@@ -17,11 +17,10 @@ import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.Process;
 import org.springframework.core.io.ClassPathResource;
-import io.sagaflow.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.Saga;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -29,6 +28,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 @IntegrationTest
 @DisplayName("Observability and request limits")
@@ -41,14 +42,18 @@ class ObservabilityIntegrationTests {
      */
     private static final String MEASURED_PROCESS = "order-fulfillment-measured";
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private MeterRegistry meters;
-    @Autowired
-    private RepositoryService repository;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final MeterRegistry meters;
+    private final RepositoryService repository;
+
+    ObservabilityIntegrationTests(ApiSupport api, JdbcTemplate jdbc, MeterRegistry meters,
+                                  RepositoryService repository) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.meters = meters;
+        this.repository = repository;
+    }
 
     @BeforeEach
     void setUp() throws Exception {

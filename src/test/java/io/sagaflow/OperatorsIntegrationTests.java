@@ -13,7 +13,6 @@ import org.camunda.bpm.engine.identity.User;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -22,6 +21,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * People as operators (docs/operations.md): a Camunda user the admin puts in {@code saga-operator}
@@ -33,16 +34,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("Operators and viewers, with an audit trail")
 class OperatorsIntegrationTests {
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private IdentityService identities;
-    @Autowired
-    private RepositoryService repository;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final IdentityService identities;
+    private final RepositoryService repository;
+    private final JdbcTemplate jdbc;
 
     private final List<String> people = new java.util.ArrayList<>();
+
+    OperatorsIntegrationTests(ApiSupport api, IdentityService identities, RepositoryService repository,
+                              JdbcTemplate jdbc) {
+        this.api = api;
+        this.identities = identities;
+        this.repository = repository;
+        this.jdbc = jdbc;
+    }
 
     @AfterEach
     void removePeople() {

@@ -8,17 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.Ledger;
-import io.sagaflow.ApiSupport.OrderRequest;
-import io.sagaflow.ApiSupport.Saga;
-import io.sagaflow.ApiSupport.StartedSaga;
-import io.sagaflow.ApiSupport.StockLevel;
+import io.sagaflow.testing.ApiSupport.Ledger;
+import io.sagaflow.testing.ApiSupport.OrderRequest;
+import io.sagaflow.testing.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StockLevel;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * The order-fulfillment saga end to end through the public API: the orchestrator, the outbox relay,
@@ -35,11 +36,14 @@ class OrderSagaIntegrationTests {
     private static final String SHIP = "Task_ScheduleShipment";
     private static final long INITIAL_STOCK = 1_000;
 
-    @Autowired
-    private ApiSupport api;
+    private final ApiSupport api;
 
     private String customerId;
     private String sku;
+
+    OrderSagaIntegrationTests(ApiSupport api) {
+        this.api = api;
+    }
 
     @BeforeEach
     void setUp() {

@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.ApiSupport.OrderRequest;
-import io.sagaflow.ApiSupport.StockLevel;
+import io.sagaflow.testing.ApiSupport.OrderRequest;
+import io.sagaflow.testing.ApiSupport.StockLevel;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Outcome;
 import io.sagaflow.contract.ReplyBody;
@@ -36,10 +36,12 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Messages no handler can process, published raw with the application's own RabbitTemplate to the
@@ -98,23 +100,27 @@ class PoisonMessageIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
-    private MeterRegistry meters;
-    @Autowired
-    private MessagingProperties messaging;
+    private final ApiSupport api;
+    private final RabbitTemplate rabbit;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper objectMapper;
+    private final MeterRegistry meters;
+    private final MessagingProperties messaging;
 
     private String replyQueue;
     private String sagaId;
     private String sku;
     private final List<String> markers = new ArrayList<>();
+
+    PoisonMessageIntegrationTests(ApiSupport api, RabbitTemplate rabbit, JdbcTemplate jdbc, ObjectMapper objectMapper,
+                                  MeterRegistry meters, MessagingProperties messaging) {
+        this.api = api;
+        this.rabbit = rabbit;
+        this.jdbc = jdbc;
+        this.objectMapper = objectMapper;
+        this.meters = meters;
+        this.messaging = messaging;
+    }
 
     @BeforeEach
     void setUp() {

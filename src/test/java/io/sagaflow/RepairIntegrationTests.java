@@ -22,10 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * The operator's repair of outbox rows the relay gave up on, and the relay's handling of messages the
@@ -44,16 +46,19 @@ class RepairIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private OutboxProperties outbox;
-    @Autowired
-    private Clock clock;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final OutboxProperties outbox;
+    private final Clock clock;
 
     private final List<String> rows = new ArrayList<>();
+
+    RepairIntegrationTests(ApiSupport api, JdbcTemplate jdbc, OutboxProperties outbox, Clock clock) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+        this.clock = clock;
+    }
 
     @AfterEach
     void cleanUp() {

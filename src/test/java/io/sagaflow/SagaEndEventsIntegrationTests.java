@@ -8,17 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.TopicExchange;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Saga-end events as a subscriber sees them: a queue of this test bound to {@code sagaflow.events}
@@ -36,15 +38,18 @@ class SagaEndEventsIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
 
     private String sku;
     private String subscriber;
     /** Every event received so far, of any saga: other tests' sagas may end meanwhile. */
     private final List<Message> received = new ArrayList<>();
+
+    SagaEndEventsIntegrationTests(ApiSupport api, JdbcTemplate jdbc) {
+        this.api = api;
+        this.jdbc = jdbc;
+    }
 
     @BeforeEach
     void subscribe() {

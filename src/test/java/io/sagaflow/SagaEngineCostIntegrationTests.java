@@ -6,12 +6,13 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Map;
 
-import io.sagaflow.ApiSupport.Saga;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * What the cheaper saga path (docs/performance.md, "Halving a saga's CPU") keeps and what it drops:
@@ -25,10 +26,13 @@ class SagaEngineCostIntegrationTests {
     /** historyTimeToLive of the shipped BPMN. */
     private static final Duration TIME_TO_LIVE = Duration.ofDays(30);
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+
+    SagaEngineCostIntegrationTests(ApiSupport api, JdbcTemplate jdbc) {
+        this.api = api;
+        this.jdbc = jdbc;
+    }
 
     @Test
     @DisplayName("an ended saga keeps its variables and activities in Camunda's history, but no detail row per variable write")

@@ -21,11 +21,12 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.camunda.bpm.model.xml.instance.ModelElementInstance;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Saga-aware migration (POST /api/sagas/migrations) on the straight trip: car, hotel, flight.
@@ -43,14 +44,18 @@ class SagaMigrationIntegrationTests {
 
     private static final int MOVERS = 50;
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private RepositoryService repository;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private io.sagaflow.saga.SagaMigrations migrations;
+    private final ApiSupport api;
+    private final RepositoryService repository;
+    private final JdbcTemplate jdbc;
+    private final io.sagaflow.saga.SagaMigrations migrations;
+
+    SagaMigrationIntegrationTests(ApiSupport api, RepositoryService repository, JdbcTemplate jdbc,
+                                  io.sagaflow.saga.SagaMigrations migrations) {
+        this.api = api;
+        this.repository = repository;
+        this.jdbc = jdbc;
+        this.migrations = migrations;
+    }
 
     @Test
     @DisplayName("50 sagas waiting on a renamed step move, run the new step and compensate every completed step once; the others are reported and left alone")

@@ -10,17 +10,18 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /** {@code GET /api/sagas}: filters, newest-first stable pages with links, and problems for bad filters. */
 @IntegrationTest
@@ -29,10 +30,13 @@ class SagaSearchIntegrationTests {
 
     private static final String PROCESS = "order-fulfillment";
 
-    @Autowired
-    private ApiSupport api;
+    private final ApiSupport api;
 
     private String sku;
+
+    SagaSearchIntegrationTests(ApiSupport api) {
+        this.api = api;
+    }
 
     @BeforeEach
     void setUp() {

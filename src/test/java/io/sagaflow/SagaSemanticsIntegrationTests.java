@@ -21,11 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.ApiSupport.Ledger;
-import io.sagaflow.ApiSupport.OrderRequest;
-import io.sagaflow.ApiSupport.Saga;
-import io.sagaflow.ApiSupport.StartedSaga;
-import io.sagaflow.ApiSupport.StockLevel;
+import io.sagaflow.testing.ApiSupport.Ledger;
+import io.sagaflow.testing.ApiSupport.OrderRequest;
+import io.sagaflow.testing.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.StartedSaga;
+import io.sagaflow.testing.ApiSupport.StockLevel;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
@@ -41,7 +41,6 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -49,6 +48,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
+import io.sagaflow.testing.SettableClock;
 
 /**
  * What a modeller can rely on when a saga does not go the happy way: per-step deadlines, business
@@ -81,22 +83,26 @@ class SagaSemanticsIntegrationTests {
     private static final Duration LATE_REPLY_TIMEOUT = Duration.ofSeconds(30);
 
     /** Moved past a deadline or to a held-back reply instead of waiting; reset after each test. */
-    @Autowired
-    private SettableClock clock;
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RuntimeService runtime;
-    @Autowired
-    private MeterRegistry meters;
-    @Autowired
-    @org.springframework.beans.factory.annotation.Qualifier("replyListener")
-    private org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer replyListener;
+    private final SettableClock clock;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final RuntimeService runtime;
+    private final MeterRegistry meters;
+    private final org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer replyListener;
 
     private String customerId;
     private String sku;
+
+    SagaSemanticsIntegrationTests(SettableClock clock, ApiSupport api, JdbcTemplate jdbc, RuntimeService runtime,
+                                  MeterRegistry meters,
+                                  @org.springframework.beans.factory.annotation.Qualifier("replyListener") org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer replyListener) {
+        this.clock = clock;
+        this.api = api;
+        this.jdbc = jdbc;
+        this.runtime = runtime;
+        this.meters = meters;
+        this.replyListener = replyListener;
+    }
 
     @BeforeEach
     void setUp() {

@@ -11,14 +11,16 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.Saga;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
+import io.sagaflow.testing.SettableClock;
 
 /**
  * The shape × fault matrix (docs/modelling.md, shapes you can draw): every shape of the trip saga
@@ -48,12 +50,15 @@ class SagaShapesIntegrationTests {
     /** The trip's steps have deadlines of 30 s. */
     private static final Duration PAST_DEADLINE = Duration.ofSeconds(31);
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private SettableClock clock;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final SettableClock clock;
+
+    SagaShapesIntegrationTests(ApiSupport api, JdbcTemplate jdbc, SettableClock clock) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
 
     static Stream<Arguments> shapes() {
         return Stream.of("trip-booking", "shape-trip-nested").map(Arguments::of);

@@ -15,11 +15,10 @@ import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import io.sagaflow.ApiSupport.Ledger;
+import io.sagaflow.testing.ApiSupport.Ledger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -27,6 +26,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * The front door is effectively-once: a start retried with the same business key, or with the same
@@ -39,13 +40,16 @@ class SagaStartIdempotencyIntegrationTests {
     private static final String PROCESS = "order-fulfillment";
     private static final int CONCURRENT_CALLERS = 32;
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
 
     private String customerId;
     private String sku;
+
+    SagaStartIdempotencyIntegrationTests(ApiSupport api, JdbcTemplate jdbc) {
+        this.api = api;
+        this.jdbc = jdbc;
+    }
 
     @BeforeEach
     void setUp() {

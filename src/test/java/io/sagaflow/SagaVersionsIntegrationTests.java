@@ -18,9 +18,10 @@ import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * A new version of a saga deployed while sagas of the old one wait on participants: the old ones
@@ -33,12 +34,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("Saga versions side by side")
 class SagaVersionsIntegrationTests {
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private RepositoryService repository;
-    @Autowired
-    private JdbcTemplate jdbc;
+    private final ApiSupport api;
+    private final RepositoryService repository;
+    private final JdbcTemplate jdbc;
+
+    SagaVersionsIntegrationTests(ApiSupport api, RepositoryService repository, JdbcTemplate jdbc) {
+        this.api = api;
+        this.repository = repository;
+        this.jdbc = jdbc;
+    }
 
     @Test
     @DisplayName("sagas of version 1 finish on version 1 after version 2 is deployed; new sagas start on version 2")

@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import io.sagaflow.ApiSupport.Saga;
+import io.sagaflow.testing.ApiSupport.Saga;
 import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.contract.Topology;
 import org.camunda.bpm.engine.ManagementService;
@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -37,6 +36,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Waits that are not steps (docs/modelling.md): the saga {@code shape-trip-awaiting-approval}
@@ -55,18 +56,22 @@ class SagaWaitsIntegrationTests {
     private static final String EVENT = "TransferConfirmed";
     private static final String APPROVAL = "UserTask_ApproveTrip";
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RuntimeService runtime;
-    @Autowired
-    private TaskService tasks;
-    @Autowired
-    private ManagementService management;
-    @Autowired
-    private RabbitTemplate rabbit;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final RuntimeService runtime;
+    private final TaskService tasks;
+    private final ManagementService management;
+    private final RabbitTemplate rabbit;
+
+    SagaWaitsIntegrationTests(ApiSupport api, JdbcTemplate jdbc, RuntimeService runtime, TaskService tasks,
+                              ManagementService management, RabbitTemplate rabbit) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.runtime = runtime;
+        this.tasks = tasks;
+        this.management = management;
+        this.rabbit = rabbit;
+    }
 
     @Test
     @DisplayName("the bank's event, then the approval: the saga books the hotel and completes; the event again moves nothing")

@@ -15,13 +15,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * Who may reach what. Every protected surface answers 401 to no credentials, to an unknown user and
@@ -33,18 +34,22 @@ import org.springframework.http.ResponseEntity;
 @DisplayName("Security")
 class SecurityIntegrationTests {
 
-    @Autowired
-    private ApiSupport api;
+    private final ApiSupport api;
     /** Without credentials: the anonymous caller, or any credentials a test sets. */
-    @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private IdentityService identities;
-    @Autowired
-    private HistoryService history;
+    private final TestRestTemplate rest;
+    private final IdentityService identities;
+    private final HistoryService history;
 
     private String probeUser;
     private String probePassword;
+
+    SecurityIntegrationTests(ApiSupport api, TestRestTemplate rest, IdentityService identities,
+                             HistoryService history) {
+        this.api = api;
+        this.rest = rest;
+        this.identities = identities;
+        this.history = history;
+    }
 
     /** A Camunda user of this test alone, in no group, whose logins may be throttled without harm. */
     @BeforeEach

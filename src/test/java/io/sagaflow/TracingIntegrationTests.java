@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -34,6 +33,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.IntegrationTest;
 
 /**
  * One trace per saga, read from an in-memory span exporter: the HTTP start, then for every step a
@@ -45,23 +46,27 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @DisplayName("One trace per saga")
 class TracingIntegrationTests {
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private InMemorySpanExporter spans;
-    @Autowired
-    private SdkTracerProvider tracerProvider;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private ParkedMessages parkedMessages;
-    @Autowired
-    @Qualifier("replyListener")
-    private SimpleMessageListenerContainer replyListener;
+    private final ApiSupport api;
+    private final JdbcTemplate jdbc;
+    private final InMemorySpanExporter spans;
+    private final SdkTracerProvider tracerProvider;
+    private final RabbitTemplate rabbit;
+    private final ParkedMessages parkedMessages;
+    private final SimpleMessageListenerContainer replyListener;
 
     private String sku;
+
+    TracingIntegrationTests(ApiSupport api, JdbcTemplate jdbc, InMemorySpanExporter spans,
+                            SdkTracerProvider tracerProvider, RabbitTemplate rabbit, ParkedMessages parkedMessages,
+                            @Qualifier("replyListener") SimpleMessageListenerContainer replyListener) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.spans = spans;
+        this.tracerProvider = tracerProvider;
+        this.rabbit = rabbit;
+        this.parkedMessages = parkedMessages;
+        this.replyListener = replyListener;
+    }
 
     @BeforeEach
     void setUp() {

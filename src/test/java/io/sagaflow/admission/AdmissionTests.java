@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sagaflow.SettableClock;
+import io.sagaflow.testing.SettableClock;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.errors.OverloadedException;
 import io.sagaflow.outbox.OutboxAdmin;

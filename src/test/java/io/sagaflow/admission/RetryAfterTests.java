@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.IntStream;
 
-import io.sagaflow.SettableClock;
+import io.sagaflow.testing.SettableClock;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -21,12 +21,13 @@ import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
-import io.sagaflow.plans.QueryPlans;
+import io.sagaflow.testing.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import io.sagaflow.testing.ParticipantTestBed;
 
 /**
  * A payment service built on the participant kit jar alone ({@code src/test/kit-fixture}) runs the

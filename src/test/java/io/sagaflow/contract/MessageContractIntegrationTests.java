@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport;
-import io.sagaflow.CaptureQueues;
-import io.sagaflow.IntegrationTest;
-import io.sagaflow.SettableClock;
+import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
+import io.sagaflow.testing.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -28,7 +28,6 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -51,24 +50,28 @@ class MessageContractIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private ApiSupport api;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    @Qualifier("replyListener")
-    private SimpleMessageListenerContainer replyListener;
-    @Autowired
-    private SettableClock clock;
-    @Autowired
-    private org.camunda.bpm.engine.RepositoryService repository;
+    private final ApiSupport api;
+    private final RabbitTemplate rabbit;
+    private final JdbcTemplate jdbc;
+    private final SimpleMessageListenerContainer replyListener;
+    private final SettableClock clock;
+    private final org.camunda.bpm.engine.RepositoryService repository;
 
     private final AsyncApiContract contract = AsyncApiContract.load();
     private String commands;
     private String replies;
     private String events;
+
+    MessageContractIntegrationTests(ApiSupport api, RabbitTemplate rabbit, JdbcTemplate jdbc,
+                                    @Qualifier("replyListener") SimpleMessageListenerContainer replyListener,
+                                    SettableClock clock, org.camunda.bpm.engine.RepositoryService repository) {
+        this.api = api;
+        this.rabbit = rabbit;
+        this.jdbc = jdbc;
+        this.replyListener = replyListener;
+        this.clock = clock;
+        this.repository = repository;
+    }
 
     @BeforeEach
     void bindCopies() {

@@ -18,7 +18,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.plans.QueryPlans;
+import io.sagaflow.testing.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -35,6 +35,7 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.context.ConfigurableApplicationContext;
+import io.sagaflow.testing.ParticipantTestBed;
 
 /**
  * The car rental written in Node.js from docs/asyncapi.yaml alone ({@code src/participant-node})

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.sagaflow.contract.ParticipantTestBed;
-import io.sagaflow.plans.QueryPlans;
+import io.sagaflow.testing.ParticipantTestBed;
+import io.sagaflow.testing.QueryPlans;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

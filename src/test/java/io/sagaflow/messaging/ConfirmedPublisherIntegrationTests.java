@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.messaging.ConfirmedPublisher.Outcome;
 import io.sagaflow.messaging.ConfirmedPublisher.Outgoing;
 import org.junit.jupiter.api.DisplayName;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The one publish-and-confirm mechanism on a real broker (embedded Qpid, or RabbitMQ with
@@ -28,10 +27,13 @@ class ConfirmedPublisherIntegrationTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin admin;
+    private final RabbitTemplate rabbit;
+    private final AmqpAdmin admin;
+
+    ConfirmedPublisherIntegrationTests(RabbitTemplate rabbit, AmqpAdmin admin) {
+        this.rabbit = rabbit;
+        this.admin = admin;
+    }
 
     @Test
     @DisplayName("a batch is confirmed message by message in publish order; an unroutable mandatory message is returned (Qpid: nacked), an unroutable broadcast confirmed")

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.AmqpAdmin;
@@ -21,7 +21,6 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Publisher confirms over a real connection with {@link PublisherConfirmsThread}: the futures are
@@ -33,11 +32,14 @@ class PublisherConfirmsThreadIntegrationTests {
 
     private static final int MESSAGES = 200;
 
-    @Autowired
-    private ConnectionFactory connectionFactory;
+    private final ConnectionFactory connectionFactory;
 
-    @Autowired
-    private AmqpAdmin admin;
+    private final AmqpAdmin admin;
+
+    PublisherConfirmsThreadIntegrationTests(ConnectionFactory connectionFactory, AmqpAdmin admin) {
+        this.connectionFactory = connectionFactory;
+        this.admin = admin;
+    }
 
     @Test
     @DisplayName("a burst of confirms reaches its callbacks in publish order, all on the one confirms thread")

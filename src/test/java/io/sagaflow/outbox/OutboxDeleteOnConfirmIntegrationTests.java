@@ -12,8 +12,8 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sagaflow.CaptureQueues;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.contract.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -44,20 +43,24 @@ class OutboxDeleteOnConfirmIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private Outbox outbox;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private TransactionTemplate transactions;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private ObjectMapper objectMapper;
+    private final Outbox outbox;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final RabbitTemplate rabbit;
+    private final ObjectMapper objectMapper;
 
     private OutboxRelay deletingRelay;
     private String queue;
     private final List<String> written = new ArrayList<>();
+
+    OutboxDeleteOnConfirmIntegrationTests(Outbox outbox, JdbcTemplate jdbc, TransactionTemplate transactions,
+                                          RabbitTemplate rabbit, ObjectMapper objectMapper) {
+        this.outbox = outbox;
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.rabbit = rabbit;
+        this.objectMapper = objectMapper;
+    }
 
     @BeforeEach
     void deletingRelayAheadOfTime() {

@@ -8,26 +8,28 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.outbox.OutboxRetention;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The database does not grow without bound: old rows go, rows still needed stay. */
 @IntegrationTest
 class RetentionIntegrationTests {
 
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private OutboxRetention outboxRetention;
+    private final JdbcTemplate jdbc;
+    private final OutboxRetention outboxRetention;
     /** Each table owner's retention: inbox, barrier, saga registry, idempotency keys. */
-    @Autowired
-    private List<TableRetention> retentions;
+    private final List<TableRetention> retentions;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    RetentionIntegrationTests(JdbcTemplate jdbc, OutboxRetention outboxRetention, List<TableRetention> retentions) {
+        this.jdbc = jdbc;
+        this.outboxRetention = outboxRetention;
+        this.retentions = retentions;
+    }
 
     @Test
     void sentOutboxRowsGoAfterTheirRetentionPendingAndFailedOnesStay() {

@@ -21,7 +21,6 @@ import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
@@ -56,22 +55,27 @@ class ParticipantsOnlyInstanceTests {
 
     private static final Duration QUIET = Duration.ofSeconds(3);
 
-    @Autowired
-    private ApplicationContext context;
-    @Autowired
-    private ProcessEngine engine;
-    @Autowired
-    private RuntimeService runtime;
-    @Autowired
-    private Sagas sagas;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private AmqpAdmin amqpAdmin;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ObjectMapper objectMapper;
+    private final ApplicationContext context;
+    private final ProcessEngine engine;
+    private final RuntimeService runtime;
+    private final Sagas sagas;
+    private final RabbitTemplate rabbit;
+    private final AmqpAdmin amqpAdmin;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper objectMapper;
+
+    ParticipantsOnlyInstanceTests(ApplicationContext context, ProcessEngine engine, RuntimeService runtime,
+                                  Sagas sagas, RabbitTemplate rabbit, AmqpAdmin amqpAdmin, JdbcTemplate jdbc,
+                                  ObjectMapper objectMapper) {
+        this.context = context;
+        this.engine = engine;
+        this.runtime = runtime;
+        this.sagas = sagas;
+        this.rabbit = rabbit;
+        this.amqpAdmin = amqpAdmin;
+        this.jdbc = jdbc;
+        this.objectMapper = objectMapper;
+    }
 
     @Test
     @DisplayName("hosts the participants and has no job executor, reply listener, deadline watcher or saga-start consumer")

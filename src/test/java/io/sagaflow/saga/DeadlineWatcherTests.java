@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.List;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sagaflow.SettableClock;
+import io.sagaflow.testing.SettableClock;
 import io.sagaflow.outbox.OutboxAdmin;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;

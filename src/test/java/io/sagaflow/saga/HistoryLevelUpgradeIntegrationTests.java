@@ -2,11 +2,10 @@ package io.sagaflow.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 @IntegrationTest
@@ -15,10 +14,13 @@ class HistoryLevelUpgradeIntegrationTests {
 
     private static final String STORED_LEVEL = "SELECT VALUE_ FROM ACT_GE_PROPERTY WHERE NAME_ = 'historyLevel'";
 
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private SagaEnginePlugin plugin;
+    private final JdbcTemplate jdbc;
+    private final SagaEnginePlugin plugin;
+
+    HistoryLevelUpgradeIntegrationTests(JdbcTemplate jdbc, SagaEnginePlugin plugin) {
+        this.jdbc = jdbc;
+        this.plugin = plugin;
+    }
 
     @AfterEach
     void leaveTheLevelOfThisBuild() {

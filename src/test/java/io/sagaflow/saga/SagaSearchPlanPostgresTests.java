@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.plans.QueryPlans;
+import io.sagaflow.testing.QueryPlans;
 import io.sagaflow.start.SagaStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

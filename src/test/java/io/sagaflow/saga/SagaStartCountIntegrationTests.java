@@ -7,10 +7,9 @@ import java.util.UUID;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -21,12 +20,16 @@ class SagaStartCountIntegrationTests {
 
     private static final String PROCESS = "count-test";
 
-    @Autowired
-    private SagaRegistry registry;
-    @Autowired
-    private MeterRegistry meters;
-    @Autowired
-    private PlatformTransactionManager transactions;
+    private final SagaRegistry registry;
+    private final MeterRegistry meters;
+    private final PlatformTransactionManager transactions;
+
+    SagaStartCountIntegrationTests(SagaRegistry registry, MeterRegistry meters,
+                                   PlatformTransactionManager transactions) {
+        this.registry = registry;
+        this.meters = meters;
+        this.transactions = transactions;
+    }
 
     @Test
     @DisplayName("a start whose transaction rolls back is not counted; one that commits is, once")

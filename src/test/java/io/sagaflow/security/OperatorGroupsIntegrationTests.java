@@ -9,13 +9,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import org.camunda.bpm.engine.AuthorizationService;
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.authorization.Authorization;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The operator groups exist after start-up with their grants, and creating them again (a second
@@ -25,12 +24,16 @@ import org.springframework.beans.factory.annotation.Autowired;
 @DisplayName("Operator groups: created at start-up, idempotent")
 class OperatorGroupsIntegrationTests {
 
-    @Autowired
-    private OperatorGroups groups;
-    @Autowired
-    private IdentityService identities;
-    @Autowired
-    private AuthorizationService authorizations;
+    private final OperatorGroups groups;
+    private final IdentityService identities;
+    private final AuthorizationService authorizations;
+
+    OperatorGroupsIntegrationTests(OperatorGroups groups, IdentityService identities,
+                                   AuthorizationService authorizations) {
+        this.groups = groups;
+        this.identities = identities;
+        this.authorizations = authorizations;
+    }
 
     @Test
     @DisplayName("two instances ensuring the groups at once leave one group and one authorization per resource each")

@@ -10,8 +10,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.CaptureQueues;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.contract.TxMessageProtocol;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -20,11 +20,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.TxApi;
 
 /**
  * Prepare, commit and rollback through the public REST API and the AMQP requests exchange, with a
@@ -37,20 +37,24 @@ class TxMessageApiIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private TxApi api;
+    private final TxApi api;
     /** Without credentials. */
-    @Autowired
-    private TestRestTemplate rest;
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
+    private final TestRestTemplate rest;
+    private final ObjectMapper objectMapper;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
 
     private String queue;
     private String producerGroup;
+
+    TxMessageApiIntegrationTests(TxApi api, TestRestTemplate rest, ObjectMapper objectMapper, JdbcTemplate jdbc,
+                                 RabbitTemplate rabbit) {
+        this.api = api;
+        this.rest = rest;
+        this.objectMapper = objectMapper;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+    }
 
     @BeforeEach
     void setUp() {

@@ -14,8 +14,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.CaptureQueues;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.txmessage.client.TxMessage;
 import io.sagaflow.txmessage.client.TxMessageProducer;
@@ -27,10 +27,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.TxApi;
 
 /**
  * Check-backs with a real producer client (group {@value #GROUP}, outcome table
@@ -49,21 +49,25 @@ class TxMessageCheckBackIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private TxApi api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private CheckBackJob checkBack;
-    @Autowired
-    private TxMessageProperties properties;
-    @Autowired
-    private MeterRegistry meters;
+    private final TxApi api;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
+    private final CheckBackJob checkBack;
+    private final TxMessageProperties properties;
+    private final MeterRegistry meters;
 
     private String queue;
     private TxMessageProducer producer;
+
+    TxMessageCheckBackIntegrationTests(TxApi api, JdbcTemplate jdbc, RabbitTemplate rabbit, CheckBackJob checkBack,
+                                       TxMessageProperties properties, MeterRegistry meters) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+        this.checkBack = checkBack;
+        this.properties = properties;
+        this.meters = meters;
+    }
 
     @BeforeEach
     void setUp() {

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.sagaflow.CaptureQueues;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.CaptureQueues;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.contract.AsyncApiContract;
 import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.txmessage.client.TxMessage;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.TxApi;
 
 /**
  * The six half-message messages of docs/asyncapi.yaml, checked against what really crosses the
@@ -46,20 +46,23 @@ class TxMessageContractIntegrationTests {
     @RegisterExtension
     final CaptureQueues queues = new CaptureQueues();
 
-    @Autowired
-    private TxApi api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private CheckBackJob checkBack;
+    private final TxApi api;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
+    private final CheckBackJob checkBack;
 
     private final AsyncApiContract contract = AsyncApiContract.load();
     private TxMessageProducer producer;
     private String destination;
     private String requests;
     private String checks;
+
+    TxMessageContractIntegrationTests(TxApi api, JdbcTemplate jdbc, RabbitTemplate rabbit, CheckBackJob checkBack) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+        this.checkBack = checkBack;
+    }
 
     @BeforeEach
     void setUp() {

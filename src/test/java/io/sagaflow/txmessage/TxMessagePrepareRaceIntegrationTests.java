@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.contract.TxMessageProtocol;
 import io.sagaflow.messaging.ParkedMessages;
 import io.sagaflow.messaging.TransactionalConsumer;
@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.TxApi;
 
 /**
  * Concurrent prepares of one id, on the real database (H2, or PostgreSQL with
@@ -45,20 +45,24 @@ class TxMessagePrepareRaceIntegrationTests {
     /** Rounds of the race, each with a fresh id: one round may by chance serialize its callers. */
     private static final int ROUNDS = 5;
 
-    @Autowired
-    private ObjectMapper objectMapper;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private ParkedMessages parked;
+    private final ObjectMapper objectMapper;
+    private final JdbcTemplate jdbc;
+    private final ParkedMessages parked;
     /** The requests queue's listener: its pipeline (inbox, handler, one transaction) is what the AMQP test calls. */
-    @Autowired
-    @Qualifier("txMessageRequestListener")
-    private SimpleMessageListenerContainer requestListener;
+    private final SimpleMessageListenerContainer requestListener;
 
-    @Autowired
-    private TxApi api;
+    private final TxApi api;
     private String producerGroup;
+
+    TxMessagePrepareRaceIntegrationTests(ObjectMapper objectMapper, JdbcTemplate jdbc, ParkedMessages parked,
+                                         @Qualifier("txMessageRequestListener") SimpleMessageListenerContainer requestListener,
+                                         TxApi api) {
+        this.objectMapper = objectMapper;
+        this.jdbc = jdbc;
+        this.parked = parked;
+        this.requestListener = requestListener;
+        this.api = api;
+    }
 
     @BeforeEach
     void setUp() {

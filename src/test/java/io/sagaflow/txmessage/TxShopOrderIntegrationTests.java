@@ -13,7 +13,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagaflow.IntegrationTest;
+import io.sagaflow.testing.IntegrationTest;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import io.sagaflow.testing.TxApi;
 
 /**
  * All three techniques in one flow: the example shop writes its order and the OrderPlaced
@@ -39,19 +39,23 @@ class TxShopOrderIntegrationTests {
     private static final Duration SAGA_TIMEOUT = Duration.ofSeconds(30);
     private static final String SAGA_STARTER = "order-saga-starter";
 
-    @Autowired
-    private TxApi api;
-    @Autowired
-    private JdbcTemplate jdbc;
-    @Autowired
-    private RabbitTemplate rabbit;
-    @Autowired
-    private HistoryService history;
-    @Autowired
-    private MeterRegistry meters;
+    private final TxApi api;
+    private final JdbcTemplate jdbc;
+    private final RabbitTemplate rabbit;
+    private final HistoryService history;
+    private final MeterRegistry meters;
 
     private String customerId;
     private String sku;
+
+    TxShopOrderIntegrationTests(TxApi api, JdbcTemplate jdbc, RabbitTemplate rabbit, HistoryService history,
+                                MeterRegistry meters) {
+        this.api = api;
+        this.jdbc = jdbc;
+        this.rabbit = rabbit;
+        this.history = history;
+        this.meters = meters;
+    }
 
     @BeforeEach
     void setUp() {

@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,8 +29,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
  */
 public final class JwtTokens {
 
-    static final String TEST_KEY = "jwt/test-private.pem";
-    static final String STRANGER_KEY = "jwt/stranger-private.pem";
+    public static final String TEST_KEY = "jwt/test-private.pem";
+    public static final String STRANGER_KEY = "jwt/stranger-private.pem";
 
     private JwtTokens() {
     }

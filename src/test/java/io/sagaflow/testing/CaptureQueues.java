@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

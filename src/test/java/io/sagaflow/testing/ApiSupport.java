@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,13 +32,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Basic credentials, and a saga is followed by polling {@code GET /api/sagas/{id}}.
  *
  * <p>A bean of the shared test context ({@link IntegrationTest} imports it): a test asks for it
- * with {@code @Autowired ApiSupport api} instead of wiring the template and the admin's credentials
+ * with an {@code ApiSupport api} constructor parameter instead of wiring the template and the admin's credentials
  * itself. Public for the tests in other packages ({@code txmessage}, {@code contract}).
  */
 public final class ApiSupport {
 
     /** Generous: a saga runs several async steps through the job executor and the broker. */
-    static final Duration SAGA_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration SAGA_TIMEOUT = Duration.ofSeconds(30);
 
     private final TestRestTemplate rest;
     private final String adminUser;
@@ -46,7 +46,7 @@ public final class ApiSupport {
     private final JdbcTemplate jdbc;
     private final ObjectMapper objectMapper;
 
-    ApiSupport(TestRestTemplate rest, @Value("${sagaflow.admin.user}") String adminUser,
+    public ApiSupport(TestRestTemplate rest, @Value("${sagaflow.admin.user}") String adminUser,
                @Value("${sagaflow.admin.password}") String adminPassword, JdbcTemplate jdbc,
                ObjectMapper objectMapper) {
         this.rest = rest.withBasicAuth(adminUser, adminPassword);
@@ -57,31 +57,31 @@ public final class ApiSupport {
     }
 
     /** The admin's user name, for tests that send the credentials themselves (or wrong ones). */
-    String adminUser() {
+    public String adminUser() {
         return adminUser;
     }
 
-    String adminPassword() {
+    public String adminPassword() {
         return adminPassword;
     }
 
-    record OrderRequest(String customerId, String sku, Integer quantity, BigDecimal amount, String country) {
+    public record OrderRequest(String customerId, String sku, Integer quantity, BigDecimal amount, String country) {
     }
 
-    record StartedSaga(String sagaId, String businessKey) {
+    public record StartedSaga(String sagaId, String businessKey) {
     }
 
-    record Saga(String sagaId, String processKey, String businessKey, String status, List<String> completedSteps,
+    public record Saga(String sagaId, String processKey, String businessKey, String status, List<String> completedSteps,
                 List<String> compensatedSteps) {
     }
 
-    record StockLevel(String sku, long available, long reserved) {
+    public record StockLevel(String sku, long available, long reserved) {
     }
 
-    record Ledger(String customerId, BigDecimal charged, BigDecimal refunded) {
+    public record Ledger(String customerId, BigDecimal charged, BigDecimal refunded) {
     }
 
-    record Shipment(String shipmentId, String orderId, String sku, long quantity, String country, String status) {
+    public record Shipment(String shipmentId, String orderId, String sku, long quantity, String country, String status) {
     }
 
     public static String fresh(String prefix) {
@@ -133,13 +133,13 @@ public final class ApiSupport {
     }
 
     /** POST /api/orders, asserting the 202 and the Location of the new saga. */
-    StartedSaga placeOrder(OrderRequest order) {
+    public StartedSaga placeOrder(OrderRequest order) {
         ResponseEntity<StartedSaga> response = rest.postForEntity("/api/orders", order, StartedSaga.class);
         return accepted(response);
     }
 
     /** POST /api/sagas/{processKey} with the variables, asserting the 202 and the Location. */
-    StartedSaga startSaga(String processKey, Map<String, Object> variables) {
+    public StartedSaga startSaga(String processKey, Map<String, Object> variables) {
         ResponseEntity<StartedSaga> response = rest.postForEntity("/api/sagas/{processKey}", variables,
                 StartedSaga.class, processKey);
         return accepted(response);
@@ -156,14 +156,14 @@ public final class ApiSupport {
         return started;
     }
 
-    Saga saga(String sagaId) {
+    public Saga saga(String sagaId) {
         ResponseEntity<Saga> response = rest.getForEntity("/api/sagas/{id}", Saga.class, sagaId);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         return response.getBody();
     }
 
     /** Polls the saga until it is no longer RUNNING and returns that view (the caller asserts the status). */
-    Saga awaitFinished(String sagaId) {
+    public Saga awaitFinished(String sagaId) {
         AtomicReference<Saga> last = new AtomicReference<>();
         await("saga " + sagaId + " to finish").atMost(SAGA_TIMEOUT).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
@@ -174,20 +174,20 @@ public final class ApiSupport {
         return last.get();
     }
 
-    StockLevel stock(String sku) {
+    public StockLevel stock(String sku) {
         ResponseEntity<StockLevel> response = rest.getForEntity("/api/examples/stock/{sku}", StockLevel.class, sku);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         return response.getBody();
     }
 
-    Ledger ledger(String customerId) {
+    public Ledger ledger(String customerId) {
         ResponseEntity<Ledger> response = rest.getForEntity("/api/examples/ledger/{customerId}", Ledger.class,
                 customerId);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         return response.getBody();
     }
 
-    List<Shipment> shipments(String orderId) {
+    public List<Shipment> shipments(String orderId) {
         ResponseEntity<List<Shipment>> response = rest.exchange("/api/examples/shipments?orderId={orderId}",
                 HttpMethod.GET, null, new ParameterizedTypeReference<>() { }, orderId);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
@@ -198,7 +198,7 @@ public final class ApiSupport {
      * Variables of a 1-unit order of {@code sku} with a fresh order and customer id, for
      * {@code POST /api/sagas/order-fulfillment}, with the simulations asked for.
      */
-    static Map<String, Object> orderVariables(String sku, String amount, String country, String... simulate) {
+    public static Map<String, Object> orderVariables(String sku, String amount, String country, String... simulate) {
         Map<String, Object> variables = new java.util.LinkedHashMap<>();
         variables.put("orderId", fresh("order"));
         variables.put("customerId", fresh("customer"));
@@ -213,7 +213,7 @@ public final class ApiSupport {
     }
 
     /** An operator's Retry of the saga's (first) incident, through engine-rest, as Cockpit does it. */
-    void retryIncidentOf(String sagaId) {
+    public void retryIncidentOf(String sagaId) {
         ResponseEntity<List<Map<String, Object>>> incidents = rest.exchange(
                 "/engine-rest/incident?processInstanceId={id}", HttpMethod.GET, null,
                 new ParameterizedTypeReference<>() { }, sagaId);
@@ -250,7 +250,7 @@ public final class ApiSupport {
     }
 
     /** Asserts a problem+json answer whose body names the same status. */
-    void assertProblem(ResponseEntity<String> response, HttpStatus status) {
+    public void assertProblem(ResponseEntity<String> response, HttpStatus status) {
         assertProblemAnswer(response, status);
         try {
             assertThat(readJson(response.getBody()).path("status").asInt()).isEqualTo(status.value());
@@ -268,7 +268,7 @@ public final class ApiSupport {
     }
 
     /** Parked copies of the message. */
-    long parkedCopies(String messageId) {
+    public long parkedCopies(String messageId) {
         Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.parked_message WHERE message_id = ?",
                 Long.class, messageId);
         return rows == null ? 0 : rows;
@@ -301,7 +301,7 @@ public final class ApiSupport {
     }
 
     /** POST of a raw JSON text, for bodies no Java object would serialize to. */
-    ResponseEntity<String> postJson(String path, String json, Object... uriVariables) {
+    public ResponseEntity<String> postJson(String path, String json, Object... uriVariables) {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
         return rest.exchange(path, HttpMethod.POST, new HttpEntity<>(json, headers), String.class, uriVariables);

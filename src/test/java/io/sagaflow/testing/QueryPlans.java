@@ -1,4 +1,4 @@
-package io.sagaflow.plans;
+package io.sagaflow.testing;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -18,7 +18,7 @@ public class SettableClockConfiguration {
 
     @Bean
     @Primary
-    SettableClock settableClock() {
+    public SettableClock settableClock() {
         return SettableClock.onSystemTime();
     }
 

@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Bean;
 public class TracingTestConfiguration {
 
     @Bean
-    InMemorySpanExporter inMemorySpanExporter() {
+    public InMemorySpanExporter inMemorySpanExporter() {
         return InMemorySpanExporter.create();
     }
 }

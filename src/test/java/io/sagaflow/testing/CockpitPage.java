@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -33,10 +33,10 @@ import org.springframework.util.FileSystemUtils;
  * {@code loading-state} (LOADING, LOADED, EMPTY, ERROR) to know that a table has finished loading.
  * Every step waits explicitly for what it needs; nothing sleeps.
  */
-final class CockpitPage implements AutoCloseable {
+public final class CockpitPage implements AutoCloseable {
 
-    static final String CHROMIUM = "/usr/bin/chromium";
-    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    public static final String CHROMIUM = "/usr/bin/chromium";
+    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -63,7 +63,7 @@ final class CockpitPage implements AutoCloseable {
     private final ChromeDriver driver;
     private final WebDriverWait wait;
 
-    static boolean browserInstalled() {
+    public static boolean browserInstalled() {
         return Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER));
     }
 
@@ -71,7 +71,7 @@ final class CockpitPage implements AutoCloseable {
      * Skips the calling test without a browser, or fails it on CI, where the browser must be there.
      * Per test, not per class: a class-level skip would not show up in the test report at all.
      */
-    static void requireBrowser() {
+    public static void requireBrowser() {
         if (!browserInstalled()) {
             String missing = CHROMIUM + " or " + CHROMEDRIVER + " is missing (Debian packages chromium, chromium-driver)";
             if ("true".equals(System.getenv("CI"))) {
@@ -82,7 +82,7 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** A fresh browser (own profile directory) on Cockpit of the default engine at {@code serverUrl}. */
-    static CockpitPage open(String serverUrl, Path screenshots) {
+    public static CockpitPage open(String serverUrl, Path screenshots) {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
         Path profile;
         try {
@@ -123,7 +123,7 @@ final class CockpitPage implements AutoCloseable {
     // --- login -----------------------------------------------------------------------------
 
     /** Opens Cockpit, which asks for a login, and signs in; returns the name shown for the signed-in user. */
-    String logIn(String user, String password) {
+    public String logIn(String user, String password) {
         driver.get(baseUrl);
         wait.until(ExpectedConditions.visibilityOfElementLocated(LOGIN_PASSWORD));
         screenshot("01-login");
@@ -138,31 +138,31 @@ final class CockpitPage implements AutoCloseable {
     // --- process definitions -------------------------------------------------------------------
 
     /** Opens the list of process definitions and returns the link to the one with this id. */
-    WebElement processesListLink(String processDefinitionId) {
+    public WebElement processesListLink(String processDefinitionId) {
         driver.get(baseUrl + "#/processes");
         return wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(
                 "tr[ng-repeat='pd in processDefinitionData'] td.key a[href='#/process-definition/"
                         + processDefinitionId + "']")));
     }
 
-    void openDefinitionFromList(String processDefinitionId) {
+    public void openDefinitionFromList(String processDefinitionId) {
         processesListLink(processDefinitionId).click();
         wait.until(ExpectedConditions.urlContains("#/process-definition/" + processDefinitionId));
         awaitInstanceList();
     }
 
     /** The running instances listed in the definition's "Process Instances" tab, once it has loaded. */
-    List<WebElement> awaitInstanceList() {
+    public List<WebElement> awaitInstanceList() {
         wait.until(loaded(INSTANCE_LIST_LOADER));
         return driver.findElements(INSTANCE_ROWS);
     }
 
     /** Waits until the definition's instance list shows this instance and returns its row. */
-    WebElement awaitInstanceRow(String processInstanceId) {
+    public WebElement awaitInstanceRow(String processInstanceId) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(instanceRow(processInstanceId)));
     }
 
-    boolean listsInstance(String processInstanceId) {
+    public boolean listsInstance(String processInstanceId) {
         awaitInstanceList();
         return !driver.findElements(instanceRow(processInstanceId)).isEmpty();
     }
@@ -173,14 +173,14 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Whether the row's state circle is red: the instance has an open incident. */
-    static boolean showsIncident(WebElement instanceRow) {
+    public static boolean showsIncident(WebElement instanceRow) {
         return instanceRow.findElement(By.cssSelector("td.state [state-circle]")).getAttribute("class")
                 .contains("circle-red");
     }
 
     // --- one process instance ------------------------------------------------------------------
 
-    void openInstanceFromList(String processInstanceId) {
+    public void openInstanceFromList(String processInstanceId) {
         awaitInstanceRow(processInstanceId).findElement(By.cssSelector("td.instance-id a[title='"
                 + processInstanceId + "']")).click();
         wait.until(ExpectedConditions.urlContains("#/process-instance/" + processInstanceId));
@@ -190,13 +190,13 @@ final class CockpitPage implements AutoCloseable {
      * Loads the instance's page afresh (a mere change of the URL's fragment on the same instance
      * would keep Cockpit's view with the data it has already loaded).
      */
-    void openInstance(String processInstanceId) {
+    public void openInstance(String processInstanceId) {
         driver.get("about:blank");
         driver.get(baseUrl + "#/process-instance/" + processInstanceId + "/runtime");
     }
 
     /** Clicks a tab of the bottom pane ("Incidents", "Variables", ...) and waits until it is the active one. */
-    void selectTab(String title) {
+    public void selectTab(String title) {
         By tab = By.xpath("//div[@cam-tabs]/ul[contains(@class,'nav-tabs')]/li[a[normalize-space()='" + title
                 + "']]");
         wait.until(ExpectedConditions.elementToBeClickable(tab)).findElement(By.tagName("a")).click();
@@ -205,12 +205,12 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Waits until the Incidents tab lists an incident whose message contains {@code text}; returns its row. */
-    WebElement awaitIncident(String text) {
+    public WebElement awaitIncident(String text) {
         return wait.until(driver -> driver.findElements(INCIDENT_ROWS).stream()
                 .filter(row -> message(row).contains(text)).findFirst().orElse(null));
     }
 
-    static String message(WebElement incidentRow) {
+    public static String message(WebElement incidentRow) {
         return incidentRow.findElement(INCIDENT_MESSAGE).getText().trim();
     }
 
@@ -218,7 +218,7 @@ final class CockpitPage implements AutoCloseable {
      * Hovers the incident's message, which Cockpit then shows in full instead of cut off; only for a
      * readable screenshot, so a message that stays cut off is no failure.
      */
-    void showFullMessage(WebElement incidentRow) {
+    public void showFullMessage(WebElement incidentRow) {
         WebElement message = incidentRow.findElement(INCIDENT_MESSAGE);
         new Actions(driver).moveToElement(incidentRow.findElement(By.cssSelector("td.message"))).perform();
         try {
@@ -234,7 +234,7 @@ final class CockpitPage implements AutoCloseable {
      * Presses the incident's Retry ("Increment Number of Retries of Failed Job"), confirms the dialog,
      * and returns the dialog's result text; the dialog is closed again afterwards.
      */
-    String retry(WebElement incidentRow, String screenshotOfDialog, String screenshotOfResult) {
+    public String retry(WebElement incidentRow, String screenshotOfDialog, String screenshotOfResult) {
         incidentRow.findElement(INCIDENT_RETRY).click();
         WebElement confirm = wait.until(ExpectedConditions.elementToBeClickable(RETRY_CONFIRM));
         screenshot(screenshotOfDialog);
@@ -248,25 +248,25 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Waits until the Incidents tab has loaded and shows no incident at all ("No incidents"). */
-    void awaitNoIncidents() {
+    public void awaitNoIncidents() {
         wait.until(ExpectedConditions.attributeToBe(INCIDENT_LIST_LOADER, "loading-state", "EMPTY"));
         wait.until(ExpectedConditions.numberOfElementsToBe(INCIDENT_ROWS, 0));
     }
 
     /** Waits for a page notification containing {@code text} and returns its full text. */
-    String awaitNotification(String text) {
+    public String awaitNotification(String text) {
         return wait.until(driver -> driver.findElements(NOTIFICATIONS).stream().map(WebElement::getText)
                 .filter(shown -> shown.contains(text)).findFirst().orElse(null));
     }
 
-    void awaitUrlContains(String fragment) {
+    public void awaitUrlContains(String fragment) {
         wait.until(ExpectedConditions.urlContains(fragment));
     }
 
     // --- the "Saga messages" tab and the dashboard section (Sagaflow's Cockpit plugin) -----------
 
     /** Waits until the tab lists the outbox row of {@code messageId} with {@code status}; returns the row. */
-    WebElement awaitOutboxRow(String messageId, String status) {
+    public WebElement awaitOutboxRow(String messageId, String status) {
         By row = By.cssSelector(".saga-messages tr[data-message-id='" + messageId + "']");
         return wait.until(driver -> {
             List<WebElement> rows = driver.findElements(row);
@@ -279,7 +279,7 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Waits until the tab lists a parked message whose reason contains {@code text}; returns the row. */
-    WebElement awaitParkedRow(String text) {
+    public WebElement awaitParkedRow(String text) {
         By rows = By.cssSelector(".saga-messages tr[data-parked-id]");
         return wait.until(driver -> driver.findElements(rows).stream()
                 .filter(row -> row.getText().contains(text)).findFirst().orElseGet(() -> {
@@ -289,23 +289,23 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Scrolls the element to the middle of the window (for a screenshot of it). */
-    void scrollTo(WebElement element) {
+    public void scrollTo(WebElement element) {
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'});", element);
     }
 
     /** Waits until an element is visible and returns it. */
-    WebElement await(By element) {
+    public WebElement await(By element) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(element));
     }
 
     /** The saga's definition version as the tab's toolbar shows it ("Version: 1"). */
-    String sagaVersion() {
+    public String sagaVersion() {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".saga-messages .saga-version")))
                 .getText().trim();
     }
 
     /** Waits until the tab has loaded (its Refresh button is there). */
-    void awaitSagaMessagesTab() {
+    public void awaitSagaMessagesTab() {
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".saga-messages .saga-refresh")));
     }
 
@@ -320,7 +320,7 @@ final class CockpitPage implements AutoCloseable {
      * Clicks a repair button, confirms in the tab's confirmation bar (typing {@code reason} if it asks
      * for one), and returns the notice the tab shows afterwards.
      */
-    String repair(WebElement button, String reason, String screenshotOfQuestion) {
+    public String repair(WebElement button, String reason, String screenshotOfQuestion) {
         button.click();
         WebElement confirm = wait.until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector(".saga-messages .saga-confirm-yes")));
@@ -336,11 +336,11 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Waits until {@code locator} is clickable and returns it. */
-    WebElement find(By locator) {
+    public WebElement find(By locator) {
         return wait.until(ExpectedConditions.elementToBeClickable(locator));
     }
 
-    List<WebElement> findAll(By locator) {
+    public List<WebElement> findAll(By locator) {
         return driver.findElements(locator);
     }
 
@@ -348,7 +348,7 @@ final class CockpitPage implements AutoCloseable {
      * POSTs JSON from the signed-in page, as the plugin's front end does (session cookie and CSRF
      * token), and returns the HTTP status.
      */
-    long postFromPage(String path, String json) {
+    public long postFromPage(String path, String json) {
         Object status = ((JavascriptExecutor) driver).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 const token = (document.cookie.match(/XSRF-TOKEN=([^;]+)/) || [])[1];
@@ -360,7 +360,7 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** The dashboard's Sagaflow section, once loaded. */
-    WebElement openDashboardSection() {
+    public WebElement openDashboardSection() {
         driver.get("about:blank");
         driver.get(baseUrl + "#/dashboard");
         WebElement section = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".saga-overview")));
@@ -370,7 +370,7 @@ final class CockpitPage implements AutoCloseable {
 
     // --- evidence ------------------------------------------------------------------------------
 
-    Path screenshot(String name) {
+    public Path screenshot(String name) {
         Path file = screenshots.resolve(name + ".png");
         try {
             Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
@@ -381,7 +381,7 @@ final class CockpitPage implements AutoCloseable {
     }
 
     /** Screenshot and page source of the moment a step failed, for the CI log's reader. */
-    void saveFailure() {
+    public void saveFailure() {
         try {
             screenshot("failure");
             Files.writeString(screenshots.resolve("failure.html"), driver.getPageSource());

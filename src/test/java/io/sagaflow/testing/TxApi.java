@@ -1,4 +1,4 @@
-package io.sagaflow.txmessage;
+package io.sagaflow.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.ApiSupport;
-import io.sagaflow.CaptureQueues;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Message;
@@ -36,10 +34,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public final class TxApi {
 
     /** Destination of committed test messages; each test binds its own queue with its own routing key. */
-    static final String DESTINATION = "sagaflow.test.tx-destination";
-    static final long DELIVERY_TIMEOUT_MILLIS = 15_000;
+    public static final String DESTINATION = "sagaflow.test.tx-destination";
+    public static final long DELIVERY_TIMEOUT_MILLIS = 15_000;
     /** How long to listen for a message that must not come. */
-    static final long NO_DELIVERY_WINDOW_MILLIS = 2_000;
+    public static final long NO_DELIVERY_WINDOW_MILLIS = 2_000;
 
     private final ApiSupport api;
     private final TestRestTemplate rest;
@@ -48,14 +46,14 @@ public final class TxApi {
     private final AmqpAdmin amqpAdmin;
 
     /** The outcome table of the test producers, in a schema of the tests. */
-    static final String OUTCOME_TABLE = "txtest.tx_outcome";
+    public static final String OUTCOME_TABLE = "txtest.tx_outcome";
 
     private final org.springframework.amqp.rabbit.connection.ConnectionFactory connectionFactory;
     private final javax.sql.DataSource dataSource;
     private final org.springframework.transaction.PlatformTransactionManager transactionManager;
     private final com.fasterxml.jackson.databind.ObjectMapper objectMapper;
 
-    TxApi(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, AmqpAdmin amqpAdmin,
+    public TxApi(ApiSupport api, JdbcTemplate jdbc, RabbitTemplate rabbit, AmqpAdmin amqpAdmin,
           org.springframework.amqp.rabbit.connection.ConnectionFactory connectionFactory, javax.sql.DataSource dataSource,
           org.springframework.transaction.PlatformTransactionManager transactionManager,
           com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
@@ -74,7 +72,7 @@ public final class TxApi {
      * A started producer client of {@code group} over the test context's broker and database, with
      * its outcome table {@value #OUTCOME_TABLE}; the caller stops it.
      */
-    io.sagaflow.txmessage.client.TxMessageProducer startProducer(String group) {
+    public io.sagaflow.txmessage.client.TxMessageProducer startProducer(String group) {
         jdbc.execute("CREATE SCHEMA IF NOT EXISTS txtest");
         jdbc.execute(io.sagaflow.txmessage.client.TxMessageProducer.outcomeTableDdl(OUTCOME_TABLE));
         io.sagaflow.txmessage.client.TxMessageProducer producer = io.sagaflow.txmessage.client.TxMessageProducer
@@ -84,32 +82,32 @@ public final class TxApi {
         return producer;
     }
 
-    static String fresh(String prefix) {
+    public static String fresh(String prefix) {
         return prefix + "-" + UUID.randomUUID();
     }
 
-    TestRestTemplate rest() {
+    public TestRestTemplate rest() {
         return rest;
     }
 
     /** A queue of this test bound to {@link #DESTINATION}, deleted after the test; its name is also the routing key. */
-    String bindTemporaryQueue(CaptureQueues queues) {
+    public String bindTemporaryQueue(CaptureQueues queues) {
         DirectExchange destination = new DirectExchange(DESTINATION, false, false);
         amqpAdmin.declareExchange(destination);
         return queues.bind("sagaflow.test.tx", destination);
     }
 
-    Message receive(String queue) {
+    public Message receive(String queue) {
         Message message = rabbit.receive(queue, DELIVERY_TIMEOUT_MILLIS);
         assertThat(message).as("a message delivered to %s", queue).isNotNull();
         return message;
     }
 
-    void assertNothingDelivered(String queue) {
+    public void assertNothingDelivered(String queue) {
         assertThat(rabbit.receive(queue, NO_DELIVERY_WINDOW_MILLIS)).as("a message delivered to %s", queue).isNull();
     }
 
-    Map<String, Object> prepareBody(String id, String producerGroup, String routingKey, Object payload) {
+    public Map<String, Object> prepareBody(String id, String producerGroup, String routingKey, Object payload) {
         Map<String, Object> body = new LinkedHashMap<>();
         if (id != null) {
             body.put("id", id);
@@ -121,30 +119,30 @@ public final class TxApi {
         return body;
     }
 
-    ResponseEntity<JsonNode> post(String path, Object body, Object... uriVariables) {
+    public ResponseEntity<JsonNode> post(String path, Object body, Object... uriVariables) {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
         return rest.exchange(path, HttpMethod.POST, new HttpEntity<>(json(body), headers), JsonNode.class,
                 uriVariables);
     }
 
-    ResponseEntity<JsonNode> get(String path, Object... uriVariables) {
+    public ResponseEntity<JsonNode> get(String path, Object... uriVariables) {
         return rest.exchange(path, HttpMethod.GET, null, JsonNode.class, uriVariables);
     }
 
     /** POST /api/tx-messages, asserting 201 and HALF; returns the id. */
-    String prepare(Map<String, Object> body) {
+    public String prepare(Map<String, Object> body) {
         ResponseEntity<JsonNode> response = post("/api/tx-messages", body);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CREATED);
         assertThat(response.getBody().path("state").asText()).isEqualTo("HALF");
         return response.getBody().path("id").asText();
     }
 
-    JsonNode commit(String id) {
+    public JsonNode commit(String id) {
         return decided(post("/api/tx-messages/{id}/commit", Map.of(), id));
     }
 
-    JsonNode rollback(String id) {
+    public JsonNode rollback(String id) {
         return decided(post("/api/tx-messages/{id}/rollback", Map.of(), id));
     }
 
@@ -153,34 +151,34 @@ public final class TxApi {
         return response.getBody();
     }
 
-    JsonNode message(String id) {
+    public JsonNode message(String id) {
         ResponseEntity<JsonNode> response = get("/api/tx-messages/{id}", id);
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         return response.getBody();
     }
 
-    String state(String id) {
+    public String state(String id) {
         return message(id).path("state").asText();
     }
 
     /** As if the transaction timeout (or the check interval) had passed. */
-    void makeDue(String id) {
+    public void makeDue(String id) {
         jdbc.update("UPDATE sagaflow.tx_message SET next_check_at = ? WHERE id = ? AND state = 'HALF'",
                 Timestamp.from(Instant.now().minusSeconds(1)), id);
     }
 
-    long inboxRows(String consumer, String messageId) {
+    public long inboxRows(String consumer, String messageId) {
         return api.inboxRows(consumer, messageId);
     }
 
-    long outboxRows(String messageId) {
+    public long outboxRows(String messageId) {
         Long count = jdbc.queryForObject("SELECT COUNT(*) FROM sagaflow.outbox_message WHERE message_id = ?",
                 Long.class, messageId);
         return count == null ? 0 : count;
     }
 
     /** The field names of a problem+json body's errors[]. */
-    static List<String> problemFields(ResponseEntity<JsonNode> response) {
+    public static List<String> problemFields(ResponseEntity<JsonNode> response) {
         assertThat(response.getHeaders().getContentType()).isNotNull();
         assertThat(response.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                 .as("content type %s", response.getHeaders().getContentType()).isTrue();
@@ -189,11 +187,11 @@ public final class TxApi {
         return fields;
     }
 
-    String json(Object value) {
+    public String json(Object value) {
         return api.json(value);
     }
 
-    JsonNode readJson(byte[] body) {
+    public JsonNode readJson(byte[] body) {
         return api.readJson(body);
     }
 }

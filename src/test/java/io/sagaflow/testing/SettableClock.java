@@ -1,4 +1,4 @@
-package io.sagaflow;
+package io.sagaflow.testing;
 
 import java.time.Clock;
 import java.time.Duration;

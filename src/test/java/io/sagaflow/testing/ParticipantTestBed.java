@@ -1,4 +1,4 @@
-package io.sagaflow.contract;
+package io.sagaflow.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.SagaflowApplication;
-import io.sagaflow.plans.QueryPlans;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -43,7 +42,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class ParticipantTestBed implements AutoCloseable {
 
-    static final String RABBIT_HOST = System.getProperty("sagaflow.node-test.rabbit-host", "127.0.0.1");
+    public static final String RABBIT_HOST = System.getProperty("sagaflow.node-test.rabbit-host", "127.0.0.1");
 
     private final String name;
     private final String participantDb;
@@ -65,11 +64,11 @@ public final class ParticipantTestBed implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    String virtualHost() {
+    public String virtualHost() {
         return "sagaflow-" + name + "-test";
     }
 
-    String participantDb() {
+    public String participantDb() {
         return participantDb;
     }
 
@@ -109,7 +108,7 @@ public final class ParticipantTestBed implements AutoCloseable {
     }
 
     /** Starts the participant, its output to {@code log}, and waits until the log shows {@code ready}. */
-    void startParticipant(String what, ProcessBuilder builder, Path log, String ready) throws Exception {
+    public void startParticipant(String what, ProcessBuilder builder, Path log, String ready) throws Exception {
         Files.createDirectories(log.toAbsolutePath().getParent());
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
         try {
@@ -202,7 +201,7 @@ public final class ParticipantTestBed implements AutoCloseable {
     // ---- commands -------------------------------------------------------------------------------------
 
     /** Runs a command to its end (at most 5 minutes) in {@code dir} (null: here); a non-zero exit fails unless it may. */
-    static void run(List<String> command, boolean mayFail, File dir) throws Exception {
+    public static void run(List<String> command, boolean mayFail, File dir) throws Exception {
         Process process;
         try {
             process = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
