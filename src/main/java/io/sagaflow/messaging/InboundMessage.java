@@ -25,6 +25,9 @@ public record InboundMessage(
         Map<String, Object> headers,
         String body) {
 
+    private static final TypeReference<Map<String, Object>> JSON_OBJECT = new TypeReference<>() {
+    };
+
     public static InboundMessage of(Message message) {
         MessageProperties properties = message.getMessageProperties();
         return new InboundMessage(
@@ -61,9 +64,6 @@ public record InboundMessage(
         }
         return value;
     }
-
-    private static final TypeReference<Map<String, Object>> JSON_OBJECT = new TypeReference<>() {
-    };
 
     /**
      * The body bound to {@code type}.
