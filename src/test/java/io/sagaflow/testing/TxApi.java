@@ -26,10 +26,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The transactional-message API and broker as these tests use them: admin HTTP Basic on every
- * call, a test destination exchange whose messages a test captures ({@link io.sagaflow.CaptureQueues}),
+ * call, a test destination exchange whose messages a test captures ({@link CaptureQueues}),
  * and direct row updates that make a HALF message due for its check-back now.
  *
- * <p>A bean of the shared test context ({@link io.sagaflow.IntegrationTest} imports it, hence public).
+ * <p>A bean of the shared test context ({@link IntegrationTest} imports it).
  */
 public final class TxApi {
 
