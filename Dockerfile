@@ -5,14 +5,14 @@ COPY pom.xml .
 COPY src src
 COPY processes processes
 COPY docs/asyncapi.yaml docs/asyncapi.yaml
-# The service module and the modules it needs; no tests, no test jar.
-RUN mvn -B -q -ntp package -Dmaven.test.skip=true -pl src/service -am
+# The executable (src/app) and the modules it needs; no tests, no test jar.
+RUN mvn -B -q -ntp package -Dmaven.test.skip=true -pl src/app -am
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 sagaflow
 USER sagaflow
 WORKDIR /app
-COPY --from=build /src/src/service/target/sagaflow-*.jar /app/sagaflow.jar
+COPY --from=build /src/src/app/target/sagaflow-*.jar /app/sagaflow.jar
 EXPOSE 8080
 # Memory sized for a small (2-core) container: the benchmark measures the service with exactly these
 # options (docs/performance.md, 400-470 MB resident at 50 sagas/s). Fewer malloc arenas and a

@@ -26,8 +26,8 @@ trap 'git worktree remove --force "$work/baseline-tree" >/dev/null 2>&1 || true'
 echo "== building $baseline and the working tree"
 git worktree add -q --detach "$work/baseline-tree" "$baseline"
 (cd "$work/baseline-tree" && mvn -B -ntp -q package -DskipTests)
-# The service jar: src/service/target since the build has modules, target before.
-service_jar() { ls "$1"/src/service/target/sagaflow-*-SNAPSHOT.jar "$1"/target/sagaflow-*-SNAPSHOT.jar 2>/dev/null | head -1; }
+# The executable jar: src/app/target since the build has modules, target before.
+service_jar() { ls "$1"/src/app/target/sagaflow-*-SNAPSHOT.jar "$1"/target/sagaflow-*-SNAPSHOT.jar 2>/dev/null | head -1; }
 cp "$(service_jar "$work/baseline-tree")" "$work/baseline.jar"
 mvn -B -ntp -q package -DskipTests
 cp "$(service_jar .)" "$work/head.jar"

@@ -60,13 +60,14 @@ class ModuleChartTests {
         });
     }
 
-    /** The arrows of the chart: {@code a & b --> c & d} draws a-->c, a-->d, b-->c, b-->d. */
+    /** The arrows of the chart: {@code a & b --> c & d} draws a-->c, a-->d, b-->c, b-->d; {@code a -. runtime .-> b} too. */
     private static TreeMap<String, TreeSet<String>> drawnArrows() throws IOException {
         Matcher chart = CHART.matcher(Files.readString(ARCHITECTURE, StandardCharsets.UTF_8));
         assertThat(chart.find()).as("the mermaid chart under 'Modules' in " + ARCHITECTURE).isTrue();
         TreeMap<String, TreeSet<String>> arrows = new TreeMap<>();
         for (String line : chart.group(1).split("\\R")) {
-            String[] sides = line.split("-->");
+            // a labelled dotted arrow (-. runtime .->) is a dependency too
+            String[] sides = line.replaceAll("-\\.\\s*\\w+\\s*\\.->", "-->").split("-->");
             if (sides.length == 2) {
                 for (String from : sides[0].split("&")) {
                     for (String to : sides[1].split("&")) {

@@ -195,7 +195,8 @@ class SagaMigrationIntegrationTests {
      */
     private void deploy(String processKey, int version) throws IOException {
         BpmnModelInstance model;
-        try (InputStream straight = new ClassPathResource("bench/trip-booking-straight.bpmn").getInputStream()) {
+        try (InputStream straight = java.nio.file.Files.newInputStream(java.nio.file.Path.of(
+                "src/benchmark/src/test/resources/bench/trip-booking-straight.bpmn"))) { // the benchmark's model
             model = Bpmn.readModelFromStream(straight);
         }
         model.getModelElementsByType(Process.class).iterator().next().setId(processKey);

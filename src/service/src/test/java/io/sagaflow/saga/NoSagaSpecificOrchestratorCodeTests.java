@@ -97,13 +97,7 @@ class NoSagaSpecificOrchestratorCodeTests {
     @Test
     @DisplayName("the scanner sees saga names where they are: in the example participants and the shop, in identifiers and string constants")
     void scannerFindsSagaNamesInTheExamples() throws Exception {
-        Path examples = compiledClasses("io.sagaflow.saga").resolve("io/sagaflow/examples"); // the service module
-        List<ClassFacts> classes = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(examples)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
-                classes.add(ClassFacts.read(Files.readAllBytes(file)));
-            }
-        }
+        List<ClassFacts> classes = classesIn("io.sagaflow.examples");
         List<String> findings = classes.stream().flatMap(facts -> findings(facts).stream()).toList();
 
         for (String expected : List.of("io/sagaflow/examples/shop/OrderController: class name 'OrderController'",
@@ -221,17 +215,24 @@ class NoSagaSpecificOrchestratorCodeTests {
     private static List<ClassFacts> orchestratorClasses() throws IOException, URISyntaxException {
         List<ClassFacts> classes = new ArrayList<>();
         for (String pkg : ORCHESTRATOR_PACKAGES) {
-            Path location = compiledClasses(pkg);
-            // A module's target/classes, or its jar once `mvn verify` has packaged it.
-            try (java.nio.file.FileSystem jar = Files.isRegularFile(location)
-                    ? java.nio.file.FileSystems.newFileSystem(location) : null) {
-                Path root = jar == null ? location : jar.getPath("/");
-                Path dir = root.resolve(pkg.replace('.', '/'));
-                assertThat(Files.isDirectory(dir)).as("compiled package " + pkg + " in " + location).isTrue();
-                try (Stream<Path> files = Files.walk(dir)) { // sub-packages too (messaging.embedded)
-                    for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
-                        classes.add(ClassFacts.read(Files.readAllBytes(file)));
-                    }
+            classes.addAll(classesIn(pkg));
+        }
+        return classes;
+    }
+
+    /** A package's compiled classes, its sub-packages' too (messaging.embedded). */
+    private static List<ClassFacts> classesIn(String pkg) throws IOException, URISyntaxException {
+        List<ClassFacts> classes = new ArrayList<>();
+        Path location = compiledClasses(pkg);
+        // A module's target/classes, or its jar once `mvn verify` has packaged it.
+        try (java.nio.file.FileSystem jar = Files.isRegularFile(location)
+                ? java.nio.file.FileSystems.newFileSystem(location) : null) {
+            Path root = jar == null ? location : jar.getPath("/");
+            Path dir = root.resolve(pkg.replace('.', '/'));
+            assertThat(Files.isDirectory(dir)).as("compiled package " + pkg + " in " + location).isTrue();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
+                    classes.add(ClassFacts.read(Files.readAllBytes(file)));
                 }
             }
         }
@@ -245,14 +246,15 @@ class NoSagaSpecificOrchestratorCodeTests {
         return Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
-    /** One class of each orchestrator package, to find the module it was compiled in. */
+    /** One class of each package looked at, to find the module it was compiled in. */
     private static final java.util.Map<String, Class<?>> MODULE_MEMBER = java.util.Map.of(
             "io.sagaflow.saga", SagaModel.class,
             "io.sagaflow.outbox", io.sagaflow.outbox.Outbox.class,
             "io.sagaflow.messaging", io.sagaflow.messaging.Inbox.class,
             "io.sagaflow.participant", io.sagaflow.participant.Participant.class,
             "io.sagaflow.start", io.sagaflow.start.SagaStarter.class,
-            "io.sagaflow.contract", io.sagaflow.contract.Topology.class);
+            "io.sagaflow.contract", io.sagaflow.contract.Topology.class,
+            "io.sagaflow.examples", io.sagaflow.examples.simulation.Simulations.class);
 
     private static byte[] classBytes(Class<?> type) throws IOException {
         String resource = type.getName().replace('.', '/') + ".class";

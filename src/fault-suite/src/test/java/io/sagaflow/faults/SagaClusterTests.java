@@ -56,7 +56,7 @@ class SagaClusterTests {
         Shell.attempt("rabbitmqctl", "delete_vhost", VIRTUAL_HOST); // absent on a new machine
         Shell.run("rabbitmqctl", "add_vhost", VIRTUAL_HOST);
         Shell.run("rabbitmqctl", "set_permissions", "-p", VIRTUAL_HOST, "guest", ".*", ".*", ".*");
-        Path jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+        Path jar = Path.of(System.getProperty("sagaflow.faults.jar", "src/app/target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
         List<String> arguments = List.of("--spring.rabbitmq.virtual-host=" + VIRTUAL_HOST,
                 "--sagaflow.messaging.queue-type=quorum");
         // -Dsagaflow.cluster.sabotage=instance-affinity: a survivor that cannot take over (the check must fail).

@@ -54,7 +54,7 @@ class OverloadFaultInjectionTests {
     void findService() {
         assumeTrue(Boolean.getBoolean("sagaflow.faults"),
                 "the overload scenario needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
-        jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+        jar = Path.of(System.getProperty("sagaflow.faults.jar", "src/app/target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
     }
 
     @AfterAll

@@ -34,7 +34,7 @@ class SabotagedBuildFaultInjectionTests {
     void packagedJar() {
         assumeTrue(Boolean.getBoolean("sagaflow.faults"),
                 "fault injection needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
-        jar = Path.of(System.getProperty("sagaflow.faults.jar", "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+        jar = Path.of(System.getProperty("sagaflow.faults.jar", "src/app/target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
     }
 
     @Test

@@ -63,7 +63,7 @@ class SagaFaultInjectionTests {
                 "fault injection needs the packaged jar, PostgreSQL and RabbitMQ: run with -Pfault-injection");
         scheduler = Executors.newScheduledThreadPool(2);
         service = new ServiceProcess(Path.of(System.getProperty("sagaflow.faults.jar",
-                "target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath(), OUTPUT);
+                "src/app/target/sagaflow-0.1.0-SNAPSHOT.jar")).toAbsolutePath(), OUTPUT);
         service.start();
         service.awaitUp(STARTUP_TIMEOUT);
     }
