@@ -1,13 +1,9 @@
 package io.sagaflow.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -16,18 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-
+import io.sagaflow.testing.FixtureService;
+import io.sagaflow.testing.ParticipantTestBed;
 import io.sagaflow.testing.QueryPlans;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import io.sagaflow.testing.ParticipantTestBed;
 
 /**
  * A payment service built on the participant starter alone ({@code src/service/src/test/kit-fixture},
@@ -54,8 +47,6 @@ class KitPaymentParticipantPostgresTests {
 
     private static final Path FIXTURE = Path.of("src", "service", "src", "test", "kit-fixture");
     private static final Path WORK = Path.of("target", "kit-fixture");
-    /** This build's version (set by the pom): the fixture's pom depends on the starter of this version. */
-    private static final String SAGAFLOW_VERSION = System.getProperty("sagaflow.version", "0.1.0-SNAPSHOT");
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     private final ParticipantTestBed bed = new ParticipantTestBed("kit", "sagaflow_kit_payment", TIMEOUT);
@@ -188,73 +179,19 @@ class KitPaymentParticipantPostgresTests {
     // ---- the fixture JVM ------------------------------------------------------------------------------
 
     private void startFixture() throws Exception {
-        Files.createDirectories(WORK);
-        // The starter as a participant team gets it: installed with its pom, then resolved by Maven
-        // from the fixture's one dependency on it (no exclusions), transitive dependencies and all.
-        ParticipantTestBed.run(List.of("mvn", "-B", "-q", "install", "-DskipTests", "-pl", "src/participant-starter",
-                "-am"), false, null);
-        Path classpathFile = WORK.resolve("dependencies.txt").toAbsolutePath();
-        ParticipantTestBed.run(List.of("mvn", "-B", "-q", "-f", FIXTURE.resolve("pom.xml").toString(),
-                "dependency:build-classpath", "-Dsagaflow.version=" + SAGAFLOW_VERSION,
-                "-Dmdep.outputFile=" + classpathFile), false, null);
-        String dependencies = Files.readString(classpathFile).trim();
-        assertThat(dependencies).as("the fixture's class path").doesNotContain("camunda", "qpid");
-        assertThat(Stream.of(dependencies.split(File.pathSeparator))
-                .map(jar -> Path.of(jar).getFileName().toString()).filter(jar -> jar.startsWith("sagaflow")))
-                .as("the Sagaflow jars on the fixture's class path")
-                .containsExactlyInAnyOrder("sagaflow-participant-spring-boot-starter-" + SAGAFLOW_VERSION + ".jar",
-                        "sagaflow-contract-" + SAGAFLOW_VERSION + ".jar",
-                        "sagaflow-publisher-" + SAGAFLOW_VERSION + ".jar");
-
-        // The fixture's classes, compiled against that class path alone.
-        Path classes = WORK.resolve("classes");
-        deleteRecursively(classes);
-        Files.createDirectories(classes);
-        List<String> sources;
-        try (Stream<Path> files = Files.walk(FIXTURE.resolve("src/main/java"))) {
-            sources = files.filter(f -> f.toString().endsWith(".java")).map(Path::toString).toList();
-        }
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        List<String> arguments = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
-                dependencies, "--release", "17"));
-        arguments.addAll(sources);
-        assertThat(javac.run(null, null, null, arguments.toArray(String[]::new)))
-                .as("the fixture compiles against the starter and what it brings").isZero();
-        copyRecursively(FIXTURE.resolve("src/main/resources"), classes);
-
-        String classpath = String.join(File.pathSeparator, classes.toAbsolutePath().toString(), dependencies);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classpath,
-                "kitfixture.payment.KitPaymentApplication",
+        // The starter as a participant team gets it: its one dependency on the starter (no
+        // exclusions), resolved by Maven with everything the starter brings.
+        String classpath = new FixtureService(FIXTURE, WORK).build("src/participant-starter",
+                "sagaflow-participant-spring-boot-starter", "sagaflow-contract", "sagaflow-publisher");
+        ProcessBuilder builder = FixtureService.java(classpath, "kitfixture.payment.KitPaymentApplication", List.of(
                 "--spring.datasource.url=" + QueryPlans.SERVER + bed.participantDb(),
                 "--spring.datasource.username=" + QueryPlans.USER,
                 "--spring.rabbitmq.host=" + ParticipantTestBed.RABBIT_HOST,
                 "--spring.rabbitmq.virtual-host=" + bed.virtualHost(),
                 // Retention every second: the test watches the kit delete old inbox and barrier rows.
                 "--sagaflow.retention.interval=PT1S",
-                "--fixture.decline-all=" + Boolean.getBoolean("sagaflow.kit-test.decline-all"));
+                "--fixture.decline-all=" + Boolean.getBoolean("sagaflow.kit-test.decline-all")));
         bed.startParticipant("the kit payment service", builder, Path.of("target", "kit-payment-participant.log"),
                 "Started KitPaymentApplication");
-    }
-
-    private static void copyRecursively(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Path target = to.resolve(from.relativize(file).toString());
-                Files.createDirectories(target.getParent());
-                Files.copy(file, target);
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.delete(file);
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.sagaflow.publisher;
 
-import static io.sagaflow.publisher.ConfirmedPublisherTests.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -14,6 +13,8 @@ import io.sagaflow.publisher.ConfirmedPublisher.Outgoing;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
@@ -91,5 +92,11 @@ class ConfirmedPublisherIntegrationTests {
 
     private String temporaryQueue() {
         return admin.declareQueue(new Queue("sagaflow.test.confirmed-" + UUID.randomUUID(), false, false, true));
+    }
+
+    private static Message message(String id) {
+        MessageProperties properties = new MessageProperties();
+        properties.setMessageId(id);
+        return new Message(("{\"id\":\"" + id + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8), properties);
     }
 }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.SagaflowApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -161,6 +162,22 @@ public final class ParticipantTestBed implements AutoCloseable {
                     HttpResponse.BodyHandlers.ofString());
             return json.readTree(response.body()).path("status").asText();
         }, status -> !"RUNNING".equals(status) && !status.isEmpty());
+    }
+
+    /** GET {@code path} as the admin, asserting 200; the body as JSON. */
+    public JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> response = http.send(authorized(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET " + path + ": " + response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
+    /** POST {@code body} as JSON to {@code path} as the admin, asserting {@code status}; the answer as JSON. */
+    public JsonNode postJson(String path, Object body, int status) throws Exception {
+        HttpResponse<String> response = http.send(authorized(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST " + path + ": " + response.body()).isEqualTo(status);
+        return json.readTree(response.body());
     }
 
     private HttpRequest.Builder authorized(String path) {

@@ -3,13 +3,7 @@ package io.sagaflow.txmessage.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import io.sagaflow.contract.TxMessageProtocol;
 import org.junit.jupiter.api.DisplayName;
@@ -53,32 +47,6 @@ class TxMessageProducerTests {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(builder("shop", rabbit(true)).build().producerGroup()).isEqualTo("shop");
         assertThat(TxMessageProtocol.checkQueue("shop")).isEqualTo("sagaflow.tx-checks.shop");
-    }
-
-    @Test
-    @DisplayName("the client uses nothing of Sagaflow but its own package, the message contract and ConfirmedPublisher, which use nothing of Sagaflow, so any Spring application can embed it")
-    void dependsOnNoSagaflowPackageButContractAndConfirmedPublisher() throws IOException {
-        Path client = Path.of("src/producer-client/src/main/java/io/sagaflow/txmessage/client");
-        try (Stream<Path> sources = Files.list(client)) {
-            List<String> foreignImports = sources.filter(file -> file.toString().endsWith(".java"))
-                    .flatMap(TxMessageProducerTests::lines)
-                    .filter(line -> line.startsWith("import io.sagaflow.")
-                            && !line.startsWith("import io.sagaflow.txmessage.client.")
-                            && !line.startsWith("import io.sagaflow.contract.")
-                            && !line.equals("import io.sagaflow.publisher.ConfirmedPublisher;"))
-                    .toList();
-            assertThat(foreignImports).isEmpty();
-        }
-        assertThat(lines(Path.of("src/publisher/src/main/java/io/sagaflow/publisher/ConfirmedPublisher.java"))
-                .filter(line -> line.startsWith("import io.sagaflow."))).isEmpty();
-    }
-
-    private static Stream<String> lines(Path file) {
-        try {
-            return Files.readAllLines(file).stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Test
