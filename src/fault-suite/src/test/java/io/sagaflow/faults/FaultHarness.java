@@ -83,7 +83,7 @@ final class FaultHarness {
         }
     }
 
-    private final List<ServiceProcess> services;
+    private List<ServiceProcess> services;
     private List<String> simulate = List.of();
     private final String prefix;
     private final String sku;
@@ -156,6 +156,11 @@ final class FaultHarness {
     FaultHarness withSimulation(List<String> simulate) {
         this.simulate = List.copyOf(simulate);
         return this;
+    }
+
+    /** From now on orders and REST checks go to these services (an upgrade: the old build stopped, the new one up). */
+    void switchTo(List<ServiceProcess> newServices) {
+        this.services = List.copyOf(newServices);
     }
 
     /** The RabbitMQ virtual host whose queues must be empty before the checks. */
