@@ -13,7 +13,6 @@ import io.sagaflow.outbox.OutboxProperties;
 import io.sagaflow.participant.Participant;
 import io.sagaflow.retention.RetentionProperties;
 import io.sagaflow.tracing.SagaTracing;
-import org.flywaydb.core.Flyway;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -60,11 +59,7 @@ public class ParticipantKitAutoConfiguration {
     InitializingBean participantKitSchema(ParticipantKitProperties properties, DataSource dataSource) {
         return () -> {
             if (properties.migrate()) {
-                Flyway.configure().dataSource(dataSource)
-                        .schemas(ParticipantKitProperties.SCHEMA)
-                        .table(ParticipantKitProperties.HISTORY_TABLE)
-                        .locations(ParticipantKitProperties.MIGRATIONS)
-                        .load().migrate();
+                ParticipantTables.migrate(dataSource);
             }
         };
     }
