@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks bpmnlint-plugin-sagaflow against the corpus the service's deployment check is tested with
 // too (SagaShapeRulesTests): every model here is reported with the rule and element expected.json
-// names, and every saga the project ships or tests with (../*.bpmn, ../../src/test/resources/**)
+// names, and every saga the project ships or tests with (../*.bpmn, ../../src/service/src/test/resources/**)
 // gets no report of the plugin.
 //
 // expected.json maps a file to one {rule, element} (that report must be there) or to an array of
@@ -59,7 +59,7 @@ for (const [ file, expectation ] of Object.entries(expected)) {
 }
 
 const accepted = [];
-for (const folder of [ '..', '../../src/test/resources/shapes', '../../src/test/resources/processes', '../../src/test/resources/signup' ]) {
+for (const folder of [ '..', '../../src/service/src/test/resources/shapes', '../../src/service/src/test/resources/processes', '../../src/service/src/test/resources/signup' ]) {
   const directory = path.join(here, folder);
   for (const name of (await readdir(directory)).filter(name => name.endsWith('.bpmn'))) {
     accepted.push(path.join(directory, name));
