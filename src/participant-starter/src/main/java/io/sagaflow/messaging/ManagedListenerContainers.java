@@ -19,6 +19,11 @@ public final class ManagedListenerContainers implements SmartLifecycle {
         this.containers.forEach(SimpleMessageListenerContainer::afterPropertiesSet);
     }
 
+    /** The container that consumes {@code queue}, e.g. to stop one participant's consumer. */
+    public java.util.Optional<SimpleMessageListenerContainer> consuming(String queue) {
+        return containers.stream().filter(container -> List.of(container.getQueueNames()).contains(queue)).findFirst();
+    }
+
     @Override
     public void start() {
         containers.forEach(SimpleMessageListenerContainer::start);

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Propagation;
@@ -34,8 +35,85 @@ public class OutboxAdmin {
                                 String lastError, Instant createdAt) {
     }
 
-    /** Backlog of the relay: how many rows wait and how long the oldest has waited. */
-    public record Backlog(long pending, Duration oldestPendingAge, long failed) {
+    /**
+     * Backlog of the relay: how many rows wait for it and how long the oldest has waited. Rows under a
+     * {@link #hold} wait for an operator, not for the relay: they are counted apart ({@code held}).
+     */
+    public record Backlog(long pending, Duration oldestPendingAge, long failed, long held) {
+    }
+
+    /**
+     * The relay leaves PENDING rows to {@code exchange} whose routing key starts with
+     * {@code routingKeyPrefix} where they are until the hold is released.
+     *
+     * @param pendingMessages the PENDING rows it holds now
+     */
+    public record Hold(String exchange, String routingKeyPrefix, Instant heldSince, String heldBy, String reason,
+                       boolean automatic, long pendingMessages) {
+    }
+
+    private static final String HOLDS = """
+            SELECT h.exchange, h.routing_key_prefix, h.held_since, h.held_by, h.reason, h.automatic,
+                   (SELECT COUNT(*) FROM sagaflow.outbox_message o
+                    WHERE o.status = 'PENDING' AND o.exchange = h.exchange
+                      AND LEFT(o.routing_key, LENGTH(h.routing_key_prefix)) = h.routing_key_prefix) AS pending
+            FROM sagaflow.outbox_hold h
+            """;
+
+    private static Hold hold(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Hold(rs.getString("exchange"), rs.getString("routing_key_prefix"),
+                rs.getTimestamp("held_since").toInstant(), rs.getString("held_by"), rs.getString("reason"),
+                rs.getBoolean("automatic"), rs.getLong("pending"));
+    }
+
+    /**
+     * Places a hold, in the caller's transaction. Two callers placing the same hold at once: the
+     * primary key lets one insert; the other gets {@link org.springframework.dao.DuplicateKeyException}.
+     *
+     * @return {@code false} if it was held already (nothing changed)
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean hold(String exchange, String routingKeyPrefix, String heldBy, String reason, boolean automatic) {
+        return jdbc.update("""
+                INSERT INTO sagaflow.outbox_hold (exchange, routing_key_prefix, held_since, held_by, reason, automatic)
+                SELECT ?, ?, ?, ?, ?, ? FROM (VALUES (1)) AS one (x)
+                WHERE NOT EXISTS (SELECT 1 FROM sagaflow.outbox_hold WHERE exchange = ? AND routing_key_prefix = ?)
+                """, exchange, routingKeyPrefix, Timestamp.from(clock.instant()), heldBy, reason, automatic,
+                exchange, routingKeyPrefix) == 1;
+    }
+
+    /**
+     * Releases a hold, in the caller's transaction; the relay is woken after the commit and publishes
+     * what it held, in order (of their sequence, and behind each other per ordering key).
+     *
+     * @return the hold that was released, if there was one
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Optional<Hold> release(String exchange, String routingKeyPrefix) {
+        Optional<Hold> held = findHold(exchange, routingKeyPrefix);
+        // The delete decides: of two callers releasing at once, one deletes the row, the other finds none.
+        if (held.isEmpty() || jdbc.update("DELETE FROM sagaflow.outbox_hold WHERE exchange = ? AND routing_key_prefix = ?",
+                exchange, routingKeyPrefix) == 0) {
+            return Optional.empty();
+        }
+        // What it held becomes due now, not when it was written: the relay's lag (which admission
+        // sheds load on) measures the relay, not how long an operator held the rows.
+        jdbc.update("UPDATE sagaflow.outbox_message o SET next_attempt_at = ? WHERE o.status = 'PENDING'"
+                + " AND o.exchange = ? AND LEFT(o.routing_key, ?) = ? AND o.next_attempt_at < ?",
+                Timestamp.from(clock.instant()), exchange, routingKeyPrefix.length(), routingKeyPrefix,
+                Timestamp.from(clock.instant()));
+        wakeRelayAfterCommit();
+        return held;
+    }
+
+    /** The holds in place, the oldest first. */
+    public List<Hold> holds() {
+        return jdbc.query(HOLDS + " ORDER BY h.held_since, h.routing_key_prefix", (rs, n) -> hold(rs));
+    }
+
+    public Optional<Hold> findHold(String exchange, String routingKeyPrefix) {
+        return jdbc.query(HOLDS + " WHERE h.exchange = ? AND h.routing_key_prefix = ?", (rs, n) -> hold(rs),
+                exchange, routingKeyPrefix).stream().findFirst();
     }
 
     public List<FailedMessage> failed(int limit) {
@@ -92,11 +170,12 @@ public class OutboxAdmin {
 
     /**
      * How far behind the relay is: the time since the longest-due PENDING row became due (zero if
-     * none is due). A row waiting in its retry backoff is not due yet, so it does not count.
+     * none is due). A row waiting in its retry backoff is not due yet, and a held row waits for an
+     * operator, so neither counts.
      */
     public Duration relayLag() {
-        Timestamp oldestDue = jdbc.queryForObject(
-                "SELECT MIN(next_attempt_at) FROM sagaflow.outbox_message WHERE status = 'PENDING'", Timestamp.class);
+        Timestamp oldestDue = jdbc.queryForObject("SELECT MIN(o.next_attempt_at) FROM sagaflow.outbox_message o"
+                + " WHERE o.status = 'PENDING' AND " + OutboxRelay.NOT_HELD, Timestamp.class);
         if (oldestDue == null) {
             return Duration.ZERO;
         }
@@ -133,14 +212,17 @@ public class OutboxAdmin {
 
     public Backlog backlog() {
         return jdbc.queryForObject("""
-                SELECT (SELECT COUNT(*) FROM sagaflow.outbox_message WHERE status = 'PENDING') AS pending,
-                       (SELECT MIN(created_at) FROM sagaflow.outbox_message WHERE status = 'PENDING') AS oldest,
+                SELECT COUNT(*) FILTER (WHERE NOT held) AS pending,
+                       MIN(created_at) FILTER (WHERE NOT held) AS oldest,
+                       COUNT(*) FILTER (WHERE held) AS held,
                        (SELECT COUNT(*) FROM sagaflow.outbox_message WHERE status = 'FAILED') AS failed
-                """, (rs, n) -> {
+                FROM (SELECT o.created_at, %s AS held
+                      FROM sagaflow.outbox_message o WHERE o.status = 'PENDING') pending_rows
+                """.formatted(OutboxRelay.HELD), (rs, n) -> {
             Timestamp oldest = rs.getTimestamp("oldest");
             return new Backlog(rs.getLong("pending"),
                     oldest == null ? Duration.ZERO : Duration.between(oldest.toInstant(), clock.instant()),
-                    rs.getLong("failed"));
+                    rs.getLong("failed"), rs.getLong("held"));
         });
     }
 }

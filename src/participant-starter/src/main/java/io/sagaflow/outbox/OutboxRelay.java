@@ -57,12 +57,25 @@ public class OutboxRelay implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int MAX_ERROR_LENGTH = 2000;
 
+    /** True for an outbox row {@code o} that a {@link OutboxAdmin#hold hold} matches. */
+    static final String HELD = """
+            EXISTS (SELECT 1 FROM sagaflow.outbox_hold h
+                    WHERE h.exchange = o.exchange
+                      AND LEFT(o.routing_key, LENGTH(h.routing_key_prefix)) = h.routing_key_prefix)""";
+
+    /**
+     * The relay leaves held rows PENDING, and a later row of the same ordering key waits behind a held
+     * one, so releasing the hold publishes them in their order. With no hold at all (the usual case)
+     * the first test answers once per query, not once per row (PostgreSQL evaluates it as an init plan).
+     */
+    static final String NOT_HELD = "(NOT EXISTS (SELECT 1 FROM sagaflow.outbox_hold) OR NOT " + HELD + ")";
+
     /** Package-visible so a test can check its plan on PostgreSQL with a million old rows. */
     static final String CLAIM_DUE_ROWS = """
             SELECT o.seq, o.message_id, o.ordering_key, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
                    o.headers, o.payload, o.attempts, o.created_at, o.broadcast
             FROM sagaflow.outbox_message o
-            WHERE o.status = 'PENDING' AND o.next_attempt_at <= ?
+            WHERE o.status = 'PENDING' AND o.next_attempt_at <= ? AND %s
               AND (o.ordering_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM sagaflow.outbox_message earlier
                     WHERE earlier.ordering_key = o.ordering_key AND earlier.status = 'PENDING'
@@ -70,7 +83,7 @@ public class OutboxRelay implements SmartLifecycle {
             ORDER BY o.next_attempt_at, o.seq
             LIMIT ?
             FOR UPDATE SKIP LOCKED
-            """;
+            """.formatted(NOT_HELD);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;

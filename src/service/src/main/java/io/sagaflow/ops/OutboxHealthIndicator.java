@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Health of message delivery: DOWN when the oldest PENDING outbox row waits longer than
- * {@code sagaflow.ops.outbox-max-pending-age} (the broker is unreachable or the relay stuck). FAILED
+ * {@code sagaflow.ops.outbox-max-pending-age} (the broker is unreachable or the relay stuck). Rows
+ * held for a paused participant wait for an operator, not the relay: a detail, not DOWN. FAILED
  * rows and parked messages need an operator but do not stop new sagas: they are reported as details
  * and as gauges.
  */
@@ -29,6 +30,8 @@ class OutboxHealthIndicator implements HealthIndicator {
         this.maxPendingAge = ops.outboxMaxPendingAge();
         Gauge.builder("sagaflow.outbox.pending", () -> outbox.backlog().pending())
                 .description("Outbox rows waiting to be published").register(meters);
+        Gauge.builder("sagaflow.outbox.held", () -> outbox.backlog().held())
+                .description("Outbox rows held for a paused participant").register(meters);
         Gauge.builder("sagaflow.outbox.failed.rows", () -> outbox.backlog().failed())
                 .description("Outbox rows the relay gave up on (re-queue them)").register(meters);
         Gauge.builder("sagaflow.messages.parked.current", parked::count)
@@ -44,6 +47,7 @@ class OutboxHealthIndicator implements HealthIndicator {
                 .withDetail("oldestPendingAge", backlog.oldestPendingAge().toString())
                 .withDetail("maxPendingAge", maxPendingAge.toString())
                 .withDetail("failed", backlog.failed())
+                .withDetail("heldForPausedParticipants", backlog.held())
                 .withDetail("parkedMessages", parked.count())
                 .build();
     }

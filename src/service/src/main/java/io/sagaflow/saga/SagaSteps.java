@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.sagaflow.contract.Operation;
+import io.sagaflow.contract.Topology;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
@@ -209,18 +210,24 @@ class SagaSteps {
 
     /**
      * Claims waiting commands past their deadline; other instances skip the claimed rows until this
-     * transaction ends.
+     * transaction ends. A command to a paused participant ({@link ParticipantPauses}) is not claimed:
+     * its deadline stands still until the participant is resumed.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     List<SentCommand> claimOverdue(int limit) {
         return jdbc.query("""
-                SELECT * FROM sagaflow.saga_step
-                WHERE (status = 'WAITING' AND deadline_at <= ?) OR (status = 'OVERDUE' AND deadline_at <= ?)
-                ORDER BY deadline_at
+                SELECT * FROM sagaflow.saga_step s
+                WHERE (s.status = 'WAITING' AND s.deadline_at <= ?
+                       AND (NOT EXISTS (SELECT 1 FROM sagaflow.outbox_hold)
+                            OR NOT EXISTS (SELECT 1 FROM sagaflow.outbox_hold h
+                                           WHERE h.exchange = ?
+                                             AND LEFT(s.command, LENGTH(h.routing_key_prefix)) = h.routing_key_prefix)))
+                   OR (s.status = 'OVERDUE' AND s.deadline_at <= ?)
+                ORDER BY s.deadline_at
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
-                """, ROW, Timestamp.from(clock.instant()), Timestamp.from(clock.instant().minus(JUDGMENT_RECHECK)),
-                limit);
+                """, ROW, Timestamp.from(clock.instant()), Topology.COMMANDS_EXCHANGE,
+                Timestamp.from(clock.instant().minus(JUDGMENT_RECHECK)), limit);
     }
 
     List<SentCommand> queuedCompensations(String sagaId) {

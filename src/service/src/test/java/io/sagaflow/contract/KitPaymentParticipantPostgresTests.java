@@ -137,7 +137,7 @@ class KitPaymentParticipantPostgresTests {
                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1
                 """)).containsExactly(
                 "payment_kit.charge", "payment_kit.flyway_schema_history",
-                "sagaflow.inbox_message", "sagaflow.outbox_message", "sagaflow.parked_message",
+                "sagaflow.inbox_message", "sagaflow.outbox_hold", "sagaflow.outbox_message", "sagaflow.parked_message",
                 "sagaflow.participant_barrier", "sagaflow.participant_kit_schema_history");
     }
 

@@ -110,7 +110,8 @@ class OutboxSweepPlanPostgresTests {
         // The plan is right: no sequential scan of the table, partial PENDING indexes carry both the
         // due rows in claim order (outbox_pending_due: next_attempt_at, seq) and the "no earlier
         // pending row of this saga" check.
-        assertThat(scans).noneMatch(scan -> scan.startsWith("Seq Scan"));
+        // (The hold table is read once per claim, whole: it has a row per paused participant.)
+        assertThat(scans).noneMatch(scan -> scan.equals("Seq Scan outbox_message"));
         assertThat(scans).anyMatch(scan -> scan.endsWith("Scan outbox_pending_due"))
                 .anyMatch(scan -> scan.endsWith("outbox_pending_by_key"));
         // And it stays small: a few hundred pages (305 measured), where the whole table has tens of

@@ -27,10 +27,10 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 @DisplayName("The starter's tables are the same in a participant's database and in the service's")
 class ParticipantTablesAgreePostgresTests {
 
-    private static final String TABLES = "'outbox_message', 'inbox_message', 'parked_message', 'participant_barrier'";
+    private static final String TABLES = "'outbox_message', 'inbox_message', 'parked_message', 'participant_barrier', 'outbox_hold'";
 
     @Test
-    @DisplayName("columns, constraints and indexes of the four tables agree, and the service's database has the starter's history at 1:BASELINE")
+    @DisplayName("columns, constraints and indexes of the five tables agree, and the service's database has the starter's history from 1:BASELINE on")
     void theTwoDefinitionsAgree() throws Exception {
         QueryPlans.dropDatabase("sagaflow_kit_tables_kit");
         try (Connection admin = QueryPlans.connect("postgres"); Statement statement = admin.createStatement()) {
@@ -46,7 +46,7 @@ class ParticipantTablesAgreePostgresTests {
         }
         assertThat(rows("sagaflow_kit_tables_service",
                 "SELECT version || ':' || type FROM sagaflow.participant_kit_schema_history ORDER BY installed_rank"))
-                .containsExactly("1:BASELINE");
+                .containsExactly("1:BASELINE", "2:SQL");
     }
 
     private static final String COLUMNS = """

@@ -41,6 +41,9 @@ public final class QueryPlans {
                 .schemas("sagaflow")
                 .locations("classpath:db/migration/common", "classpath:db/migration/postgresql")
                 .load().migrate();
+        // and, as the service does after its own, the starter's later migrations
+        io.sagaflow.autoconfigure.ParticipantTables.migrateInTheService(
+                new org.springframework.jdbc.datasource.DriverManagerDataSource(SERVER + name, USER, ""));
     }
 
     public static void dropDatabase(String name) throws SQLException {
@@ -69,7 +72,7 @@ public final class QueryPlans {
         }
     }
 
-    /** Every scan in the plan, e.g. {@code "Index Scan saga_by_status"} or {@code "Seq Scan"}. */
+    /** Every scan in the plan, e.g. {@code "Index Scan saga_by_status"} or {@code "Seq Scan saga"}. */
     public static List<String> scans(JsonNode plan) {
         List<String> scans = new ArrayList<>();
         collectScans(plan.get("Plan"), scans);
@@ -85,7 +88,8 @@ public final class QueryPlans {
     private static void collectScans(JsonNode node, List<String> scans) {
         String type = node.path("Node Type").asText();
         if (type.contains("Scan")) {
-            scans.add(type + (node.has("Index Name") ? " " + node.get("Index Name").asText() : ""));
+            scans.add(type + (node.has("Index Name") ? " " + node.get("Index Name").asText()
+                    : node.has("Relation Name") ? " " + node.get("Relation Name").asText() : ""));
         }
         for (JsonNode child : node.path("Plans")) {
             collectScans(child, scans);
