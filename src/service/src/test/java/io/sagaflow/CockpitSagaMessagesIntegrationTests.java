@@ -327,6 +327,74 @@ class CockpitSagaMessagesIntegrationTests {
                 operator)).isEqualTo(1);
     }
 
+    @Test
+    @DisplayName("an operator pauses the car participant from the dashboard: a trip's car command is held and counted; Resume sends it and the trip completes; a viewer sees no buttons; both audited")
+    void pauseAndResumeFromTheDashboard() throws Exception {
+        String viewer = "viewer-" + java.util.UUID.randomUUID();
+        String viewerPassword = "viewer-secret-" + java.util.UUID.randomUUID();
+        String operator = "operator-" + java.util.UUID.randomUUID();
+        String password = "operator-secret-" + java.util.UUID.randomUUID();
+        createPerson(operator, password, Scopes.OPERATOR_GROUP);
+        try {
+            cockpit.logIn(operator, password);
+            cockpit.openDashboardSection();
+            cockpit.find(By.cssSelector(".saga-pause-prefix")).sendKeys("car.");
+            cockpit.find(By.cssSelector(".saga-pause")).click();
+            cockpit.find(By.cssSelector(".saga-pause-reason")).sendKeys("car rental redeploy");
+            cockpit.find(By.cssSelector(".saga-pause-yes")).click();
+            assertThat(cockpit.await(By.cssSelector(".saga-pause-notice")).getText()).contains("Done: Pause car.*");
+
+            StartedSaga trip = api.startSaga(TRIP, trip());
+            await("the trip's car command held in the outbox").atMost(ApiSupport.SAGA_TIMEOUT).until(() ->
+                    jdbc.queryForObject("""
+                            SELECT COUNT(*) FROM sagaflow.outbox_message o
+                            JOIN sagaflow.saga_step s ON s.command_id = o.message_id
+                            WHERE s.saga_id = ? AND s.command = ? AND o.status = 'PENDING'""", Long.class,
+                            trip.sagaId(), CAR_RESERVE) == 1);
+            WebElement paused = cockpit.openDashboardSection().findElement(By.cssSelector("tr[data-pause='car.']"));
+            assertThat(paused.getText()).contains("car.*", operator, "car rental redeploy");
+            assertThat(Long.parseLong(paused.findElement(By.cssSelector(".saga-held")).getText()))
+                    .as("held commands").isGreaterThanOrEqualTo(1);
+            cockpit.scrollTo(paused);
+            toDocs(cockpit.screenshot("participant-paused"), "cockpit-participant-paused.png");
+            assertThat(api.saga(trip.sagaId()).status()).isEqualTo("RUNNING");
+
+            createPerson(viewer, viewerPassword, Scopes.VIEWER_GROUP);
+            CockpitPage viewerPage = CockpitPage.open("http://localhost:" + port,
+                    projectDir.resolve("target/browser/viewer-pause"));
+            try {
+                viewerPage.logIn(viewer, viewerPassword);
+                WebElement section = viewerPage.openDashboardSection();
+                assertThat(section.findElement(By.cssSelector("tr[data-pause='car.']")).getText()).contains("car.*");
+                assertThat(section.findElements(By.cssSelector(".saga-resume, .saga-pause"))).as("buttons for a viewer")
+                        .isEmpty();
+                assertThat(viewerPage.postFromPage(pluginPath("participants/pauses/resume"),
+                        "{\"commandPrefix\":\"car.\"}")).as("a viewer's resume through the plugin").isEqualTo(403);
+            } finally {
+                viewerPage.close();
+                identities.deleteUser(viewer);
+            }
+
+            cockpit.find(By.cssSelector("tr[data-pause='car.'] .saga-resume")).click();
+            cockpit.find(By.cssSelector(".saga-pause-reason")).sendKeys("car rental is back");
+            cockpit.find(By.cssSelector(".saga-pause-yes")).click();
+            assertThat(cockpit.await(By.cssSelector(".saga-pause-notice")).getText()).contains("Done: Resume car.*");
+            assertThat(cockpit.findAll(By.cssSelector("tr[data-pause='car.']"))).isEmpty();
+            assertThat(awaitStatus(trip.sagaId(), "COMPLETED")).isEqualTo("COMPLETED");
+            assertThat(jdbc.queryForList("SELECT actor || ' ' || via || ' ' || action || ' ' || outcome"
+                    + " FROM sagaflow.audit_record WHERE target = 'commands car.*' AND actor IN (?, ?) ORDER BY seq",
+                    String.class, operator, viewer)).containsExactly(operator + " COCKPIT participant.pause DONE",
+                    viewer + " COCKPIT participant.resume REFUSED", operator + " COCKPIT participant.resume DONE");
+        } finally {
+            jdbc.update("DELETE FROM sagaflow.outbox_hold WHERE routing_key_prefix = 'car.'");
+            identities.deleteUser(operator);
+        }
+    }
+
+    private String pluginPath(String path) {
+        return "/camunda/api/cockpit/plugin/saga-messages/default/" + path;
+    }
+
     private void deployTrip(String processKey, String deadline) throws IOException {
         org.camunda.bpm.model.bpmn.BpmnModelInstance model;
         try (java.io.InputStream in = new org.springframework.core.io.ClassPathResource("processes/trip-booking.bpmn")

@@ -11,6 +11,7 @@ import io.sagaflow.audit.AuditRecord;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.ops.Repairs;
+import io.sagaflow.saga.ParticipantPauses;
 import io.sagaflow.saga.SagaMessages;
 import io.sagaflow.saga.SagaMigrations;
 import io.sagaflow.saga.Sagas;
@@ -56,15 +57,59 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
                 SpringBeans.get(Audit.class).find(sagaId, null, null, null, 0, 100)));
     }
 
-    /** The dashboard's counts, and whether this user may migrate sagas. */
-    public record DashboardData(SagaMessages.Overview overview, boolean operator) {
+    /** The dashboard's counts, the paused participants, and whether this user may migrate, pause and resume. */
+    public record DashboardData(SagaMessages.Overview overview, List<ParticipantPauses.Pause> pauses,
+                                boolean operator) {
     }
 
     @GET
     @Path("{engine}/overview")
     @Produces(MediaType.APPLICATION_JSON)
     public Response overview(@PathParam("engine") String engine) {
-        return answer(() -> new DashboardData(SpringBeans.get(SagaMessages.class).overview(), isOperator(engine)));
+        return answer(() -> new DashboardData(SpringBeans.get(SagaMessages.class).overview(),
+                SpringBeans.get(ParticipantPauses.class).list(), isOperator(engine)));
+    }
+
+    /** Pauses a participant from the dashboard (operators, audited as on the API). */
+    @POST
+    @Path("{engine}/participants/pauses")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response pause(@PathParam("engine") String engine, String body) {
+        return answer(() -> {
+            JsonNode request = jsonOf(body);
+            String prefix = request.path("commandPrefix").asText("");
+            String reason = optionalReason(request);
+            return audited(engine, new Audit.Request("participant.pause", null, "commands " + prefix + "*", reason),
+                    () -> Audit.Done.of(SpringBeans.get(ParticipantPauses.class).pause(prefix,
+                            userOf(engine) + " (COCKPIT)", reason, false).pause()));
+        });
+    }
+
+    /** Resumes a paused participant from the dashboard (operators, audited as on the API). */
+    @POST
+    @Path("{engine}/participants/pauses/resume")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response resume(@PathParam("engine") String engine, String body) {
+        return answer(() -> {
+            JsonNode request = jsonOf(body);
+            String prefix = request.path("commandPrefix").asText("");
+            return audited(engine, new Audit.Request("participant.resume", null, "commands " + prefix + "*",
+                    optionalReason(request)), () -> Audit.Done.of(SpringBeans.get(ParticipantPauses.class).resume(prefix)));
+        });
+    }
+
+    private static JsonNode jsonOf(String body) throws JsonProcessingException {
+        return SpringBeans.get(ObjectMapper.class).readTree(body == null || body.isBlank() ? "{}" : body);
+    }
+
+    private static String optionalReason(JsonNode request) {
+        String reason = request.path("reason").asText("").trim();
+        if (reason.length() > 500) {
+            throw new InvalidInputException("reason", "is longer than 500 characters");
+        }
+        return reason.isEmpty() ? null : reason;
     }
 
     /**

@@ -176,11 +176,12 @@ function sagaLinks(ids) {
     el("a", { href: `#/process-instance/${id}/runtime` }, id.substring(0, 8))]));
 }
 
-async function renderDashboard(node, { api }) {
+async function renderDashboard(node, { api }, notice) {
   let overview;
+  let pauses;
   let operator;
   try {
-    ({ overview, operator } = await call(api, "GET", "/overview"));
+    ({ overview, pauses, operator } = await call(api, "GET", "/overview"));
   } catch (error) {
     node.replaceChildren(el("p", { class: "text-danger" }, `Sagaflow overview unavailable: ${error.message}`));
     return;
@@ -201,7 +202,52 @@ async function renderDashboard(node, { api }) {
       row("New sagas", overview.sheddingLoad ? `shedding load: ${overview.sheddingReason}` : "admitted", null,
         overview.sheddingLoad))),
     versionsTable(api, overview.runningByVersion || [], operator),
-    el("div", { class: "saga-migration-slot" })));
+    el("div", { class: "saga-migration-slot" }),
+    pausesSection(api, pauses || [], operator, notice, (done) => renderDashboard(node, { api }, done))));
+}
+
+// Paused participants: their commands wait in the outbox (in order) and the deadlines of the steps
+// waiting on them stand still, so an outage does not compensate every saga. Operators pause and
+// resume here, each after a confirmation with a reason for the audit trail.
+function pausesSection(api, pauses, operator, notice, rerender) {
+  const slot = el("div", { class: "saga-pause-confirm" });
+  const ask = (question, path, commandPrefix) => {
+    const reason = el("input", { type: "text", class: "form-control input-sm saga-pause-reason",
+      placeholder: "reason (recorded in the audit trail)", maxlength: "500" });
+    const send = async () => {
+      try {
+        await call(api, "POST", path, { commandPrefix, reason: reason.value });
+        await rerender(`Done: ${question.replace(/\?$/, "")}.`);
+      } catch (error) {
+        slot.replaceChildren(el("div", { class: "alert alert-danger saga-notice" }, error.message));
+      }
+    };
+    slot.replaceChildren(el("div", { class: "alert alert-warning saga-confirm" }, el("p", {}, question), reason,
+      el("button", { class: "btn btn-sm btn-primary saga-pause-yes", onclick: send }, "Confirm"), " ",
+      el("button", { class: "btn btn-sm btn-default", onclick: () => slot.replaceChildren() }, "Cancel")));
+  };
+  const rows = pauses.map((p) => el("tr", { "data-pause": p.commandPrefix },
+    el("td", {}, `${p.commandPrefix}*`), el("td", {}, time(p.pausedAt)),
+    el("td", {}, `${p.pausedBy}${p.automatic ? " (automatic)" : ""}`), el("td", {}, p.reason || ""),
+    el("td", { class: "saga-held" }, String(p.heldCommands)), el("td", { class: "saga-waiting" }, String(p.waitingSteps)),
+    el("td", {}, operator ? el("button", { class: "btn btn-default btn-xs saga-resume",
+      onclick: () => ask(`Resume ${p.commandPrefix}*: publish its held commands in order and let its steps' deadlines run again?`,
+        "/participants/pauses/resume", p.commandPrefix) }, "Resume") : null)));
+  const prefix = el("input", { type: "text", class: "form-control input-sm saga-pause-prefix",
+    placeholder: "command prefix, e.g. payment." });
+  return el("div", { class: "saga-section saga-pauses" },
+    el("h4", {}, "Paused participants"),
+    notice ? el("div", { class: "alert alert-info saga-pause-notice" }, notice) : null,
+    rows.length ? el("table", { class: "cam-table" },
+      el("thead", {}, el("tr", {}, ["Commands", "Paused since", "By", "Reason", "Held in the outbox",
+        "Steps waiting (deadline stopped)", ""].map((header) => el("th", {}, header)))),
+      el("tbody", {}, rows))
+      : el("p", { class: "text-muted saga-pauses-empty" }, "No participant is paused."),
+    operator ? el("div", { class: "form-inline saga-pause-form" }, prefix, " ",
+      el("button", { class: "btn btn-default btn-sm saga-pause",
+        onclick: () => ask(`Pause ${prefix.value.trim()}*: hold its commands in the outbox and stop its steps' deadlines?`,
+          "/participants/pauses", prefix.value.trim()) }, "Pause participant…")) : null,
+    slot);
 }
 
 // Running sagas per definition version: after a redeployment, old sagas finish on their version.
