@@ -9,17 +9,24 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import static org.assertj.core.groups.Tuple.tuple;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.audit.Audit;
 import io.sagaflow.audit.AuditRecord;
+import io.sagaflow.contract.AsyncApiContract;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.messaging.ManagedListenerContainers;
 import io.sagaflow.testing.ApiSupport;
+import io.sagaflow.testing.CaptureQueues;
 import io.sagaflow.testing.IntegrationTest;
 import io.sagaflow.testing.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
@@ -38,6 +45,10 @@ class ParticipantPauseIntegrationTests {
 
     private static final String ORDER = "order-fulfillment";
     private static final String PAYMENT = "payment.";
+    private static final String SHIPPING = "shipping.";
+
+    @RegisterExtension
+    final CaptureQueues queues = new CaptureQueues();
     private static final int SAGAS = 200;
     /** Longer than every step deadline of the order saga (PT30S). */
     private static final Duration OUTAGE = Duration.ofSeconds(60);
@@ -50,9 +61,12 @@ class ParticipantPauseIntegrationTests {
     private final SettableClock clock;
     private final SimpleMessageListenerContainer paymentConsumer;
     private final Audit audit;
+    private final MeterRegistry meters;
 
     ParticipantPauseIntegrationTests(ApiSupport api, JdbcTemplate jdbc, SettableClock clock,
-                                     ObjectProvider<ManagedListenerContainers> participants, Audit audit) {
+                                     ObjectProvider<ManagedListenerContainers> participants, Audit audit,
+                                     MeterRegistry meters) {
+        this.meters = meters;
         this.api = api;
         this.jdbc = jdbc;
         this.clock = clock;
@@ -65,7 +79,7 @@ class ParticipantPauseIntegrationTests {
     @AfterEach
     void participantBack() {
         paymentConsumer.start();
-        jdbc.update("DELETE FROM sagaflow.outbox_hold WHERE routing_key_prefix = ?", PAYMENT);
+        jdbc.update("DELETE FROM sagaflow.outbox_hold WHERE routing_key_prefix IN (?, ?)", PAYMENT, SHIPPING);
     }
 
     @Test
@@ -153,6 +167,71 @@ class ParticipantPauseIntegrationTests {
         assertThat(audit.find(null, null, null, null, 0, 10_000)).filteredOn(record ->
                         "commands nobody-paused-this.*".equals(record.target()))
                 .extracting(AuditRecord::outcome).containsExactly(AuditRecord.Outcome.REFUSED);
+    }
+
+    @Test
+    @DisplayName("auto-pause: 5 technical failures of shipping within a minute pause it (audited, metric, health, event); the sagas that wait on it complete after an operator resumes")
+    void autoPauseTripsAndSagasCompleteAfterResume() throws Exception {
+        String sku = api.freshSku(100);
+        String events = queues.bind("test.participant-events", new TopicExchange(Topology.EVENTS_EXCHANGE),
+                "sagaflow.participant.*");
+        double autoPausedBefore = autoPaused();
+
+        // The shipping service fails for a while: the ship step of five orders fails technically.
+        List<String> failing = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            failing.add(api.startSaga(ORDER, ApiSupport.orderVariables(sku, "8.00", "DE",
+                    "shipping.schedule:technical-failure-once")).sagaId());
+        }
+        failing.forEach(sagaId -> assertThat(api.awaitFinished(sagaId).status()).isEqualTo("FAILED"));
+        await("shipping paused automatically").atMost(SETTLE).until(() -> !pauses().isEmpty());
+        JsonNode pause = onlyPause();
+        assertThat(pause.path("commandPrefix").asText()).isEqualTo(SHIPPING);
+        assertThat(pause.path("automatic").asBoolean()).isTrue();
+        assertThat(pause.path("pausedBy").asText()).isEqualTo("sagaflow auto-pause");
+        assertThat(pause.path("reason").asText()).contains("5 technical failures or deadline misses within PT1M");
+        assertThat(autoPaused() - autoPausedBefore).as("sagaflow.participants.auto-paused").isEqualTo(1.0);
+        assertThat(api.rest().getForObject("/actuator/health/participantPauses", String.class))
+                .contains("\"commandPrefix\":\"shipping.\"", "\"automatic\":true");
+        org.springframework.amqp.core.Message paused = queues.expect(events, Duration.ofSeconds(10));
+        assertThat(paused.getMessageProperties().getType()).isEqualTo("participant.paused");
+        assertThat(paused.getMessageProperties().getReceivedRoutingKey()).isEqualTo("sagaflow.participant.paused");
+        assertThat(api.readJson(paused.getBody()).path("automatic").asBoolean()).isTrue();
+        AsyncApiContract.load().assertConforms("ParticipantPaused", paused);
+        assertThat(audit.find(null, "sagaflow auto-pause", null, null, 0, 10_000)).extracting(AuditRecord::action,
+                AuditRecord::via, AuditRecord::outcome).contains(tuple("participant.pause", "AUTO", AuditRecord.Outcome.DONE));
+
+        // Orders placed meanwhile wait for shipping instead of failing one after the other.
+        List<String> waiting = startOrders(sku, 10);
+        await("their shipping commands held").atMost(SETTLE).until(() -> count(
+                "SELECT COUNT(*) FROM sagaflow.outbox_message WHERE status = 'PENDING' AND routing_key = 'shipping.schedule'"
+                        + " AND ordering_key IN (%s)", waiting) == waiting.size());
+        assertThat(statusesOf(waiting)).containsOnlyKeys("RUNNING");
+
+        // It has recovered: an operator resumes it and retries the incidents.
+        ResponseEntity<String> resumed = api.rest().postForEntity("/api/participants/pauses/resume",
+                Map.of("commandPrefix", SHIPPING, "reason", "shipping recovered"), String.class);
+        assertThat(resumed.getStatusCode()).isEqualTo(HttpStatus.OK);
+        org.springframework.amqp.core.Message resumedEvent = queues.expect(events, Duration.ofSeconds(10));
+        assertThat(resumedEvent.getMessageProperties().getType()).isEqualTo("participant.resumed");
+        AsyncApiContract.load().assertConforms("ParticipantResumed", resumedEvent);
+        failing.forEach(api::retryIncidentOf);
+        List<String> all = new ArrayList<>(failing);
+        all.addAll(waiting);
+        await("all sagas finished").atMost(SETTLE).pollInterval(Duration.ofMillis(500))
+                .until(() -> !statusesOf(all).containsKey("RUNNING") && !statusesOf(all).containsKey("FAILED"));
+        assertThat(statusesOf(all)).containsOnlyKeys("COMPLETED");
+        assertThat(pauses()).isEmpty();
+    }
+
+    private double autoPaused() {
+        io.micrometer.core.instrument.Counter counter = meters.find("sagaflow.participants.auto-paused")
+                .tag("commandPrefix", SHIPPING).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private JsonNode pauses() {
+        return api.readJson(api.rest().getForObject("/api/participants/pauses", String.class));
     }
 
     @Test

@@ -96,7 +96,8 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
             JsonNode request = jsonOf(body);
             String prefix = request.path("commandPrefix").asText("");
             return audited(engine, new Audit.Request("participant.resume", null, "commands " + prefix + "*",
-                    optionalReason(request)), () -> Audit.Done.of(SpringBeans.get(ParticipantPauses.class).resume(prefix)));
+                    optionalReason(request)), () -> Audit.Done.of(SpringBeans.get(ParticipantPauses.class).resume(prefix,
+                            userOf(engine) + " (COCKPIT)")));
         });
     }
 

@@ -59,9 +59,10 @@ class ParticipantPauseController {
     /** Publishes the held commands in order and lets the deadlines run again; 404 if it is not paused. */
     @PostMapping("/resume")
     ParticipantPauses.Resumed resume(@Valid @RequestBody PauseRequest request) {
-        return audit.perform(Audit.Actor.ofApiCaller(), new Audit.Request("participant.resume", null,
+        Audit.Actor actor = Audit.Actor.ofApiCaller();
+        return audit.perform(actor, new Audit.Request("participant.resume", null,
                         "commands " + request.commandPrefix() + "*", reasonOf(request)),
-                () -> Audit.Done.of(pauses.resume(request.commandPrefix())));
+                () -> Audit.Done.of(pauses.resume(request.commandPrefix(), actor.name() + " (" + actor.via() + ")")));
     }
 
     private static String reasonOf(PauseRequest request) {

@@ -5,16 +5,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagaflow.contract.Topology;
 import io.sagaflow.errors.InvalidInputException;
 import io.sagaflow.errors.NotFoundException;
+import io.sagaflow.outbox.Outbox;
 import io.sagaflow.outbox.OutboxAdmin;
+import io.sagaflow.outbox.OutboxMessage;
 import io.sagaflow.roles.ConditionalOnOrchestratorRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,12 +76,21 @@ public class ParticipantPauses {
                           int resumedDeadlines) {
     }
 
+    /** Routing keys of the events on {@code sagaflow.events}; their AMQP type is the same without the prefix. */
+    static final String PAUSED_EVENT = "sagaflow.participant.paused";
+    static final String RESUMED_EVENT = "sagaflow.participant.resumed";
+
     private final OutboxAdmin outbox;
+    private final Outbox events;
+    private final ObjectMapper json;
     private final JdbcTemplate jdbc;
     private final Clock clock;
 
-    ParticipantPauses(OutboxAdmin outbox, JdbcTemplate jdbc, Clock clock, MeterRegistry meters) {
+    ParticipantPauses(OutboxAdmin outbox, Outbox events, ObjectMapper json, JdbcTemplate jdbc, Clock clock,
+                      MeterRegistry meters) {
         this.outbox = outbox;
+        this.events = events;
+        this.json = json;
         this.jdbc = jdbc;
         this.clock = clock;
         Gauge.builder("sagaflow.participants.paused", () -> holdsOnCommands().size())
@@ -87,11 +102,13 @@ public class ParticipantPauses {
     public Paused pause(String commandPrefix, String pausedBy, String reason, boolean automatic) {
         String prefix = validPrefix(commandPrefix);
         boolean placed = outbox.hold(Topology.COMMANDS_EXCHANGE, prefix, pausedBy, reason, automatic);
+        Pause pause = find(prefix).orElseThrow();
         if (placed) {
+            announce(PAUSED_EVENT, pause, null, null);
             log.warn("Participant {}* paused by {}{}: its commands wait in the outbox, its steps' deadlines stand still",
                     prefix, pausedBy, reason == null ? "" : " (" + reason + ")");
         }
-        return new Paused(find(prefix).orElseThrow(), !placed);
+        return new Paused(pause, !placed);
     }
 
     /**
@@ -101,13 +118,14 @@ public class ParticipantPauses {
      * @throws NotFoundException if it is not paused
      */
     @Transactional
-    public Resumed resume(String commandPrefix) {
+    public Resumed resume(String commandPrefix, String resumedBy) {
         String prefix = validPrefix(commandPrefix);
         OutboxAdmin.Hold hold = outbox.release(Topology.COMMANDS_EXCHANGE, prefix)
                 .orElseThrow(() -> new NotFoundException("no participant is paused under the command prefix " + prefix));
         Instant now = clock.instant();
         int resumed = giveDeadlinesBack(prefix, hold.heldSince(), now);
         Duration pausedFor = Duration.between(hold.heldSince(), now);
+        announce(RESUMED_EVENT, pauseOf(hold), resumedBy, now);
         log.info("Participant {}* resumed after {}: {} held commands go out, {} step deadlines run again", prefix,
                 pausedFor, hold.pendingMessages(), resumed);
         return new Resumed(prefix, hold.heldSince(), pausedFor, hold.pendingMessages(), resumed);
@@ -165,6 +183,31 @@ public class ParticipantPauses {
         jdbc.batchUpdate("UPDATE sagaflow.saga_step SET deadline_at = ? WHERE command_id = ? AND status = 'WAITING'",
                 moves);
         return moves.size();
+    }
+
+    /**
+     * An event on {@code sagaflow.events} in the same transaction (docs/asyncapi.yaml, channel
+     * {@code participantEvents}): whoever watches the fleet learns of a pause, above all an automatic one.
+     */
+    private void announce(String routingKey, Pause pause, String resumedBy, Instant resumedAt) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("commandPrefix", pause.commandPrefix());
+        body.put("automatic", pause.automatic());
+        body.put("pausedBy", pause.pausedBy());
+        if (pause.reason() != null) {
+            body.put("reason", pause.reason());
+        }
+        body.put("pausedAt", pause.pausedAt().toString());
+        if (resumedAt != null) {
+            body.put("resumedBy", resumedBy);
+            body.put("resumedAt", resumedAt.toString());
+        }
+        try {
+            events.append(OutboxMessage.to(Topology.EVENTS_EXCHANGE, routingKey,
+                    routingKey.substring("sagaflow.".length()), json.writeValueAsString(body)).asBroadcast());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("participant event not serializable", e);
+        }
     }
 
     private static String validPrefix(String commandPrefix) {

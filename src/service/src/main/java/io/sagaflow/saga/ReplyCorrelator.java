@@ -35,9 +35,12 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     private final ObjectMapper objectMapper;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final org.springframework.beans.factory.ObjectProvider<AutoPause> autoPause;
 
     ReplyCorrelator(SagaSteps steps, OutboxStepCommands commands, WaitingSteps waitingSteps,
-                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock) {
+                    ObjectMapper objectMapper, MeterRegistry meters, Clock clock,
+                    org.springframework.beans.factory.ObjectProvider<AutoPause> autoPause) {
+        this.autoPause = autoPause;
         this.clock = clock;
         this.steps = steps;
         this.commands = commands;
@@ -87,6 +90,9 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             return;
         }
         recordLatency(sent, body);
+        if (body.outcome() == Outcome.TECHNICAL_FAILURE) {
+            autoPause.ifAvailable(counter -> counter.failed(command, "technical failure: " + body.reason()));
+        }
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }
@@ -119,6 +125,7 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         }
         if (waitingSteps.stop(sent, StepStatus.TIMED_OUT, DeadlineWatcher.timedOutReason(command))) {
             meters.counter("sagaflow.steps.timed-out").increment();
+            autoPause.ifAvailable(counter -> counter.failed(command, DeadlineWatcher.timedOutReason(command)));
             log.warn("Saga {} step {} ({}) timed out after {}", command.sagaId(), command.step(), command.command(),
                     command.deadline());
         }

@@ -44,6 +44,11 @@ import org.springframework.test.context.TestExecutionListeners;
             "sagaflow.admission.max-concurrent-starts=64",
             // A participant's own read endpoint, opened to readers (ModellingMistakesIntegrationTests).
             "sagaflow.security.read-paths[0]=/api/participant-reads/**",
+            // The shipping participant pauses itself after 5 failures within a minute
+            // (ParticipantPauseIntegrationTests); no other test fails shipping that often.
+            "sagaflow.auto-pause.participants[0].command-prefix=shipping.",
+            "sagaflow.auto-pause.participants[0].failures=5",
+            "sagaflow.auto-pause.participants[0].window=PT1M",
         })
 // Spring Boot switches tracing and metrics export off in tests unless asked: on, as in production
 // (so /actuator/prometheus exists and SecurityIntegrationTests checks who may read it).
