@@ -213,7 +213,7 @@ public class ParticipantPauses {
     private static String validPrefix(String commandPrefix) {
         if (commandPrefix == null || commandPrefix.isBlank()) {
             throw new InvalidInputException("commandPrefix", "is required: the start of the command names of the "
-                    + "participant to pause, e.g. payment.");
+                    + "participant to pause, such as its name and a dot");
         }
         if (!PREFIX.matcher(commandPrefix).matches()) {
             throw new InvalidInputException("commandPrefix", "must be 1 to 200 letters, digits, '.', '_' or '-' "

@@ -48,6 +48,6 @@ class ParticipantStarterContentsTests {
                 "io.sagaflow.outbox", "io.sagaflow.participant", "io.sagaflow.retention", "io.sagaflow.tracing");
         assertThat(resources).containsExactly(
                 "META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports",
-                "db/participant-kit/V1__participant_kit.sql");
+                "db/participant-kit/V1__participant_kit.sql", "db/participant-kit/V2__outbox_holds.sql");
     }
 }
