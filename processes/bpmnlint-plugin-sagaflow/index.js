@@ -20,6 +20,7 @@ module.exports = {
         'no-terminate-end-event': 'error',
         'no-transaction': 'error',
         'payload-provided': 'error',
+        'saga-deadline': 'error',
         'step-has-compensation': 'error',
         'wait-has-deadline': 'error'
       }

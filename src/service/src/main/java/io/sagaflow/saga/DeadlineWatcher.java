@@ -91,12 +91,17 @@ class DeadlineWatcher {
 
     @Scheduled(fixedDelayString = "${sagaflow.saga.deadline-check-interval:PT1S}")
     void stopOverdueSteps() {
-        if (brokerUnreachable || clock.instant().isBefore(holdUntil)) {
+        if (!judging()) {
             return;
         }
         while (stopOneOverdueStep()) {
             // one claimed step each round: judged, or its deadline restarted
         }
+    }
+
+    /** Whether deadlines are judged now: not while the broker is away or during a grace period. */
+    boolean judging() {
+        return !brokerUnreachable && !clock.instant().isBefore(holdUntil);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -113,7 +118,7 @@ class DeadlineWatcher {
         holdOff();
     }
 
-    private void holdOff() {
+    void holdOff() {
         Instant until = clock.instant().plus(grace);
         if (until.isAfter(holdUntil)) {
             holdUntil = until;

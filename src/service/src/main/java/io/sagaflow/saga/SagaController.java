@@ -89,14 +89,15 @@ class SagaController {
                                     @RequestParam(required = false) String startedAfter,
                                     @RequestParam(required = false) String processDefinitionVersion,
                                     @RequestParam(required = false) String page,
-                                    @RequestParam(required = false) String size) {
+                                    @RequestParam(required = false) String size,
+                                    @RequestParam(required = false) String pastDeadline) {
         SagaQuery query = new SagaQuery(blankToNull(processKey), blankToNull(businessKey), status(status),
                 instant("startedAfter", startedAfter),
                 processDefinitionVersion == null || processDefinitionVersion.isBlank() ? null
                         : integer("processDefinitionVersion", processDefinitionVersion, 0, 1, Integer.MAX_VALUE),
                 Callers.ownSagasOnly(),
                 integer("page", page, 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE),
-                integer("size", size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE));
+                integer("size", size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE), bool("pastDeadline", pastDeadline));
         if (query.definitionVersion() != null && query.processKey() == null) {
             // A version number belongs to one saga definition.
             throw new InvalidInputException("processDefinitionVersion", "needs processKey: a version belongs to one saga");
@@ -206,7 +207,20 @@ class SagaController {
         if (query.definitionVersion() != null) {
             link.queryParam("processDefinitionVersion", query.definitionVersion());
         }
+        if (query.pastDeadline()) {
+            link.queryParam("pastDeadline", true);
+        }
         return link.queryParam("page", page).queryParam("size", query.size()).encode().build().toUriString();
+    }
+
+    private static boolean bool(String field, String value) {
+        if (value == null || value.isBlank() || "false".equals(value)) {
+            return false;
+        }
+        if ("true".equals(value)) {
+            return true;
+        }
+        throw new InvalidInputException(field, "is true or false, not " + value);
     }
 
     private static String blankToNull(String value) {

@@ -66,6 +66,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         List<IncidentHandler> incidentHandlers = configuration.getCustomIncidentHandlers() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomIncidentHandlers());
         incidentHandlers.add(lifecycle.incidentHandler());
+        incidentHandlers.add(lifecycle.sagaDeadlineIncidentHandler());
         configuration.setCustomIncidentHandlers(incidentHandlers);
         List<HistoryLevel> historyLevels = configuration.getCustomHistoryLevels() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomHistoryLevels());

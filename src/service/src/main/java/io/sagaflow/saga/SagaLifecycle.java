@@ -80,12 +80,22 @@ final class SagaLifecycle {
                 try {
                     registry.get().started(execution.getProcessInstanceId(),
                             ((ExecutionEntity) execution).getProcessDefinition(), execution.getProcessBusinessKey(),
-                            execution.getVariables());
+                            execution.getVariables(), sagaDeadline(execution));
                 } catch (DuplicateKeyException e) {
                     // A message an operator using engine-rest can act on, instead of the SQL error.
                     throw new BadUserRequestException("a saga of " + processKey(execution) + " with business key '"
                             + execution.getProcessBusinessKey() + "' exists: a business key starts one saga", e);
                 }
+            }
+
+            /** The model's saga deadline (checked at deployment, see SagaShapeRules), or {@code null}. */
+            private SagaRegistry.SagaDeadline sagaDeadline(DelegateExecution execution) {
+                org.camunda.bpm.model.bpmn.instance.Process process = execution.getBpmnModelInstance()
+                        .getModelElementById(((ExecutionEntity) execution).getProcessDefinition().getKey());
+                java.time.Duration after = SagaModel.sagaDeadline(
+                        SagaModel.processProperty(process, SagaModel.SAGA_DEADLINE_PROPERTY));
+                return after == null ? null : new SagaRegistry.SagaDeadline(after, SagaModel.OnSagaDeadline.of(
+                        SagaModel.processProperty(process, SagaModel.ON_SAGA_DEADLINE_PROPERTY)));
             }
 
             private void ended(DelegateExecution execution) {
@@ -142,6 +152,36 @@ final class SagaLifecycle {
         };
     }
 
+    /** Incident type of a saga past its saga deadline with {@code sagaflow.onSagaDeadline=incident}. */
+    static final String SAGA_DEADLINE_INCIDENT = "sagaflowSagaDeadline";
+
+    /**
+     * The main handler of saga-deadline incidents: Camunda's default (the incident in Cockpit), and
+     * the registry's FAILED while it is open, RUNNING again once an operator resolves it.
+     */
+    IncidentHandler sagaDeadlineIncidentHandler() {
+        return new org.camunda.bpm.engine.impl.incident.DefaultIncidentHandler(SAGA_DEADLINE_INCIDENT) {
+            @Override
+            public Incident handleIncident(IncidentContext context, String message) {
+                Incident incident = super.handleIncident(context, message);
+                sagaIdOf(context).forEach(sagaId -> registry.get().failed(sagaId, message, null));
+                return incident;
+            }
+
+            @Override
+            public void resolveIncident(IncidentContext context) {
+                super.resolveIncident(context);
+                sagaIdOf(context).forEach(sagaId -> registry.get().resumed(sagaId));
+            }
+
+            @Override
+            public void deleteIncident(IncidentContext context) {
+                super.deleteIncident(context);
+                sagaIdOf(context).forEach(sagaId -> registry.get().resumed(sagaId));
+            }
+        };
+    }
+
     private void ended(ExecutionEntity instance) {
         String sagaId = instance.getProcessInstanceId();
         if (instance.isCanceled() || instance.isExternallyTerminated()) {
@@ -163,8 +203,9 @@ final class SagaLifecycle {
         // The first forward step refused, timed out or stopped is why the saga compensated.
         Optional<UndoneStep> cause = undone.stream()
                 .filter(step -> "ACTION".equals(step.op()) && step.reason() != null).findFirst();
-        String reason = abortReason != null ? "aborted by an operator: " + abortReason
-                : cause.map(UndoneStep::reason).orElse(null);
+        String reason = abortReason == null ? cause.map(UndoneStep::reason).orElse(null)
+                : instance.getVariable(SagaModel.SAGA_DEADLINE_PASSED_VARIABLE) != null ? String.valueOf(abortReason)
+                : "aborted by an operator: " + abortReason;
         ended(sagaId, SagaStatus.COMPENSATED, reason, cause.map(UndoneStep::activityId).orElse(null));
     }
 

@@ -48,6 +48,59 @@ public final class SagaModel {
      */
     static final String COMPENSATION_ORDER_PROPERTY = "sagaflow.compensationOrder";
 
+    /**
+     * Process extension property: a deadline for the whole saga, an ISO-8601 duration from its start
+     * (e.g. {@code PT2H}). When it passes while the saga runs, the saga compensates everything it
+     * did, or raises an incident ({@value #ON_SAGA_DEADLINE_PROPERTY}).
+     */
+    static final String SAGA_DEADLINE_PROPERTY = "sagaflow.sagaDeadline";
+
+    /** Process extension property: {@code compensate} (default) or {@code incident}, past the saga deadline. */
+    static final String ON_SAGA_DEADLINE_PROPERTY = "sagaflow.onSagaDeadline";
+
+    /** What a saga does when its saga deadline passes. */
+    enum OnSagaDeadline {
+        COMPENSATE, INCIDENT;
+
+        /** @throws IllegalArgumentException naming the allowed values */
+        static OnSagaDeadline of(String value) {
+            if (value == null || value.isBlank()) {
+                return COMPENSATE;
+            }
+            return switch (value.trim()) {
+                case "compensate" -> COMPENSATE;
+                case "incident" -> INCIDENT;
+                default -> throw new IllegalArgumentException(ON_SAGA_DEADLINE_PROPERTY + " is 'compensate' or "
+                        + "'incident', not '" + value + "'");
+            };
+        }
+    }
+
+    /**
+     * The saga deadline a model sets, or {@code null}.
+     *
+     * @throws IllegalArgumentException if it is not a positive ISO-8601 duration
+     */
+    static java.time.Duration sagaDeadline(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        java.time.Duration deadline;
+        try {
+            deadline = java.time.Duration.parse(value.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(SAGA_DEADLINE_PROPERTY + " is an ISO-8601 duration such as PT2H, not '"
+                    + value + "'");
+        }
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException(SAGA_DEADLINE_PROPERTY + " must be positive, not " + value);
+        }
+        return deadline;
+    }
+
+    /** Set beside {@link #ABORT_REASON_VARIABLE} when the saga deadline, not an operator, aborted the saga. */
+    static final String SAGA_DEADLINE_PASSED_VARIABLE = "sagaflowSagaDeadlinePassed";
+
     /** Process variable an abort sets; the next step rejects instead of sending its command. */
     static final String ABORT_REASON_VARIABLE = "abortReason";
     /** Set when the saga passes a compensation of everything it did: it ends COMPENSATED (SagaLifecycle). */

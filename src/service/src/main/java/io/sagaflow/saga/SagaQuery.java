@@ -11,7 +11,13 @@ import io.sagaflow.start.SagaStatus;
  * @param startedBy only sagas this caller started (a client sees its own sagas only)
  * @param page zero-based page number
  * @param size sagas per page
+ * @param pastDeadline only sagas whose saga deadline has passed while they ran
  */
 record SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter,
-                 Integer definitionVersion, String startedBy, int page, int size) {
+                 Integer definitionVersion, String startedBy, int page, int size, boolean pastDeadline) {
+
+    SagaQuery(String processKey, String businessKey, SagaStatus status, Instant startedAfter,
+              Integer definitionVersion, String startedBy, int page, int size) {
+        this(processKey, businessKey, status, startedAfter, definitionVersion, startedBy, page, size, false);
+    }
 }

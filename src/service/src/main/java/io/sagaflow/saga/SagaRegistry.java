@@ -73,20 +73,62 @@ class SagaRegistry {
         this.clock = clock;
     }
 
+    /** A saga's own deadline, from its model: how long after its start, and what then. */
+    record SagaDeadline(java.time.Duration after, SagaModel.OnSagaDeadline action) {
+    }
+
+    /** A running saga whose saga deadline has passed, claimed for judgment. */
+    record OverdueSaga(String sagaId, String processKey, Instant deadlineAt, SagaModel.OnSagaDeadline action) {
+    }
+
+    /**
+     * Claims a running saga past its saga deadline that has not been judged yet; other instances skip
+     * it until this transaction ends, and {@link #deadlinePassed} makes sure it is judged once.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    Optional<OverdueSaga> claimPastDeadline() {
+        return jdbc.query("""
+                SELECT saga_id, process_key, deadline_at, deadline_action FROM sagaflow.saga
+                WHERE deadline_at <= ? AND status IN ('RUNNING', 'FAILED') AND deadline_passed_at IS NULL
+                ORDER BY deadline_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+                """, (rs, n) -> new OverdueSaga(rs.getString("saga_id"), rs.getString("process_key"),
+                rs.getTimestamp("deadline_at").toInstant(), SagaModel.OnSagaDeadline.valueOf(rs.getString("deadline_action"))),
+                Timestamp.from(clock.instant())).stream().findFirst();
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    void deadlinePassed(String sagaId) {
+        jdbc.update("UPDATE sagaflow.saga SET deadline_passed_at = ? WHERE saga_id = ?", Timestamp.from(clock.instant()),
+                sagaId);
+    }
+
+    /** Sagas not ended whose saga deadline has passed (the gauge {@code sagaflow.sagas.past-deadline}). */
+    long pastDeadline() {
+        Long count = jdbc.queryForObject("""
+                SELECT COUNT(*) FROM sagaflow.saga WHERE deadline_at <= ? AND status IN ('RUNNING', 'FAILED')
+                """, Long.class, Timestamp.from(clock.instant()));
+        return count == null ? 0 : count;
+    }
+
     /**
      * Registers a starting saga. Throws the database's duplicate-key error if a saga of this process
      * with this business key exists (running or ended and not yet deleted by retention).
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    void started(String sagaId, ProcessDefinition definition, String businessKey, Map<String, Object> variables) {
+    void started(String sagaId, ProcessDefinition definition, String businessKey, Map<String, Object> variables,
+                 SagaDeadline deadline) {
         String processKey = definition.getKey();
+        Instant now = clock.instant();
         jdbc.update("""
                 INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at,
-                    started_by, traceparent, definition_id, definition_version)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)
+                    started_by, traceparent, definition_id, definition_version, deadline_at, deadline_action)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
-                Timestamp.from(clock.instant()), caller(), tracing.currentTraceparent(), definition.getId(),
-                definition.getVersion());
+                Timestamp.from(now), caller(), tracing.currentTraceparent(), definition.getId(),
+                definition.getVersion(), deadline == null ? null : Timestamp.from(now.plus(deadline.after())),
+                deadline == null ? null : deadline.action().name());
         // Counted when the start commits: a start that rolls back (a lost race for its business key,
         // a failure later in its transaction) started nothing.
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
@@ -200,6 +242,11 @@ class SagaRegistry {
         if (query.startedBy() != null) {
             sql.append(" AND started_by = ?");
             arguments.add(query.startedBy());
+        }
+        if (query.pastDeadline()) {
+            // Acted on by the deadline watcher (compensating or compensated, or in an incident): within
+            // a second of the deadline (sagaflow.saga.deadline-check-interval).
+            sql.append(" AND deadline_passed_at IS NOT NULL");
         }
         sql.append(" ORDER BY started_at DESC, saga_id DESC LIMIT ? OFFSET ?");
         arguments.add(query.size() + 1);

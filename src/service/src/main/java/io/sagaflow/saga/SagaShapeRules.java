@@ -48,6 +48,7 @@ public final class SagaShapeRules {
     static final String KNOWN_COMMAND = "sagaflow/known-command";
     static final String STEP_HAS_COMPENSATION = "sagaflow/step-has-compensation";
     static final String PAYLOAD_PROVIDED = "sagaflow/payload-provided";
+    static final String SAGA_DEADLINE = "sagaflow/saga-deadline";
 
     /** The naming rule of commands: {@code <participant>.<action>} in lower case (routing keys participants bind). */
     static final Pattern COMMAND_PATTERN = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");
@@ -149,6 +150,7 @@ public final class SagaShapeRules {
         checkInputs(model, settings, violations);
         checkCompensationPromised(model, violations);
         checkPayloadProvided(model, violations);
+        checkSagaDeadline(process, model, violations);
         model.compensationHandlersWithoutBoundary().forEach(handler -> violations.add(new Violation(handler,
                 COMPENSATION_HAS_BOUNDARY, "this compensation task is not attached to any step: no compensation "
                 + "boundary event points to it, so it never runs and what its step did stays. Attach a compensation "
@@ -255,6 +257,16 @@ public final class SagaShapeRules {
                         + "compensation boundary event is attached to it. Attach one and associate it with a task "
                         + "of the 'Saga compensation' template"));
             }
+        }
+    }
+
+    /** A saga deadline, if set, is a positive ISO-8601 duration, and what happens then is known. */
+    private static void checkSagaDeadline(Element process, Model model, List<Violation> violations) {
+        try {
+            SagaModel.sagaDeadline(model.processProperty(SagaModel.SAGA_DEADLINE_PROPERTY));
+            SagaModel.OnSagaDeadline.of(model.processProperty(SagaModel.ON_SAGA_DEADLINE_PROPERTY));
+        } catch (IllegalArgumentException e) {
+            violations.add(new Violation(process.attribute("id"), SAGA_DEADLINE, e.getMessage()));
         }
     }
 

@@ -263,6 +263,16 @@ public class Sagas {
      */
     @Transactional
     public void abort(String sagaId, String reason) {
+        abort(sagaId, reason, false);
+    }
+
+    /** The same as an operator's abort, for the saga deadline: its reason says so, not "aborted by an operator". */
+    @Transactional
+    void compensatePastDeadline(String sagaId, String reason) {
+        abort(sagaId, reason, true);
+    }
+
+    private void abort(String sagaId, String reason, boolean sagaDeadline) {
         if (runtime.createProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
             if (history.createHistoricProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
                 throw new NotFoundException("no saga with id '" + sagaId + "'");
@@ -273,7 +283,10 @@ public class Sagas {
             throw new ConflictException("saga " + sagaId + " is already compensating");
         }
         runtime.setVariable(sagaId, SagaModel.ABORT_REASON_VARIABLE, reason);
-        String rejection = "aborted by an operator: " + reason;
+        if (sagaDeadline) {
+            runtime.setVariable(sagaId, SagaModel.SAGA_DEADLINE_PASSED_VARIABLE, true);
+        }
+        String rejection = sagaDeadline ? reason : "aborted by an operator: " + reason;
         Set<String> stoppedExecutions = new HashSet<>();
         for (SagaSteps.SentCommand sent : steps.open(sagaId)) {
             StepCommand command = sent.command();
