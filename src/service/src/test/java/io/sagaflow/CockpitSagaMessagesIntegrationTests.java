@@ -366,8 +366,8 @@ class CockpitSagaMessagesIntegrationTests {
                 viewerPage.logIn(viewer, viewerPassword);
                 WebElement section = viewerPage.openDashboardSection();
                 assertThat(section.findElement(By.cssSelector("tr[data-pause='car.']")).getText()).contains("car.*");
-                assertThat(section.findElements(By.cssSelector(".saga-resume, .saga-pause"))).as("buttons for a viewer")
-                        .isEmpty();
+                assertThat(section.findElements(By.cssSelector(".saga-resume, .saga-pause, .saga-bulk")))
+                        .as("pause, resume and bulk repair for a viewer").isEmpty();
                 assertThat(viewerPage.postFromPage(pluginPath("participants/pauses/resume"),
                         "{\"commandPrefix\":\"car.\"}")).as("a viewer's resume through the plugin").isEqualTo(403);
             } finally {
@@ -387,6 +387,55 @@ class CockpitSagaMessagesIntegrationTests {
                     viewer + " COCKPIT participant.resume REFUSED", operator + " COCKPIT participant.resume DONE");
         } finally {
             jdbc.update("DELETE FROM sagaflow.outbox_hold WHERE routing_key_prefix = 'car.'");
+            identities.deleteUser(operator);
+        }
+    }
+
+    @Test
+    @DisplayName("an operator retries the incidents of three orders from the dashboard's bulk repair: the preview counts 3, the run ends DONE 3, the orders complete, audited via COCKPIT")
+    void bulkRetryFromTheDashboard() throws Exception {
+        String processKey = "cockpit-bulk-order-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String model = new String(new org.springframework.core.io.ClassPathResource("processes/order-fulfillment.bpmn")
+                .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"order-fulfillment\"", "\"" + processKey + "\"");
+        repository.createDeployment().name(processKey).addString(processKey + ".bpmn", model).deploy();
+        Binding chargeRoute = BindingBuilder.bind(new Queue(Topology.participantQueue("payment")))
+                .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("payment.charge");
+        java.util.List<String> sagaIds = new java.util.ArrayList<>();
+        amqpAdmin.removeBinding(chargeRoute); // the payment route is lost: each charge ends in an incident
+        try {
+            for (int i = 0; i < 3; i++) {
+                sagaIds.add(api.startSaga(processKey, order()).sagaId());
+            }
+            await("three incidents").atMost(ApiSupport.SAGA_TIMEOUT).until(() ->
+                    sagaIds.stream().allMatch(id -> "FAILED".equals(api.saga(id).status())));
+        } finally {
+            amqpAdmin.declareBinding(chargeRoute);
+        }
+
+        String operator = "operator-" + java.util.UUID.randomUUID();
+        String password = "operator-secret-" + java.util.UUID.randomUUID();
+        createPerson(operator, password, Scopes.OPERATOR_GROUP);
+        try {
+            cockpit.logIn(operator, password);
+            cockpit.openDashboardSection();
+            cockpit.find(By.cssSelector(".saga-bulk-process-key")).sendKeys(processKey);
+            cockpit.find(By.cssSelector(".saga-bulk-reason")).sendKeys("payment route restored");
+            cockpit.find(By.cssSelector(".saga-bulk-preview-button")).click();
+            WebElement preview = cockpit.await(By.cssSelector(".saga-bulk-preview"));
+            assertThat(preview.getAttribute("data-count")).isEqualTo("3");
+            cockpit.scrollTo(preview);
+            toDocs(cockpit.screenshot("bulk-repair-preview"), "cockpit-bulk-repair.png");
+            cockpit.find(By.cssSelector(".saga-bulk-run")).click();
+            WebElement done = cockpit.await(By.cssSelector(".saga-bulk-progress[data-status='DONE']"));
+            assertThat(done.getText()).contains("DONE 3", "FAILED 0");
+            for (String sagaId : sagaIds) {
+                assertThat(awaitStatus(sagaId, "COMPLETED")).isEqualTo("COMPLETED");
+            }
+            assertThat(jdbc.queryForList("SELECT action || ' ' || via || ' ' || outcome FROM sagaflow.audit_record"
+                    + " WHERE actor = ? ORDER BY seq", String.class, operator)).contains("bulk.incident.retry COCKPIT DONE")
+                    .filteredOn(line -> line.startsWith("incident.retry ")).hasSize(3);
+        } finally {
             identities.deleteUser(operator);
         }
     }

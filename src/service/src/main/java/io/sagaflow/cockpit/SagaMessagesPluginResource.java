@@ -10,6 +10,7 @@ import io.sagaflow.audit.Audit;
 import io.sagaflow.audit.AuditRecord;
 import io.sagaflow.errors.DomainException;
 import io.sagaflow.errors.InvalidInputException;
+import io.sagaflow.ops.BulkRepairs;
 import io.sagaflow.ops.Repairs;
 import io.sagaflow.saga.ParticipantPauses;
 import io.sagaflow.saga.SagaMessages;
@@ -98,6 +99,47 @@ public class SagaMessagesPluginResource extends AbstractCockpitPluginRootResourc
             return audited(engine, new Audit.Request("participant.resume", null, "commands " + prefix + "*",
                     optionalReason(request)), () -> Audit.Done.of(SpringBeans.get(ParticipantPauses.class).resume(prefix,
                             userOf(engine) + " (COCKPIT)")));
+        });
+    }
+
+    /**
+     * A bulk repair from the dashboard (operators): a dry run answers the preview count, a run
+     * starts the batch (audited via COCKPIT, as on the API) and answers its id.
+     */
+    @POST
+    @Path("{engine}/bulk-repairs")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response bulkRepair(@PathParam("engine") String engine, String body) {
+        return answer(() -> {
+            JsonNode request = jsonOf(body);
+            ObjectMapper json = SpringBeans.get(ObjectMapper.class);
+            BulkRepairs.Filter filter = request.hasNonNull("filter")
+                    ? json.treeToValue(request.get("filter"), BulkRepairs.Filter.class) : null;
+            String action = request.path("action").asText("");
+            BulkRepairs bulkRepairs = SpringBeans.get(BulkRepairs.class);
+            Audit.Actor actor = Audit.Actor.ofCockpitUser(userOf(engine));
+            try {
+                requireOperator(engine);
+            } catch (ApiException refused) {
+                SpringBeans.get(Audit.class).refused(actor, new Audit.Request("bulk." + action, null, null, null),
+                        refused.getMessage());
+                throw refused;
+            }
+            if (request.path("dryRun").asBoolean(false)) {
+                return bulkRepairs.preview(action, filter);
+            }
+            return bulkRepairs.submit(action, filter, optionalReason(request), actor);
+        });
+    }
+
+    @GET
+    @Path("{engine}/bulk-repairs/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response bulkRepairProgress(@PathParam("engine") String engine, @PathParam("id") String id) {
+        return answer(() -> {
+            requireOperator(engine);
+            return SpringBeans.get(BulkRepairs.class).progress(id);
         });
     }
 

@@ -192,7 +192,7 @@ async function renderDashboard(node, { api }, notice) {
   node.replaceChildren(el("section", { class: "saga-overview" },
     el("h3", { class: "section-title" }, "Sagaflow"),
     el("table", { class: "cam-table" }, el("tbody", {},
-      row("Pending outbox rows", `${overview.pendingOutboxRows}${overview.oldestPendingSeconds !== null
+      row("Pending outbox rows", `${overview.pendingOutboxRows}${overview.oldestPendingSeconds != null
         ? ` (oldest ${overview.oldestPendingSeconds} s)` : ""}`, null, overview.oldestPendingSeconds > 60),
       row("FAILED outbox rows", overview.failedOutboxRows, overview.sagasWithFailedRows, overview.failedOutboxRows > 0),
       row("Parked messages", overview.parkedMessages, overview.sagasWithParkedMessages, overview.parkedMessages > 0),
@@ -203,7 +203,65 @@ async function renderDashboard(node, { api }, notice) {
         overview.sheddingLoad))),
     versionsTable(api, overview.runningByVersion || [], operator),
     el("div", { class: "saga-migration-slot" }),
-    pausesSection(api, pauses || [], operator, notice, (done) => renderDashboard(node, { api }, done))));
+    pausesSection(api, pauses || [], operator, notice, (done) => renderDashboard(node, { api }, done)),
+    operator ? bulkRepairSection(api) : null));
+}
+
+// Bulk repair by filter (operators): a preview counts what the filter chooses now; the run is a
+// batch the service works off in the background, followed here to its end.
+function bulkRepairSection(api) {
+  const input = (cls, placeholder) => el("input", { type: "text", class: `form-control input-sm ${cls}`, placeholder });
+  const action = el("select", { class: "form-control input-sm saga-bulk-action" },
+    [["incident.retry", "Retry incidents"], ["outbox.requeue", "Requeue FAILED outbox rows"],
+      ["parked.replay", "Replay parked messages"], ["saga.abort", "Abort sagas"]]
+      .map(([value, label]) => el("option", { value }, label)));
+  const processKey = input("saga-bulk-process-key", "process key");
+  const step = input("saga-bulk-step", "step (activity id)");
+  const errorText = input("saga-bulk-error-text", "error text contains");
+  const reason = input("saga-bulk-reason", "reason (recorded in the audit trail)");
+  const result = el("div", { class: "saga-bulk-result" });
+  const request = (dryRun) => {
+    const filter = {};
+    [["processKey", processKey], ["step", step], ["errorText", errorText]].forEach(([name, field]) => {
+      if (field.value.trim()) {
+        filter[name] = field.value.trim();
+      }
+    });
+    return { action: action.value, filter, reason: reason.value, dryRun };
+  };
+  const run = async () => {
+    try {
+      const submitted = await call(api, "POST", "/bulk-repairs", request(false));
+      const follow = async () => {
+        const progress = await call(api, "GET", `/bulk-repairs/${submitted.bulkRepairId}`);
+        const counts = Object.entries(progress.counts).map(([name, count]) => `${name} ${count}`).join(", ");
+        result.replaceChildren(el("p", { class: "saga-bulk-progress", "data-status": progress.status },
+          `Bulk repair ${progress.status === "RUNNING" ? "running" : progress.status.toLowerCase()}: ${counts}`));
+        if (progress.status === "RUNNING") {
+          setTimeout(follow, 1000);
+        }
+      };
+      await follow();
+    } catch (error) {
+      result.replaceChildren(el("div", { class: "alert alert-danger saga-notice" }, error.message));
+    }
+  };
+  const preview = async () => {
+    try {
+      const counted = await call(api, "POST", "/bulk-repairs", request(true));
+      result.replaceChildren(el("p", { class: "saga-bulk-preview", "data-count": String(counted.count) },
+        `${counted.count} ${counted.count === 1 ? "item" : "items"} would be repaired now.`),
+        counted.count ? el("button", { class: "btn btn-sm btn-primary saga-bulk-run", onclick: () => run() },
+          `Run on ${counted.count}`) : null);
+    } catch (error) {
+      result.replaceChildren(el("div", { class: "alert alert-danger saga-notice" }, error.message));
+    }
+  };
+  return el("div", { class: "saga-section saga-bulk" },
+    el("h4", {}, "Bulk repair"),
+    el("div", { class: "form-inline" }, action, " ", processKey, " ", step, " ", errorText, " ", reason, " ",
+      el("button", { class: "btn btn-default btn-sm saga-bulk-preview-button", onclick: () => preview() }, "Preview…")),
+    result);
 }
 
 // Paused participants: their commands wait in the outbox (in order) and the deadlines of the steps
