@@ -157,7 +157,7 @@ class BulkRepairIntegrationTests {
     }
 
     @Test
-    @DisplayName("a bulk repair is cancellable; a filter field that does not apply, or an unknown action, is refused naming it")
+    @DisplayName("an ended bulk repair cannot be cancelled; a filter field that does not apply, or an unknown action, is refused naming it; all in the OpenAPI document")
     void cancelAndBadRequests() throws Exception {
         api.assertProblem(api.rest().postForEntity("/api/bulk-repairs",
                 request("incident.delete", filter(null, null, null), null), String.class), HttpStatus.BAD_REQUEST);
@@ -175,6 +175,11 @@ class BulkRepairIntegrationTests {
         api.assertProblem(api.rest().postForEntity("/api/bulk-repairs/{id}/cancel", null, String.class,
                 empty.path("bulkRepairId").asText()), HttpStatus.CONFLICT);
         api.assertProblem(api.rest().getForEntity("/api/bulk-repairs/no-such-repair", String.class), HttpStatus.NOT_FOUND);
+
+        JsonNode paths = api.readJson(api.rest().getForObject("/v3/api-docs", String.class)).path("paths");
+        assertThat(paths.path("/api/bulk-repairs").has("post")).as("OpenAPI: submit").isTrue();
+        assertThat(paths.path("/api/bulk-repairs/{id}").has("get")).as("OpenAPI: progress").isTrue();
+        assertThat(paths.path("/api/bulk-repairs/{id}/cancel").has("post")).as("OpenAPI: cancel").isTrue();
     }
 
     private JsonNode awaitDone(String id) {
