@@ -49,7 +49,8 @@ class RetentionIntegrationTests {
     void eachTableIsCleanedByThePackageThatOwnsIt() {
         assertThat(retentions).extracting(retention -> retention.getClass().getName()).containsExactlyInAnyOrder(
                 "io.sagaflow.messaging.InboxRetention", "io.sagaflow.participant.BarrierRetention",
-                "io.sagaflow.saga.SagaRegistryRetention", "io.sagaflow.web.IdempotencyKeyRetention");
+                "io.sagaflow.saga.SagaRegistryRetention", "io.sagaflow.web.IdempotencyKeyRetention",
+                "io.sagaflow.ops.BulkRepairRetention$Items", "io.sagaflow.ops.BulkRepairRetention$Repairs");
     }
 
     @Test
@@ -93,6 +94,33 @@ class RetentionIntegrationTests {
                 .containsExactlyInAnyOrder(run + "-new-ended", run + "-old-running");
         assertThat(ids("SELECT idem_key FROM sagaflow.idempotency_key WHERE idem_key LIKE ?"))
                 .containsExactly(run + "-new-key");
+    }
+
+    @Test
+    void endedBulkRepairsGoWithTheirItemsAfterTheSagaRetentionRunningOnesStay() {
+        for (String repair : List.of("old-done", "new-done", "old-running")) {
+            boolean running = repair.endsWith("running");
+            jdbc.update("""
+                    INSERT INTO sagaflow.bulk_repair (id, action, filter, status, total, requested_by, requester_kind,
+                        requested_via, created_at, finished_at)
+                    VALUES (?, 'OUTBOX_REQUEUE', '{}', ?, 2, 'retention-test', 'USER', 'API', ?, ?)""",
+                    run + "-" + repair, running ? "RUNNING" : "DONE", daysAgo(40),
+                    running ? null : repair.startsWith("old") ? daysAgo(31) : daysAgo(29));
+            for (int seq = 1; seq <= 2; seq++) {
+                jdbc.update("INSERT INTO sagaflow.bulk_repair_item (repair_id, seq, target, status) VALUES (?, ?, 'x', ?)",
+                        run + "-" + repair, seq, running ? "PENDING" : "DONE");
+            }
+        }
+
+        retentions.forEach(TableRetention::deleteExpiredRows);
+        retentions.forEach(TableRetention::deleteExpiredRows); // items first, then their repair, whichever ran first
+
+        assertThat(ids("SELECT id FROM sagaflow.bulk_repair WHERE id LIKE ?"))
+                .containsExactlyInAnyOrder(run + "-new-done", run + "-old-running");
+        assertThat(ids("SELECT DISTINCT repair_id FROM sagaflow.bulk_repair_item WHERE repair_id LIKE ?"))
+                .containsExactlyInAnyOrder(run + "-new-done", run + "-old-running");
+        jdbc.update("DELETE FROM sagaflow.bulk_repair_item WHERE repair_id LIKE ?", run + "-%");
+        jdbc.update("DELETE FROM sagaflow.bulk_repair WHERE id LIKE ?", run + "-%");
     }
 
     /** The PENDING row must not reach the relay or the outbox health check of other tests. */
