@@ -5,7 +5,8 @@ const { is, rule, inputs, stepsAndSubSagas, editDistance } = require('../lib/sag
 // The engine reads only the input parameters it knows and ignores any other, so a misspelt one
 // (payloadVariable) is a step that silently sends no payload, no result or the default deadline;
 // a step or compensation handler without a command would not know what to send.
-const STEP_INPUTS = [ 'command', 'payloadVariables', 'resultVariables', 'deadline' ];
+const STEP_INPUTS = [ 'command', 'payloadVariables', 'resultVariables', 'deadline', 'retryMaxAttempts', 'retryBackoff',
+  'retryInitialDelay', 'retryMaxDelay', 'retryJitter', 'retryBudget', 'retryOnExhausted' ];
 const COMPENSATION_INPUTS = [ 'command', 'payloadVariables', 'deadline' ];
 const SUB_SAGA_INPUTS = [ 'payloadVariables', 'deadline' ];
 

@@ -85,6 +85,16 @@ class OutboxStepCommands implements StepCommands {
         return steps.forwardStepName(sagaId, forwardActivityId);
     }
 
+    @Override
+    public Attempts attempts(String executionId, String activityId) {
+        return steps.forwardAttempts(executionId, activityId);
+    }
+
+    @Override
+    public java.time.Instant now() {
+        return clock.instant();
+    }
+
     /** Sends every queued compensation of the saga whose turn has come. */
     @Transactional(propagation = Propagation.MANDATORY)
     void releaseQueuedCompensations(String sagaId) {

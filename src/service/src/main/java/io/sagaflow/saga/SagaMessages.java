@@ -44,7 +44,11 @@ public class SagaMessages {
      * @param processDefinitionVersion the version of the saga's definition it runs on
      */
     public record Messages(String sagaId, String traceId, List<Step> steps, List<OutboxRow> outbox,
-                           List<Parked> parked, Integer processDefinitionVersion) {
+                           List<Parked> parked, Integer processDefinitionVersion, List<NextTry> nextTries) {
+    }
+
+    /** A step's next attempt under its retry policy: when its command is sent again. */
+    public record NextTry(String activityId, Instant at) {
     }
 
     /**
@@ -110,8 +114,15 @@ public class SagaMessages {
                 rs.getString("message_id"), rs.getString("message_type"), rs.getString("reason"),
                 instant(rs, "parked_at")), "%\"sagaflow-saga-id\":\"" + sagaId + "\"%");
         Optional<SagaRegistry.SagaRecord> saga = registry.find(sagaId);
+        // Scheduled retries are message jobs with a due date and retries left (an incident has none left).
+        List<NextTry> nextTries = jdbc.query("""
+                SELECT e.act_id_, j.duedate_ FROM act_ru_job j JOIN act_ru_execution e ON e.id_ = j.execution_id_
+                WHERE j.process_instance_id_ = ? AND j.handler_type_ = ? AND j.retries_ > 0 AND j.duedate_ IS NOT NULL
+                ORDER BY j.duedate_
+                """, (rs, n) -> new NextTry(rs.getString("act_id_"), rs.getTimestamp("duedate_").toInstant()), sagaId,
+                StepRetryJobs.TYPE);
         return new Messages(sagaId, saga.map(SagaRegistry.SagaRecord::traceId).orElse(null), steps, outbox, parked,
-                saga.map(SagaRegistry.SagaRecord::definitionVersion).orElse(null));
+                saga.map(SagaRegistry.SagaRecord::definitionVersion).orElse(null), nextTries);
     }
 
     @Transactional(readOnly = true)

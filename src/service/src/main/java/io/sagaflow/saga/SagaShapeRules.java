@@ -194,7 +194,9 @@ public final class SagaShapeRules {
 
     /** Input parameters a saga step reads, by kind of step; any other is a misspelling that is ignored. */
     private static final List<String> STEP_INPUTS = List.of(SagaModel.INPUT_COMMAND, SagaModel.INPUT_PAYLOAD_VARIABLES,
-            SagaModel.INPUT_RESULT_VARIABLES, SagaModel.INPUT_DEADLINE);
+            SagaModel.INPUT_RESULT_VARIABLES, SagaModel.INPUT_DEADLINE, RetryPolicy.MAX_ATTEMPTS, RetryPolicy.BACKOFF,
+            RetryPolicy.INITIAL_DELAY, RetryPolicy.MAX_DELAY, RetryPolicy.JITTER, RetryPolicy.BUDGET,
+            RetryPolicy.ON_EXHAUSTED);
     private static final List<String> COMPENSATION_INPUTS = List.of(SagaModel.INPUT_COMMAND,
             SagaModel.INPUT_PAYLOAD_VARIABLES, SagaModel.INPUT_DEADLINE);
     private static final List<String> SUB_SAGA_INPUTS = List.of(SagaModel.INPUT_PAYLOAD_VARIABLES,
@@ -218,6 +220,13 @@ public final class SagaShapeRules {
             }
             if (subSaga) {
                 continue;
+            }
+            if (!compensation && inputs.values().stream().noneMatch(value -> value.contains("${") || value.contains("#{"))) {
+                try {
+                    RetryPolicy.of(inputs::get);
+                } catch (IllegalArgumentException e) {
+                    violations.add(new Violation(id, KNOWN_STEP_INPUTS, "retry policy: " + e.getMessage()));
+                }
             }
             String command = inputs.get(SagaModel.INPUT_COMMAND);
             if (command == null || command.isBlank()) {

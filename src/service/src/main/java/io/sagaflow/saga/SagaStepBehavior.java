@@ -45,10 +45,16 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     private final ObjectMapper objectMapper;
     private final SagaTracing tracing;
     private final Function<String, String> traceparentOfSaga;
+    /** Pauses a participant (command prefix, reason) when a retry policy says so. */
+    private java.util.function.BiConsumer<String, String> participantPauses = (prefix, reason) -> {
+        throw new IllegalStateException("no participant pauses here");
+    };
 
     @Autowired
-    SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper, SagaTracing tracing, SagaRegistry registry) {
+    SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper, SagaTracing tracing, SagaRegistry registry,
+                     org.springframework.beans.factory.ObjectProvider<ParticipantPauses> pauses) {
         this(commands, objectMapper, tracing, registry::traceparentOf);
+        this.participantPauses = (prefix, reason) -> pauses.getObject().pause(prefix, AutoPause.ACTOR, reason, true);
     }
 
     /** For the Spring-free process tests: no tracing, no registry. */
@@ -105,6 +111,12 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         ActivityImpl activity = (ActivityImpl) execution.getActivity();
         boolean compensation = activity.isCompensationHandler();
         if (OUTCOME_UNKNOWN.equals(signalName) && !compensation) {
+            // A missed deadline (not an abort) under a retry policy: the command goes again (the
+            // participant's barrier answers a repeat of what it did with its first answer).
+            if (execution.getVariable(SagaModel.ABORT_REASON_VARIABLE) == null
+                    && retryOrExhausted(execution, activity, reply.reason(), true)) {
+                return;
+            }
             // No reply within the deadline, or aborted while waiting: the participant may have done
             // the step. Compensate it like a completed step (its handler runs first, in order, with
             // deadline and incidents); the barrier makes that safe if the step never ran.
@@ -130,8 +142,61 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
                     throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, reply.reason());
                 }
             }
-            case TECHNICAL_FAILURE -> StepRetryJobs.raiseIncident(execution, reply.reason());
+            case TECHNICAL_FAILURE -> {
+                if (compensation || !retryOrExhausted(execution, activity, reply.reason(), false)) {
+                    StepRetryJobs.raiseIncident(execution, reply.reason());
+                }
+            }
         }
+    }
+
+    /**
+     * Applies the step's retry policy ({@link RetryPolicy}) to a technical failure or a missed
+     * deadline: schedules the next attempt, or does what the policy says once they are used up.
+     *
+     * @return {@code false} if the step has no policy, or its policy ends in compensation of a
+     *     missed deadline (the caller compensates as without one); {@code true} if handled here
+     * @throws BpmnError to compensate after technical failures (nothing was done: no undo of this step)
+     */
+    private boolean retryOrExhausted(ActivityExecution execution, ActivityImpl activity, String reason,
+                                     boolean deadlineMissed) {
+        RetryPolicy policy = RetryPolicy.of(name -> SagaStepInputs.value(execution, name));
+        if (policy == null) {
+            return false;
+        }
+        StepCommands.Attempts attempts = commands.attempts(execution.getId(), activity.getId());
+        java.time.Instant now = commands.now();
+        java.util.Optional<java.time.Instant> next = policy.nextTry(attempts.count(), attempts.firstSentAt(), now,
+                java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        if (next.isPresent()) {
+            StepRetryJobs.scheduleRetry(execution, next.get());
+            return true;
+        }
+        String exhausted = reason + " (retries exhausted: " + attempts.count() + " attempts of " + policy.maxAttempts()
+                + (policy.budget() == null ? "" : ", budget " + policy.budget()) + ")";
+        switch (policy.onExhausted()) {
+            case INCIDENT -> StepRetryJobs.raiseIncident(execution, exhausted);
+            case COMPENSATE -> {
+                if (deadlineMissed) {
+                    return false;
+                }
+                throw new BpmnError(SagaModel.STEP_REJECTED_ERROR, exhausted);
+            }
+            case PAUSE -> {
+                // The participant is paused (every instance's relay holds its commands) and this
+                // step sends once more right away: the command waits in the outbox for the resume.
+                participantPauses.accept(commandPrefixOf(execution), exhausted);
+                StepRetryJobs.scheduleRetry(execution, now);
+            }
+        }
+        return true;
+    }
+
+    /** The participant a step's command goes to, as a pause names it: the command up to its first dot. */
+    private static String commandPrefixOf(ActivityExecution execution) {
+        String command = String.valueOf(SagaStepInputs.value(execution, SagaModel.INPUT_COMMAND));
+        int dot = command.indexOf('.');
+        return dot < 0 ? command : command.substring(0, dot + 1);
     }
 
     /**

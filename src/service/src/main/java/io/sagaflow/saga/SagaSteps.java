@@ -172,6 +172,16 @@ class SagaSteps {
                 """, String.class, sagaId, activityId).stream().findFirst().orElse(null);
     }
 
+    /** The forward commands an execution sent from an activity: how many, and when the first. */
+    StepCommands.Attempts forwardAttempts(String executionId, String activityId) {
+        return jdbc.queryForObject("""
+                SELECT COUNT(*) AS sent, MIN(sent_at) AS first_sent FROM sagaflow.saga_step
+                WHERE execution_id = ? AND activity_id = ? AND op = 'ACTION'
+                """, (rs, n) -> new StepCommands.Attempts(rs.getInt("sent"),
+                rs.getTimestamp("first_sent") == null ? clock.instant() : rs.getTimestamp("first_sent").toInstant()),
+                executionId, activityId);
+    }
+
     /** The step name of the latest forward command the activity sent (see StepCommands#forwardStepName). */
     String forwardStepName(String sagaId, String activityId) {
         return jdbc.queryForList("""

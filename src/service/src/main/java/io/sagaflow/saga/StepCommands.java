@@ -35,4 +35,21 @@ interface StepCommands {
     default String forwardStepName(String sagaId, String forwardActivityId) {
         return null;
     }
+
+    /**
+     * How often the forward command of {@code activityId} was sent from this execution, and when first
+     * (a retry policy counts its attempts and its budget from them).
+     */
+    default Attempts attempts(String executionId, String activityId) {
+        return new Attempts(1, java.time.Instant.now());
+    }
+
+    /** @param count commands sent so far; @param firstSentAt when the first of them was sent */
+    record Attempts(int count, java.time.Instant firstSentAt) {
+    }
+
+    /** Now, as the service's clock tells it (settable in tests). */
+    default java.time.Instant now() {
+        return java.time.Instant.now();
+    }
 }

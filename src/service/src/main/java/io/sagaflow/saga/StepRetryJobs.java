@@ -46,6 +46,25 @@ final class StepRetryJobs implements JobHandler<StepRetryJobs.NoConfiguration> {
         job.setRetries(0); // from the default to 0: creates the failed-job incident with the message
     }
 
+    /**
+     * Schedules the step's command to be sent again at {@code dueAt} (a retry policy's next attempt):
+     * the same job, with retries left and a due date, so no incident; the job executor of any
+     * instance runs it then, while the execution still waits in the activity.
+     */
+    static void scheduleRetry(ActivityExecution execution, java.time.Instant dueAt) {
+        ExecutionEntity waiting = (ExecutionEntity) execution;
+        MessageEntity job = new MessageEntity();
+        job.setJobHandlerType(TYPE);
+        job.setExecution(waiting);
+        job.setProcessDefinitionId(waiting.getProcessDefinitionId());
+        job.setProcessDefinitionKey(waiting.getProcessDefinition().getKey());
+        job.setDeploymentId(waiting.getProcessDefinition().getDeploymentId());
+        job.setActivityId(execution.getCurrentActivityId());
+        job.setExclusive(true);
+        job.setDuedate(java.util.Date.from(dueAt));
+        Context.getCommandContext().getJobManager().insertJob(job);
+    }
+
     @Override
     public String getType() {
         return TYPE;

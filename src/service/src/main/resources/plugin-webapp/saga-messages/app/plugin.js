@@ -115,6 +115,8 @@ async function renderTab(node, { api, processInstanceId }) {
       el("td", {}, step.step), el("td", {}, step.op), el("td", {}, step.command), el("td", {}, step.attempt),
       el("td", {}, status(step.status)), el("td", {}, time(step.deadlineAt)), el("td", { class: "saga-reason" }, step.reason),
       el("td", {}, time(step.sentAt)), el("td", {}, time(step.repliedAt))));
+    const nextTries = (messages.nextTries || []).map((next) => el("p", { class: "saga-next-try", "data-activity-id": next.activityId },
+      `Retry policy: ${next.activityId} sends its command again at ${time(next.at)}.`));
     const outbox = messages.outbox.map((row) => el("tr", { "data-message-id": row.messageId },
       el("td", {}, row.type), el("td", {}, `${row.exchange} / ${row.routingKey}`), el("td", {}, status(row.status)),
       el("td", {}, row.attempts), el("td", { class: "saga-last-error" }, row.lastError), el("td", {}, time(row.createdAt)),
@@ -160,6 +162,7 @@ async function renderTab(node, { api, processInstanceId }) {
       notice ? el("div", { class: `alert alert-${isError ? "danger" : "success"} saga-notice` }, notice) : null,
       table("Steps", ["Step", "Op", "Command", "Attempt", "Status", "Deadline", "Reason", "Sent", "Replied"], steps,
         "No step has sent a command yet."),
+      nextTries,
       table("Outbox", ["Type", "Exchange / routing key", "Status", "Attempts", "Last error", "Written", "Sent", ""],
         outbox, "No outbox row of this saga needs attention."),
       table("Parked messages", ["Type", "Consumer", "Queue", "Reason", "Parked", ""], parked,
