@@ -33,9 +33,16 @@ class StepRetryPolicyIntegrationTests {
     private final JdbcTemplate jdbc;
     private final RepositoryService repository;
     private final ManagementService management;
+    private final io.sagaflow.testing.SettableClock clock;
+    private final org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer paymentConsumer;
 
     StepRetryPolicyIntegrationTests(ApiSupport api, JdbcTemplate jdbc, RepositoryService repository,
-                                    ManagementService management) {
+                                    ManagementService management, io.sagaflow.testing.SettableClock clock,
+                                    org.springframework.beans.factory.ObjectProvider<io.sagaflow.messaging.ManagedListenerContainers> participants) {
+        this.clock = clock;
+        this.paymentConsumer = participants.orderedStream()
+                .flatMap(containers -> containers.consuming(io.sagaflow.contract.Topology.participantQueue("payment")).stream())
+                .findFirst().orElseThrow();
         this.api = api;
         this.jdbc = jdbc;
         this.repository = repository;
@@ -95,6 +102,43 @@ class StepRetryPolicyIntegrationTests {
         assertThat(api.awaitFinished(paused).status()).isEqualTo("COMPLETED");
     }
 
+    @Test
+    @DisplayName("a missed deadline follows the policy too: the charge is sent again after the backoff, and once exhausted the saga compensates it (the participant charged once, refunded once)")
+    void missedDeadlinesAreRetriedThenCompensated() throws Exception {
+        String processKey = deployOrderWithChargeRetries("compensate", "2");
+        String customer = ApiSupport.fresh("customer");
+        java.util.Map<String, Object> order = ApiSupport.orderVariables(api.freshSku(10), "7.00", "DE");
+        order.put("customerId", customer);
+        paymentConsumer.stop(); // the payment service does not answer
+        String sagaId;
+        try {
+            sagaId = api.startSaga(processKey, order).sagaId();
+            await("the charge sent").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> chargeAttempts(sagaId, "WAITING") == 1);
+            clock.advance(Duration.ofSeconds(31)); // past the charge's PT30S deadline
+            await("attempt 1 timed out and its retry scheduled").atMost(ApiSupport.SAGA_TIMEOUT)
+                    .until(() -> chargeAttempts(sagaId, "TIMED_OUT") == 1
+                            && management.createJobQuery().processInstanceId(sagaId).count() == 1);
+            Job retry = management.createJobQuery().processInstanceId(sagaId).singleResult();
+            Instant timedOutAt = jdbc.queryForObject("SELECT MAX(replied_at) FROM sagaflow.saga_step WHERE saga_id = ?"
+                    + " AND command = 'payment.charge'", java.sql.Timestamp.class, sagaId).toInstant();
+            assertThat(Duration.between(timedOutAt, retry.getDuedate().toInstant()).toMillis())
+                    .isBetween(53_950L, 67_000L);
+            management.executeJob(retry.getId());
+            await("attempt 2 sent").atMost(ApiSupport.SAGA_TIMEOUT).until(() -> chargeAttempts(sagaId, "WAITING") == 1);
+            clock.advance(Duration.ofSeconds(31));
+            await("attempt 2 timed out, no more retries").atMost(ApiSupport.SAGA_TIMEOUT)
+                    .until(() -> chargeAttempts(sagaId, "TIMED_OUT") == 2);
+        } finally {
+            paymentConsumer.start();
+        }
+        ApiSupport.Saga saga = api.awaitFinished(sagaId);
+        assertThat(saga.status()).isEqualTo("COMPENSATED");
+        assertThat(saga.compensatedSteps()).containsExactly("Task_ChargePayment", "Task_ReserveStock");
+        ApiSupport.Ledger ledger = api.ledger(customer);
+        assertThat(ledger.charged()).as("two charge commands, one charge").isEqualByComparingTo("7.00");
+        assertThat(ledger.refunded()).isEqualByComparingTo("7.00");
+    }
+
     /**
      * The saga's retry job is due {@code delay} (within the jitter) after its attempt's failure was
      * recorded; it is run now.
@@ -127,8 +171,12 @@ class StepRetryPolicyIntegrationTests {
     }
 
     private String deployOrderWithChargeRetries(String onExhausted) throws Exception {
+        return deployOrderWithChargeRetries(onExhausted, "3");
+    }
+
+    private String deployOrderWithChargeRetries(String onExhausted, String maxAttempts) throws Exception {
         String processKey = "retrying-order-" + UUID.randomUUID().toString().substring(0, 8);
-        String policy = List.of("<camunda:inputParameter name=\"retryMaxAttempts\">3</camunda:inputParameter>",
+        String policy = List.of("<camunda:inputParameter name=\"retryMaxAttempts\">" + maxAttempts + "</camunda:inputParameter>",
                 "<camunda:inputParameter name=\"retryBackoff\">exponential</camunda:inputParameter>",
                 "<camunda:inputParameter name=\"retryInitialDelay\">PT1M</camunda:inputParameter>",
                 "<camunda:inputParameter name=\"retryMaxDelay\">PT10M</camunda:inputParameter>",
