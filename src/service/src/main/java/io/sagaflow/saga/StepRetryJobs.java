@@ -30,6 +30,15 @@ final class StepRetryJobs implements JobHandler<StepRetryJobs.NoConfiguration> {
 
     /** Raises the incident; call inside the engine command that handles the failure. */
     static void raiseIncident(ActivityExecution execution, String reason) {
+        MessageEntity job = newJob(execution);
+        job.setFailedActivityId(execution.getCurrentActivityId());
+        job.setExceptionMessage(reason == null ? "step failed without a reason" : reason);
+        Context.getCommandContext().getJobManager().insertJob(job);
+        job.setRetries(0); // from the default to 0: creates the failed-job incident with the message
+    }
+
+    /** A job that sends the step's command again while its execution waits in the activity. */
+    private static MessageEntity newJob(ActivityExecution execution) {
         ExecutionEntity waiting = (ExecutionEntity) execution;
         MessageEntity job = new MessageEntity();
         job.setJobHandlerType(TYPE);
@@ -39,11 +48,8 @@ final class StepRetryJobs implements JobHandler<StepRetryJobs.NoConfiguration> {
         job.setProcessDefinitionKey(waiting.getProcessDefinition().getKey());
         job.setDeploymentId(waiting.getProcessDefinition().getDeploymentId());
         job.setActivityId(execution.getCurrentActivityId());
-        job.setFailedActivityId(execution.getCurrentActivityId());
         job.setExclusive(true);
-        job.setExceptionMessage(reason == null ? "step failed without a reason" : reason);
-        Context.getCommandContext().getJobManager().insertJob(job);
-        job.setRetries(0); // from the default to 0: creates the failed-job incident with the message
+        return job;
     }
 
     /**
@@ -52,15 +58,7 @@ final class StepRetryJobs implements JobHandler<StepRetryJobs.NoConfiguration> {
      * instance runs it then, while the execution still waits in the activity.
      */
     static void scheduleRetry(ActivityExecution execution, java.time.Instant dueAt) {
-        ExecutionEntity waiting = (ExecutionEntity) execution;
-        MessageEntity job = new MessageEntity();
-        job.setJobHandlerType(TYPE);
-        job.setExecution(waiting);
-        job.setProcessDefinitionId(waiting.getProcessDefinitionId());
-        job.setProcessDefinitionKey(waiting.getProcessDefinition().getKey());
-        job.setDeploymentId(waiting.getProcessDefinition().getDeploymentId());
-        job.setActivityId(execution.getCurrentActivityId());
-        job.setExclusive(true);
+        MessageEntity job = newJob(execution);
         job.setDuedate(java.util.Date.from(dueAt));
         Context.getCommandContext().getJobManager().insertJob(job);
     }
