@@ -96,8 +96,8 @@ class SagaDeadlineIntegrationTests {
         String processKey = deployTrip(null, null);
         String sagaId = startHeldTrip(processKey);
         clock.advance(PAST_THE_SAGA_DEADLINE);
-        Thread.sleep(2_000); // two rounds of the watcher
-        assertThat(api.saga(sagaId).status()).isEqualTo("RUNNING");
+        await("left alone for two rounds of the watcher").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                .until(() -> "RUNNING".equals(api.saga(sagaId).status()));
         assertThat(searchPastDeadline(processKey)).isEmpty();
         clock.reset();
         api.rest().postForEntity("/api/sagas/{id}/abort", java.util.Map.of("reason", "test over"), String.class, sagaId);
