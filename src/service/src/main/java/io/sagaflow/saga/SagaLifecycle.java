@@ -44,6 +44,19 @@ final class SagaLifecycle {
      * goes on from ("try hotel A, else hotel B") leaves a saga that completes.
      */
     private static final String COMPENSATES_THE_SAGA = "sagaflow.compensatesTheSaga";
+    /** Definition property: the {@link SagaRegistry.SagaDeadline} its model sets, if any. */
+    private static final String SAGA_DEADLINE = "sagaflow.sagaDeadline";
+
+    /** A {@code camunda:property} of the process element, or {@code null}. */
+    private static String propertyOf(Element process, String name) {
+        Element extensions = process.element("extensionElements");
+        Element properties = extensions == null ? null : extensions.element("properties");
+        if (properties == null) {
+            return null;
+        }
+        return properties.elements("property").stream().filter(property -> name.equals(property.attribute("name")))
+                .map(property -> property.attribute("value")).findFirst().orElse(null);
+    }
 
     private final Supplier<SagaRegistry> registry;
     private final Supplier<JdbcTemplate> jdbc;
@@ -59,6 +72,17 @@ final class SagaLifecycle {
         return new AbstractBpmnParseListener() {
             @Override
             public void parseProcess(Element process, ProcessDefinitionEntity definition) {
+                // Read once per deployed definition, not at every start. A wrong value is the saga
+                // rules' to refuse, with their message (SagaShapeRules, rule saga-deadline).
+                try {
+                    java.time.Duration after = SagaModel.sagaDeadline(propertyOf(process, SagaModel.SAGA_DEADLINE_PROPERTY));
+                    if (after != null) {
+                        definition.setProperty(SAGA_DEADLINE, new SagaRegistry.SagaDeadline(after,
+                                SagaModel.OnSagaDeadline.of(propertyOf(process, SagaModel.ON_SAGA_DEADLINE_PROPERTY))));
+                    }
+                } catch (IllegalArgumentException refusedByTheRules) {
+                    // left to SagaShapeRules
+                }
                 definition.addBuiltInListener(ExecutionListener.EVENTNAME_START, (ExecutionListener) this::started);
                 definition.addBuiltInListener(ExecutionListener.EVENTNAME_END, (ExecutionListener) this::ended);
             }
@@ -88,14 +112,10 @@ final class SagaLifecycle {
                 }
             }
 
-            /** The model's saga deadline (checked at deployment, see SagaShapeRules), or {@code null}. */
+            /** The definition's saga deadline, read when it was deployed, or {@code null}. */
             private SagaRegistry.SagaDeadline sagaDeadline(DelegateExecution execution) {
-                org.camunda.bpm.model.bpmn.instance.Process process = execution.getBpmnModelInstance()
-                        .getModelElementById(((ExecutionEntity) execution).getProcessDefinition().getKey());
-                java.time.Duration after = SagaModel.sagaDeadline(
-                        SagaModel.processProperty(process, SagaModel.SAGA_DEADLINE_PROPERTY));
-                return after == null ? null : new SagaRegistry.SagaDeadline(after, SagaModel.OnSagaDeadline.of(
-                        SagaModel.processProperty(process, SagaModel.ON_SAGA_DEADLINE_PROPERTY)));
+                return (SagaRegistry.SagaDeadline) ((ExecutionEntity) execution).getProcessDefinition()
+                        .getProperty(SAGA_DEADLINE);
             }
 
             private void ended(DelegateExecution execution) {
