@@ -3,7 +3,6 @@ package io.sagaflow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -228,10 +226,6 @@ class BulkRepairIntegrationTests {
 
     /** A copy of the order saga under a fresh key, so the filter chooses this test's sagas only. */
     private String deployOrderCopy() throws Exception {
-        String processKey = "bulk-order-" + UUID.randomUUID().toString().substring(0, 8);
-        String model = new String(new ClassPathResource("processes/order-fulfillment.bpmn").getInputStream()
-                .readAllBytes(), StandardCharsets.UTF_8).replace("\"order-fulfillment\"", "\"" + processKey + "\"");
-        repository.createDeployment().name(processKey).addString(processKey + ".bpmn", model).deploy();
-        return processKey;
+        return io.sagaflow.testing.ProcessCopies.deploy(repository, "order-fulfillment", "bulk-order-", Map.of());
     }
 }

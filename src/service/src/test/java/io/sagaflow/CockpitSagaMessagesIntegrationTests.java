@@ -394,11 +394,7 @@ class CockpitSagaMessagesIntegrationTests {
     @Test
     @DisplayName("an operator retries the incidents of three orders from the dashboard's bulk repair: the preview counts 3, the run ends DONE 3, the orders complete, audited via COCKPIT")
     void bulkRetryFromTheDashboard() throws Exception {
-        String processKey = "cockpit-bulk-order-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        String model = new String(new org.springframework.core.io.ClassPathResource("processes/order-fulfillment.bpmn")
-                .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                .replace("\"order-fulfillment\"", "\"" + processKey + "\"");
-        repository.createDeployment().name(processKey).addString(processKey + ".bpmn", model).deploy();
+        String processKey = io.sagaflow.testing.ProcessCopies.deploy(repository, ORDER, "cockpit-bulk-order-", Map.of());
         Binding chargeRoute = BindingBuilder.bind(new Queue(Topology.participantQueue("payment")))
                 .to(new TopicExchange(Topology.COMMANDS_EXCHANGE)).with("payment.charge");
         java.util.List<String> sagaIds = new java.util.ArrayList<>();

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +17,6 @@ import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.RuntimeService;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -136,17 +133,12 @@ class SagaDeadlineIntegrationTests {
 
     /** A copy of the trip saga under a fresh key, with the saga deadline properties asked for. */
     private String deployTrip(String sagaDeadline, String onSagaDeadline) throws IOException {
-        String processKey = "deadline-trip-" + UUID.randomUUID().toString().substring(0, 8);
         String properties = "<camunda:property name=\"sagaflow.businessKeyVariable\" value=\"tripId\" />"
                 + (sagaDeadline == null ? "" : "<camunda:property name=\"sagaflow.sagaDeadline\" value=\"" + sagaDeadline + "\" />")
                 + (onSagaDeadline == null ? "" : "<camunda:property name=\"sagaflow.onSagaDeadline\" value=\"" + onSagaDeadline + "\" />");
-        String model = new String(new ClassPathResource("processes/trip-booking.bpmn").getInputStream().readAllBytes(),
-                StandardCharsets.UTF_8)
-                .replace("\"trip-booking\"", "\"" + processKey + "\"")
-                .replace("<camunda:property name=\"sagaflow.businessKeyVariable\" value=\"tripId\" />", properties)
-                .replaceAll("<camunda:inputParameter name=\"deadline\">PT\\d+S</camunda:inputParameter>",
-                        "<camunda:inputParameter name=\"deadline\">PT2M</camunda:inputParameter>");
-        repository.createDeployment().name(processKey).addString(processKey + ".bpmn", model).deploy();
-        return processKey;
+        return io.sagaflow.testing.ProcessCopies.deploy(repository, "trip-booking", "deadline-trip-", java.util.Map.of(
+                "<camunda:property name=\"sagaflow.businessKeyVariable\" value=\"tripId\" />", properties,
+                "<camunda:inputParameter name=\"deadline\">PT30S</camunda:inputParameter>",
+                "<camunda:inputParameter name=\"deadline\">PT2M</camunda:inputParameter>"));
     }
 }

@@ -3,11 +3,9 @@ package io.sagaflow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 import io.sagaflow.testing.ApiSupport;
 import io.sagaflow.testing.IntegrationTest;
@@ -17,7 +15,6 @@ import org.camunda.bpm.engine.runtime.Job;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -175,7 +172,6 @@ class StepRetryPolicyIntegrationTests {
     }
 
     private String deployOrderWithChargeRetries(String onExhausted, String maxAttempts) throws Exception {
-        String processKey = "retrying-order-" + UUID.randomUUID().toString().substring(0, 8);
         String policy = List.of("<camunda:inputParameter name=\"retryMaxAttempts\">" + maxAttempts + "</camunda:inputParameter>",
                 "<camunda:inputParameter name=\"retryBackoff\">exponential</camunda:inputParameter>",
                 "<camunda:inputParameter name=\"retryInitialDelay\">PT1M</camunda:inputParameter>",
@@ -184,11 +180,7 @@ class StepRetryPolicyIntegrationTests {
                 "<camunda:inputParameter name=\"retryOnExhausted\">" + onExhausted + "</camunda:inputParameter>")
                 .stream().reduce("", String::concat);
         String charge = "<camunda:inputParameter name=\"command\">payment.charge</camunda:inputParameter>";
-        String model = new String(new ClassPathResource("processes/order-fulfillment.bpmn").getInputStream()
-                .readAllBytes(), StandardCharsets.UTF_8)
-                .replace("\"order-fulfillment\"", "\"" + processKey + "\"")
-                .replace(charge, charge + policy);
-        repository.createDeployment().name(processKey).addString(processKey + ".bpmn", model).deploy();
-        return processKey;
+        return io.sagaflow.testing.ProcessCopies.deploy(repository, "order-fulfillment", "retrying-order-",
+                java.util.Map.of(charge, charge + policy));
     }
 }
