@@ -2,7 +2,8 @@
 # What a change costs per saga, measured: the benchmark's saga phase (quick mode, PostgreSQL +
 # RabbitMQ) run alternately on a baseline build and on the working tree's build, in one script on
 # one machine, so both sides see the same noise. Prints machine CPU per completed saga (and its
-# split by process) for every run and the ratio of the medians.
+# split by process), PostgreSQL's statements, transactions, rows written and WAL bytes per saga
+# for every run, and the ratios of the medians.
 #
 #   bench/compare-builds.sh <baseline-revision> [repeats, default 3]
 #
@@ -69,6 +70,25 @@ def compare(title, prefix, unit_scale, rate_keys):
           f"head/baseline {medians['head'] / medians['baseline']:.3f}")
 
 compare("CPU per completed outbox saga, ms", "outboxSagaCpuMicros.", 1000, ["outboxSagasPerSecond"])
-compare("CPU per relayed message with the removal of sent rows, µs", "relayCpuMicrosPerMessage.", 1,
-        ["relayMessagesPerSecond", "perfTestMessagesPerSecond"])
+
+# PostgreSQL's work per completed saga (DatabaseWork in the benchmark): the statements and rows need
+# pg_stat_statements in shared_preload_libraries, else they are NaN and only WAL and CPU compare.
+figures = ["statements", "camundaStatements", "transactions", "rowsWritten", "walBytes", "executionMillis"]
+for saga in ["outbox", "naive"]:  # naive only with BENCH_ONLY=sagas,naive
+    prefix = saga + "SagaDatabase."
+    if all(math.isnan(h.get(prefix + "walBytes", float("nan"))) for h in runs["baseline"]):
+        continue
+    print(f"PostgreSQL per completed {saga} saga (" + ", ".join(figures) + ", PostgreSQL CPU ms, machine CPU ms)")
+    medians = {}
+    for build, headlines in runs.items():
+        rows = []
+        for run, h in enumerate(headlines, 1):
+            row = [h.get(prefix + f, float("nan")) for f in figures]
+            row.append(h.get(saga + "SagaCpuMicros.postgresql", float("nan")) / 1000)
+            row.append(h.get(saga + "SagaCpuMicros.machine", float("nan")) / 1000)
+            rows.append(row)
+            print(f"  {build:8} run {run}: " + " ".join(f"{v:9.1f}" for v in row))
+        medians[build] = [statistics.median(column) for column in zip(*rows)]
+    print("  head/baseline of the medians: " + ", ".join(f"{name} {h / b:.2f}" for name, b, h in
+          zip(figures + ["postgresqlCpu", "machineCpu"], medians["baseline"], medians["head"])))
 PY

@@ -117,25 +117,33 @@ final class BenchReport {
         for (String group : CpuBudget.GROUPS) {
             h.put("relayCpuMicrosPerMessage." + group, cpuMedian(results.relayThroughput, group));
             h.put("perfTestCpuMicrosPerMessage." + group, cpuMedian(results.perfTest, group));
-            h.put("outboxSagaCpuMicros." + group, cpuMedian(results.outboxFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
-            h.put("naiveSagaCpuMicros." + group, cpuMedian(results.naiveFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("outboxSagaCpuMicros." + group, figureMedian(results.outboxFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+            h.put("naiveSagaCpuMicros." + group, figureMedian(results.naiveFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
             h.put("embeddedSagaCpuMicros." + group,
-                    cpuMedian(results.embeddedFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+                    figureMedian(results.embeddedFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
             h.put("tripStraightSagaCpuMicros." + group,
-                    cpuMedian(results.tripStraightFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+                    figureMedian(results.tripStraightFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
             h.put("tripParallelSagaCpuMicros." + group,
-                    cpuMedian(results.tripParallelFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+                    figureMedian(results.tripParallelFull, SagaLoad.SagaRun::cpuMicrosPerSaga, group));
+        }
+        for (String figure : DatabaseWork.FIGURES) {
+            h.put("outboxSagaDatabase." + figure, figureMedian(results.outboxFull, SagaLoad.SagaRun::databasePerSaga, figure));
+            h.put("naiveSagaDatabase." + figure, figureMedian(results.naiveFull, SagaLoad.SagaRun::databasePerSaga, figure));
+            h.put("tripStraightSagaDatabase." + figure,
+                    figureMedian(results.tripStraightFull, SagaLoad.SagaRun::databasePerSaga, figure));
+            h.put("tripParallelSagaDatabase." + figure,
+                    figureMedian(results.tripParallelFull, SagaLoad.SagaRun::databasePerSaga, figure));
         }
         return h;
     }
 
     private static double cpuMedian(List<RelayRun> runs, String group) {
-        return cpuMedian(runs, RelayRun::cpuMicrosPerMessage, group);
+        return figureMedian(runs, RelayRun::cpuMicrosPerMessage, group);
     }
 
-    private static <T> double cpuMedian(List<T> runs, Function<T, Map<String, Double>> cpu, String group) {
-        return BenchResults.median(runs.stream().filter(run -> cpu.apply(run) != null).toList(),
-                run -> cpu.apply(run).get(group));
+    private static <T> double figureMedian(List<T> runs, Function<T, Map<String, Double>> figures, String name) {
+        return BenchResults.median(runs.stream().filter(run -> figures.apply(run) != null).toList(),
+                run -> figures.apply(run).get(name));
     }
 
     private List<Target> targets(Map<String, Double> h) {
@@ -207,6 +215,14 @@ final class BenchReport {
         out.append(sagaCpuRow("embedded mode", "embeddedSagaCpuMicros.", h));
         out.append(sagaCpuRow("trip, one step after the other", "tripStraightSagaCpuMicros.", h));
         out.append(sagaCpuRow("trip, hotel and flight in parallel", "tripParallelSagaCpuMicros.", h));
+        out.append(f("%nPostgreSQL's work per completed saga at full speed (median; statements and rows from "
+                + "pg_stat_statements, WAL from pg_current_wal_lsn(), CPU from the postgres processes):%n%n"));
+        out.append("| | statements | of them Camunda's | transactions | rows written | WAL kB | execution ms "
+                + "| PostgreSQL CPU ms |\n|---|---|---|---|---|---|---|---|\n");
+        out.append(databaseRow("outbox + inbox saga", "outbox", h));
+        out.append(databaseRow("naive dual-write saga", "naive", h));
+        out.append(databaseRow("trip, one step after the other", "tripStraight", h));
+        out.append(databaseRow("trip, hotel and flight in parallel", "tripParallel", h));
         out.append(f("%nTrips at full speed (%d clients): one step after the other %.1f sagas/s, start->end p50 %.0f ms, "
                         + "p99 %.0f ms; hotel and flight in parallel %.1f sagas/s, p50 %.0f ms, p99 %.0f ms.%n",
                 settings.fullSpeedClients(), h.get("tripStraightSagasPerSecond"), h.get("tripStraightP50Ms"),
@@ -243,6 +259,14 @@ final class BenchReport {
         }
         double ceiling = Runtime.getRuntime().availableProcessors() * 1e6 / h.get(prefix + CpuBudget.MACHINE_BUSY);
         return row.append(f(" %,.0f %s |%n", ceiling, rate)).toString();
+    }
+
+    private static String databaseRow(String name, String saga, Map<String, Double> h) {
+        String prefix = saga + "SagaDatabase.";
+        return f("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f |%n", name, h.get(prefix + DatabaseWork.STATEMENTS),
+                h.get(prefix + DatabaseWork.CAMUNDA_STATEMENTS), h.get(prefix + DatabaseWork.TRANSACTIONS),
+                h.get(prefix + DatabaseWork.ROWS_WRITTEN), h.get(prefix + DatabaseWork.WAL_BYTES) / 1024,
+                h.get(prefix + DatabaseWork.EXECUTION_MILLIS), sagaCpuMillis(h, saga, CpuBudget.POSTGRESQL));
     }
 
     private static double sagaCpuMillis(Map<String, Double> h, String saga, String group) {

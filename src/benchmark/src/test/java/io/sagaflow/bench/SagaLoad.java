@@ -39,19 +39,22 @@ final class SagaLoad {
 
     /**
      * One saga measurement; {@code cpuMicrosPerSaga} is what one completed saga cost each process
-     * ({@link CpuBudget}, microseconds), measured at full speed only, else null.
+     * ({@link CpuBudget}, microseconds) and {@code databasePerSaga} what it cost PostgreSQL
+     * ({@link DatabaseWork}), both measured at full speed only, else null.
      */
     record SagaRun(String label, int sagas, int notCompleted, double sagasPerSecond, double p50Ms, double p95Ms,
                    double p99Ms, double stepP50Ms, double stepP95Ms, Map<String, Double> stepP50ByStep,
-                   double cpuCores, double maxRssMb, Map<String, Double> cpuMicrosPerSaga) {
+                   double cpuCores, double maxRssMb, Map<String, Double> cpuMicrosPerSaga,
+                   Map<String, Double> databasePerSaga) {
 
-        SagaRun withCpu(Map<String, Double> microsPerSaga) {
+        SagaRun withCost(Map<String, Double> microsPerSaga, Map<String, Double> database) {
             return new SagaRun(label, sagas, notCompleted, sagasPerSecond, p50Ms, p95Ms, p99Ms, stepP50Ms, stepP95Ms,
-                    stepP50ByStep, cpuCores, maxRssMb, microsPerSaga);
+                    stepP50ByStep, cpuCores, maxRssMb, microsPerSaga, database);
         }
     }
 
-    record Timing(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis) {
+    /** {@code status} is the saga registry's (COMPLETED, COMPENSATED, ...), null where it has none. */
+    record Timing(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis, String status) {
     }
 
     private final ServiceJvm service;
@@ -62,6 +65,8 @@ final class SagaLoad {
     private final String path;
     private final Set<String> steps;
     private final java.util.function.IntFunction<String> body;
+    /** The PostgreSQL the service runs on, to measure its work per saga; null in embedded mode. */
+    private BenchSettings database;
 
     SagaLoad(ServiceJvm service) {
         this.service = service;
@@ -82,6 +87,12 @@ final class SagaLoad {
     /** Trips of {@code processKey} (car, hotel, flight), started with the operator's credentials. */
     static SagaLoad trips(ServiceJvm service, String processKey) {
         return new SagaLoad(service, processKey);
+    }
+
+    /** Measures PostgreSQL's work per saga in every full-speed run ({@link DatabaseWork}). */
+    SagaLoad onPostgres(BenchSettings settings) {
+        this.database = settings;
+        return this;
     }
 
     /** Enough stock on a few SKUs, so no saga is refused and no single row is the hot spot. */
@@ -120,6 +131,7 @@ final class SagaLoad {
         // Every process's CPU until the last saga ended: what a saga costs the whole machine, and
         // so how many sagas per second its cores could complete at most.
         CpuBudget cpu = CpuBudget.start(service.pid());
+        DatabaseWork databaseWork = database == null ? null : DatabaseWork.start(database);
         try (ProcSampler usage = new ProcSampler(service.pid())) {
             AtomicInteger left = new AtomicInteger(total);
             for (int c = 0; c < clients; c++) {
@@ -138,7 +150,12 @@ final class SagaLoad {
                         return pool.isTerminated();
                     });
             SagaRun run = finish(label, sagaIds(posts), usage);
-            return run.withCpu(cpu.microsEach(run.sagas()));
+            Map<String, Double> cpuEach = cpu.microsEach(run.sagas());
+            Map<String, Double> databaseEach = databaseWork == null ? null : databaseWork.perSaga(run.sagas(), label);
+            if (databaseEach != null) {
+                System.out.printf("  %-28s per saga: %s%n", label, databaseEach);
+            }
+            return run.withCost(cpuEach, databaseEach);
         } finally {
             pool.shutdownNow();
         }
@@ -185,7 +202,8 @@ final class SagaLoad {
         Map<String, List<Long>> byStep = new LinkedHashMap<>();
         int notCompleted = 0;
         for (Timing timing : timings) {
-            if (!timing.stepMillis().keySet().containsAll(stepIds)) {
+            if (timing.status() != null ? !"COMPLETED".equals(timing.status())
+                    : !timing.stepMillis().keySet().containsAll(stepIds)) {
                 notCompleted++; // compensated or otherwise short of the three steps
             }
             timing.stepMillis().forEach((step, millis) -> {
@@ -201,7 +219,7 @@ final class SagaLoad {
         return new SagaRun(label, timings.size(), notCompleted, timings.size() / seconds,
                 Stats.percentile(endToEnd, 50), Stats.percentile(endToEnd, 95), Stats.percentile(endToEnd, 99),
                 Stats.percentile(steps, 50), Stats.percentile(steps, 95), stepP50, used.cpuCores(), used.maxRssMb(),
-                null);
+                null, null);
     }
 
     private List<Timing> timings(List<String> sagaIds) throws Exception {

@@ -135,8 +135,8 @@ class SagaflowBenchmark {
         phase("Trip saga on PostgreSQL + RabbitMQ: straight vs parallel (car, then hotel and flight)");
         try (ServiceJvm service = ServiceJvm.start(settings, "shapes-prod", prodArguments(settings, "prod,bench"))) {
             service.deploy(settings.testClasses().resolve("bench").resolve("trip-booking-straight.bpmn"));
-            SagaLoad straight = SagaLoad.trips(service, "trip-booking-straight");
-            SagaLoad parallel = SagaLoad.trips(service, "trip-booking");
+            SagaLoad straight = SagaLoad.trips(service, "trip-booking-straight").onPostgres(settings);
+            SagaLoad parallel = SagaLoad.trips(service, "trip-booking").onPostgres(settings);
             straight.fullSpeed("straight trip warm-up", settings.warmUpSagas() / 2, 8);
             parallel.fullSpeed("parallel trip warm-up", settings.warmUpSagas() / 2, 8);
             BenchDatabase.vacuum(settings);
@@ -253,7 +253,7 @@ class SagaflowBenchmark {
         phase("Embedded mode (H2 in memory + in-JVM Qpid broker)");
         try (ServiceJvm service = ServiceJvm.start(settings, settings.embeddedJvmOptions(), "embedded",
                 List.of("--spring.profiles.active=bench", "--sagaflow.embedded-broker.port=0"))) {
-            SagaLoad load = warmedUp(service, settings);
+            SagaLoad load = warmedUp(service, settings, false);
             for (int r = 1; r <= settings.repeats(); r++) {
                 results.embeddedFixed.add(load.fixedRate("embedded " + settings.fixedRate() + "/s #" + r,
                         settings.fixedRate(), settings.fixedRateDuration()));
@@ -270,7 +270,11 @@ class SagaflowBenchmark {
      * were not enough on 2 cores: the first of three 50/s runs was 2-20x slower than the third.
      */
     private static SagaLoad warmedUp(ServiceJvm service, BenchSettings settings) throws Exception {
-        SagaLoad load = new SagaLoad(service);
+        return warmedUp(service, settings, true);
+    }
+
+    private static SagaLoad warmedUp(ServiceJvm service, BenchSettings settings, boolean onPostgres) throws Exception {
+        SagaLoad load = onPostgres ? new SagaLoad(service).onPostgres(settings) : new SagaLoad(service);
         load.createStock();
         load.fullSpeed(service.name() + " warm-up", settings.warmUpSagas(), 8);
         return load;

@@ -134,12 +134,14 @@ class BenchEndpoints {
                 (rs, n) -> new long[] {micros(rs.getTimestamp(1)), micros(rs.getTimestamp(2))}, runId + "-%");
     }
 
-    record SagaTiming(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis) {
+    record SagaTiming(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis, String status) {
     }
 
     /**
-     * Start and end of each saga from Camunda's history, and each step's duration (its activity
-     * instance: from the transaction that sent the command to the reply that signalled it).
+     * Start and end of each saga from Camunda's history, its status from the saga registry, and each
+     * forward step's duration from the transaction that sent its command to the reply that answered
+     * it: from the step log ({@code sagaflow.saga_step}), or from Camunda's activity instances where
+     * the step log has none (the naive baseline's steps) and the history level records them.
      */
     @PostMapping("/api/bench/sagas/timings")
     List<SagaTiming> sagaTimings(@RequestBody List<String> sagaIds) {
@@ -148,19 +150,25 @@ class BenchEndpoints {
             List<String> chunk = sagaIds.subList(from, Math.min(sagaIds.size(), from + 500));
             String in = String.join(",", chunk.stream().map(id -> "?").toList());
             // Sagas first, then their steps: a saga read as ended has all its steps ended by the second query.
-            List<Object[]> sagas = jdbc.query("SELECT PROC_INST_ID_, START_TIME_, END_TIME_ FROM ACT_HI_PROCINST "
-                    + "WHERE PROC_INST_ID_ IN (" + in + ")", (rs, n) -> new Object[] {rs.getString(1),
-                    rs.getTimestamp(2).getTime(), rs.getTimestamp(3) == null ? 0L : rs.getTimestamp(3).getTime()},
-                    chunk.toArray());
+            List<Object[]> sagas = jdbc.query("SELECT p.PROC_INST_ID_, p.START_TIME_, p.END_TIME_, s.status "
+                    + "FROM ACT_HI_PROCINST p LEFT JOIN sagaflow.saga s ON s.saga_id = p.PROC_INST_ID_ "
+                    + "WHERE p.PROC_INST_ID_ IN (" + in + ")", (rs, n) -> new Object[] {rs.getString(1),
+                    rs.getTimestamp(2).getTime(), rs.getTimestamp(3) == null ? 0L : rs.getTimestamp(3).getTime(),
+                    rs.getString(4)}, chunk.toArray());
             Map<String, Map<String, Long>> steps = new LinkedHashMap<>();
+            jdbc.query("SELECT saga_id, activity_id, sent_at, replied_at FROM sagaflow.saga_step "
+                    + "WHERE op = 'ACTION' AND status = 'SUCCEEDED' AND saga_id IN (" + in + ") ORDER BY sent_at", rs -> {
+                steps.computeIfAbsent(rs.getString(1), id -> new LinkedHashMap<>()).put(rs.getString(2),
+                        rs.getTimestamp(4).getTime() - rs.getTimestamp(3).getTime());
+            }, chunk.toArray());
             jdbc.query("SELECT PROC_INST_ID_, ACT_ID_, START_TIME_, END_TIME_ FROM ACT_HI_ACTINST "
                     + "WHERE ACT_ID_ LIKE 'Task_%' AND END_TIME_ IS NOT NULL AND PROC_INST_ID_ IN (" + in + ")", rs -> {
-                steps.computeIfAbsent(rs.getString(1), id -> new LinkedHashMap<>()).put(rs.getString(2),
+                steps.computeIfAbsent(rs.getString(1), id -> new LinkedHashMap<>()).putIfAbsent(rs.getString(2),
                         rs.getTimestamp(4).getTime() - rs.getTimestamp(3).getTime());
             }, chunk.toArray());
             for (Object[] saga : sagas) {
                 timings.add(new SagaTiming((String) saga[0], (Long) saga[1], (Long) saga[2],
-                        steps.getOrDefault((String) saga[0], Map.of())));
+                        steps.getOrDefault((String) saga[0], Map.of()), (String) saga[3]));
             }
         }
         return timings;
