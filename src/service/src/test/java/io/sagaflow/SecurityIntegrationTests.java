@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.identity.User;
@@ -165,29 +166,30 @@ class SecurityIntegrationTests {
     @Test
     @DisplayName("an anonymous POST /api/orders answers 401 and starts no saga")
     void anonymousOrderIsRefusedAndStartsNoSaga() throws Exception {
-        String customerId = ApiSupport.fresh("customer");
+        String orderId = ApiSupport.fresh("order");
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
-        String order = api.json(
-                new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
+        // The order's id is the saga's business key.
+        ObjectNode order = (ObjectNode) api.readJson(api.json(
+                new ApiSupport.OrderRequest(ApiSupport.fresh("customer"), "SKU-1", 1, new BigDecimal("10"), "DE")));
+        order.put("orderId", orderId);
 
         ResponseEntity<String> response = rest.postForEntity("/api/orders",
-                new org.springframework.http.HttpEntity<>(order, headers), String.class);
+                new org.springframework.http.HttpEntity<>(order.toString(), headers), String.class);
 
         assertUnauthorized(response, "/api/orders", "anonymous POST");
-        // A started saga would have committed its variables before the response was sent.
-        assertThat(history.createHistoricVariableInstanceQuery().variableValueEquals("customerId", customerId).count())
-                .as("process variables of a saga for customer %s", customerId).isZero();
+        // A started saga would have committed its process instance before the response was sent.
+        assertThat(history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(orderId).count())
+                .as("sagas of order %s", orderId).isZero();
     }
 
     @Test
     @DisplayName("the admin's POST /api/orders starts a saga, so the anonymous refusal is a real difference")
     void adminOrderStartsASaga() {
-        String customerId = ApiSupport.fresh("customer");
+        ApiSupport.StartedSaga saga = api.placeOrder(
+                new ApiSupport.OrderRequest(ApiSupport.fresh("customer"), "SKU-1", 1, new BigDecimal("10"), "DE"));
 
-        api.placeOrder(new ApiSupport.OrderRequest(customerId, "SKU-1", 1, new BigDecimal("10"), "DE"));
-
-        assertThat(history.createHistoricVariableInstanceQuery().variableValueEquals("customerId", customerId).count())
+        assertThat(history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(saga.businessKey()).count())
                 .isOne();
     }
 

@@ -34,12 +34,14 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
     private final ObjectProvider<JdbcTemplate> jdbc;
     private final SagaStepBinding stepBinding;
     private final ModellingProperties modelling;
+    private final boolean camundaActivityHistory;
 
     SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
                      ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<SubSagas> subSagas, BeanFactory beans,
-                     ModellingProperties modelling) {
+                     ModellingProperties modelling, SagaProperties saga) {
         this.behavior = behavior;
         this.modelling = modelling;
+        this.camundaActivityHistory = saga.camundaActivityHistory();
         // By name, as ${sagaStep} resolved it: the benchmark's naive baseline puts another bean there.
         this.stepBinding = new SagaStepBinding(SingletonSupplier.of(() -> beans.getBean(SagaModel.STEP_BEAN)));
         this.jdbc = jdbc;
@@ -70,7 +72,7 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         configuration.setCustomIncidentHandlers(incidentHandlers);
         List<HistoryLevel> historyLevels = configuration.getCustomHistoryLevels() == null
                 ? new ArrayList<>() : new ArrayList<>(configuration.getCustomHistoryLevels());
-        historyLevels.add(new SagaHistoryLevel());
+        historyLevels.add(new SagaHistoryLevel(camundaActivityHistory));
         configuration.setCustomHistoryLevels(historyLevels);
         if (SagaHistoryLevel.NAME.equals(configuration.getHistory())) {
             recordHistoryLevelChange();

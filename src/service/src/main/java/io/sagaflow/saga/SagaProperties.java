@@ -30,6 +30,8 @@ import org.springframework.validation.annotation.Validated;
  *     deadlines are judged, instead of racing them
  * @param replyPrefetch replies each consumer of the replies queue takes ahead; the rest wait in the
  *     queue, where admission sees them ({@code sagaflow.admission.max-reply-wait})
+ * @param camundaActivityHistory with history level {@code saga}, record Camunda's activity instances
+ *     and variables too ({@link SagaHistoryLevel}): off, the saga tables are a saga's history
  */
 @Validated
 @ConfigurationProperties("sagaflow.saga")
@@ -41,7 +43,8 @@ record SagaProperties(
         @DefaultValue @Valid List<CommandContextVariable> commandContext,
         @DefaultValue @Valid List<StartOnEvent> startOnEvents,
         @DefaultValue("PT20S") @NotNull Duration deadlineGrace,
-        @DefaultValue("5") @Min(1) int replyPrefetch) {
+        @DefaultValue("5") @Min(1) int replyPrefetch,
+        @DefaultValue("false") boolean camundaActivityHistory) {
 
     /**
      * A saga variable every command of the saga carries (e.g. a demo's failure simulation). The
