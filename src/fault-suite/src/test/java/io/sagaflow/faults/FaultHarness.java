@@ -525,14 +525,19 @@ final class FaultHarness {
         }
     }
 
-    /** All sagas whose customer id carries this scenario's prefix, from Camunda's history tables. */
+    /**
+     * All sagas whose customer id carries this scenario's prefix, from Camunda's process-instance
+     * history (the order id, and so the business key, is the customer id): compensated is an ended
+     * saga whose end event is not the fulfilled order's, as Camunda recorded it, not as Sagaflow's
+     * registry says (which the REST API answers from, and this is checked against).
+     */
     List<Saga> sagas() throws SQLException {
         try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
-                SELECT p.proc_inst_id_, p.business_key_, p.state_, c.text_ AS customer_id, p.start_time_, p.end_time_,
-                       EXISTS (SELECT 1 FROM act_hi_actinst a WHERE a.proc_inst_id_ = p.proc_inst_id_
-                               AND a.act_type_ IN ('intermediateCompensationThrowEvent', 'compensationEndEvent')) AS compensated
-                FROM act_hi_varinst c JOIN act_hi_procinst p ON p.proc_inst_id_ = c.proc_inst_id_
-                WHERE c.name_ = 'customerId' AND c.text_ LIKE ?
+                SELECT p.proc_inst_id_, p.business_key_, p.state_, p.business_key_ AS customer_id, p.start_time_,
+                       p.end_time_, p.end_time_ IS NOT NULL AND p.state_ = 'COMPLETED'
+                           AND p.end_act_id_ IS DISTINCT FROM 'EndEvent_OrderFulfilled' AS compensated
+                FROM act_hi_procinst p
+                WHERE p.proc_def_key_ = 'order-fulfillment' AND p.business_key_ LIKE ?
                 """)) {
             query.setString(1, prefix + "-%");
             List<Saga> sagas = new ArrayList<>();
@@ -601,8 +606,8 @@ final class FaultHarness {
     /** Sagas of this scenario whose process instance ended after the given moment. */
     int endedAfter(Instant moment) throws SQLException {
         try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
-                SELECT count(*) FROM act_hi_varinst c JOIN act_hi_procinst p ON p.proc_inst_id_ = c.proc_inst_id_
-                WHERE c.name_ = 'customerId' AND c.text_ LIKE ? AND p.end_time_ > ?
+                SELECT count(*) FROM act_hi_procinst p
+                WHERE p.proc_def_key_ = 'order-fulfillment' AND p.business_key_ LIKE ? AND p.end_time_ > ?
                 """)) {
             query.setString(1, prefix + "-%");
             query.setTimestamp(2, Timestamp.from(moment));
