@@ -163,7 +163,8 @@ class AdmissionIntegrationTests {
                 ORDER BY o.seq LIMIT 1
                 """, saga.sagaId());
         String messageId = (String) reply.get("message_id");
-        assertThat(api.inboxRows("orchestrator", messageId)).as("the reply was consumed").isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT status FROM sagaflow.saga_step WHERE command_id = ?", String.class,
+                reply.get("correlation_id"))).as("the reply was consumed: its step answered").isEqualTo("SUCCEEDED");
         MessageProperties properties = new MessageProperties();
         properties.setMessageId(messageId);
         properties.setType((String) reply.get("message_type"));

@@ -674,7 +674,9 @@ final class FaultHarness {
                         .headers(headers).build();
                 channel.basicPublish(row.get("exchange"), row.get("routing_key"), true, properties,
                         row.get("payload").getBytes(StandardCharsets.UTF_8));
-                if (!copy.getValue().equals(row.get("message_id"))) {
+                // A participant's inbox records each command copy; the orchestrator keeps no inbox row for
+                // replies (the step row deduplicates them), so a reply copy is consumed once its queue is empty.
+                if (!copy.getValue().equals(row.get("message_id")) && !row.get("message_type").endsWith(".reply")) {
                     resentIds.add(copy.getValue());
                 }
             }
@@ -760,7 +762,7 @@ final class FaultHarness {
         channel.basicPublish(exchange, type, true, properties, payload.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Every re-sent copy reached some inbox, the queues are empty and no outbox row of ours is PENDING. */
+    /** Every re-sent command copy reached an inbox, the queues are empty and no outbox row of ours is PENDING. */
     boolean awaitDuplicatesConsumed(Duration timeout) {
         try {
             await("injected duplicates consumed").atMost(timeout).pollInterval(Duration.ofSeconds(1))

@@ -16,7 +16,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * after commit (the container acks when this listener returns).
  *
  * <ul>
- *   <li>duplicate message id: skipped (the inbox has it), acked;</li>
+ *   <li>duplicate message id: skipped (the inbox has it), acked; or, for a handler that
+ *       {@linkplain Handler#deduplicatesItself() deduplicates itself}, handled and found answered;</li>
  *   <li>{@link PoisonMessageException}, no message id, oversized body: parked with the reason, acked;</li>
  *   <li>any other exception: rethrown, so the container's retry advice retries it with backoff and
  *       finally hands it to the consumer's {@link MessageRecoverer}.</li>
@@ -35,6 +36,16 @@ public final class TransactionalConsumer implements MessageListener {
          * the other's result, instead of after the retry back-off.
          */
         default boolean isConflict(RuntimeException failure) {
+            return false;
+        }
+
+        /**
+         * Whether the handler's own rows already make a repeated message change nothing (a state it
+         * locks and checks), so no inbox row is written for it: one insert fewer per message. A
+         * repeat then reaches the handler, which must find it answered; the {@code
+         * sagaflow.inbox.duplicates} counter does not see it.
+         */
+        default boolean deduplicatesItself() {
             return false;
         }
     }
@@ -88,7 +99,7 @@ public final class TransactionalConsumer implements MessageListener {
         for (int attempt = 1; ; attempt++) {
             try {
                 transactions.executeWithoutResult(status -> {
-                    if (inbox.recordFirstDelivery(consumer, message.messageId())) {
+                    if (handler.deduplicatesItself() || inbox.recordFirstDelivery(consumer, message.messageId())) {
                         handler.handle(message);
                     } else {
                         meters.counter("sagaflow.inbox.duplicates", "consumer", consumer).increment();

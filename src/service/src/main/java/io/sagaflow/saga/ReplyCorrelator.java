@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Matches a participant's reply to the waiting step that sent the command (by the command id in
- * {@code correlation_id}) and signals that execution, inside the consumer's inbox transaction.
+ * {@code correlation_id}) and signals that execution, in the consumer's transaction.
  * A reply for a command that no longer waits (answered before, re-sent, aborted) is recorded as
  * stale and ignored: it can never complete a later wait.
  */
@@ -58,6 +58,16 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             }
         }
         return false;
+    }
+
+    /**
+     * A reply answers one step row, locked by its command id ({@link #sentCommand}) and answered only
+     * while it waits: a repeated reply finds it answered and is ignored as stale. The step row is the
+     * inbox, so replies write no inbox row (one insert per step, docs/performance.md).
+     */
+    @Override
+    public boolean deduplicatesItself() {
+        return true;
     }
 
     @Override
