@@ -56,10 +56,9 @@ class OutboxStepCommands implements StepCommands {
         boolean waitForTurn = command.op() == Operation.COMPENSATION && !command.terms().parallelCompensation()
                 && !steps.isCompensationTurn(command.sagaId(), command.step());
         StepCommand withDeadline = command.withDefaultDeadline(properties.defaultDeadline());
-        SagaSteps.SentCommand sent = waitForTurn
+        SagaSteps.SentCommand sent = steps.record(waitForTurn
                 ? newAttempt(withDeadline, StepStatus.QUEUED, null)
-                : newAttempt(withDeadline, StepStatus.WAITING, clock.instant().plus(withDeadline.deadline()));
-        steps.record(sent);
+                : newAttempt(withDeadline, StepStatus.WAITING, clock.instant().plus(withDeadline.deadline())));
         if (!waitForTurn) {
             publish(sent);
         }
@@ -114,16 +113,14 @@ class OutboxStepCommands implements StepCommands {
     @Transactional(propagation = Propagation.MANDATORY)
     void resend(SagaSteps.SentCommand timedOut) {
         StepCommand command = timedOut.command();
-        SagaSteps.SentCommand again = newAttempt(command, StepStatus.WAITING,
-                clock.instant().plus(command.deadline()));
-        steps.record(again);
+        SagaSteps.SentCommand again = steps.record(newAttempt(command, StepStatus.WAITING,
+                clock.instant().plus(command.deadline())));
         publish(again);
     }
 
-    /** The next attempt of the command, under a new command id. */
+    /** The next attempt of the command, under a new command id; {@link SagaSteps#record} numbers it. */
     private SagaSteps.SentCommand newAttempt(StepCommand command, StepStatus status, Instant deadlineAt) {
-        return new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command,
-                steps.nextAttempt(command.sagaId(), command.step(), command.op()), status, null, deadlineAt);
+        return new SagaSteps.SentCommand(OutboxMessage.newMessageId(), command, 0, status, null, deadlineAt);
     }
 
     /**
