@@ -192,6 +192,9 @@ class DuplicateDeliveryIntegrationTests {
         assertThat(api.parkedCopies(replyId)).as("parked copies").isZero();
         assertThat(count("sagaflow.replies.stale", null) - staleBefore).as("copies handled as stale").isEqualTo(2);
         assertThat(api.inboxRows("orchestrator", replyId)).as("inbox rows of the reply").isZero();
+        assertThat(jdbc.queryForObject("SELECT replies_received FROM sagaflow.saga_step WHERE command_id = ?",
+                Integer.class, commandId)).as("replies read for the command: the rejection and both copies")
+                .isEqualTo(3);
         assertThat(jdbc.queryForObject("SELECT status FROM sagaflow.saga_step WHERE command_id = ?", String.class,
                 commandId)).isEqualTo("REJECTED");
         assertThat(api.saga(started.sagaId())).isEqualTo(finished);

@@ -63,7 +63,8 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
     /**
      * A reply answers one step row, locked by its command id ({@link #sentCommand}) and answered only
      * while it waits: a repeated reply finds it answered and is ignored as stale. The step row is the
-     * inbox, so replies write no inbox row (one insert per step, docs/performance.md).
+     * inbox, so replies write no inbox row (one insert per step, docs/performance.md); its
+     * {@code replies_received} counts every reply read, the answer and any stale one.
      */
     @Override
     public boolean deduplicatesItself() {
@@ -92,8 +93,9 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
                 || sent.status() == StepStatus.UNDELIVERED;
         boolean signalled = awaited
                 && waitingSteps.signal(command, body.outcome().name(), body,
-                        () -> steps.recordAnswer(commandId, statusOf(body), body.reason()));
+                        () -> steps.recordReply(commandId, statusOf(body), body.reason()));
         if (!signalled) {
+            steps.recordStaleReply(commandId);
             meters.counter("sagaflow.replies.stale").increment();
             log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
                     command.command(), command.sagaId(), command.step(), sent.attempt(), sent.status());

@@ -31,11 +31,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 final class SagaLifecycle {
 
     /** Steps that say a saga undid its work: a compensation was sent, or a step was refused or stopped. */
+    /** The saga's steps that were undone or never done, and whether it started sub-sagas, in one read. */
     private static final String UNDONE_STEPS = """
-            SELECT op, status, reason, activity_id FROM sagaflow.saga_step
-            WHERE saga_id = ? AND (op = 'COMPENSATION' OR status IN ('REJECTED', 'TIMED_OUT', 'CANCELLED'))
+            SELECT op, status, reason, activity_id, command FROM sagaflow.saga_step
+            WHERE saga_id = ? AND (op = 'COMPENSATION' OR status IN ('REJECTED', 'TIMED_OUT', 'CANCELLED')
+                OR command = '%s')
             ORDER BY sent_at
-            """;
+            """.formatted(SagaModel.SUB_SAGA_START_COMMAND);
 
     /**
      * A process definition's property: its model compensates the whole saga somewhere (a compensation
@@ -205,18 +207,26 @@ final class SagaLifecycle {
     private void ended(ExecutionEntity instance) {
         String sagaId = instance.getProcessInstanceId();
         if (instance.isCanceled() || instance.isExternallyTerminated()) {
-            ended(sagaId, SagaStatus.FAILED, "deleted without compensation: "
-                    + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason()), null);
+            String reason = "deleted without compensation: "
+                    + (instance.getDeleteReason() == null ? "no reason given" : instance.getDeleteReason());
+            registry.get().ended(sagaId, SagaStatus.FAILED, reason, null);
+            subSagas.get().ended(sagaId, SagaStatus.FAILED, reason); // its variables may be gone already
             return;
         }
-        List<UndoneStep> undone = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
-                rs.getString("status"), rs.getString("reason"), rs.getString("activity_id")), sagaId);
+        List<UndoneStep> steps = jdbc.get().query(UNDONE_STEPS, (rs, n) -> new UndoneStep(rs.getString("op"),
+                rs.getString("status"), rs.getString("reason"), rs.getString("activity_id"),
+                rs.getString("command")), sagaId);
+        // Only a saga that started sub-sagas has links to them: the others skip that read.
+        boolean startedSubSagas = steps.stream().anyMatch(step -> SagaModel.SUB_SAGA_START_COMMAND.equals(step.command()));
+        List<UndoneStep> undone = steps.stream().filter(UndoneStep::undone).toList();
         boolean compensated = Boolean.TRUE.equals(instance.getProcessDefinition().getProperty(COMPENSATES_THE_SAGA))
                 ? instance.getVariable(SagaModel.COMPENSATED_VARIABLE) != null
                 : !undone.isEmpty();
         if (!compensated) {
-            ended(sagaId, SagaStatus.COMPLETED, null, null);
-            subSagas.get().parentCompleted(sagaId);
+            ended(instance, SagaStatus.COMPLETED, null, null);
+            if (startedSubSagas) {
+                subSagas.get().parentCompleted(sagaId);
+            }
             return;
         }
         Object abortReason = instance.getVariable(SagaModel.ABORT_REASON_VARIABLE);
@@ -226,16 +236,26 @@ final class SagaLifecycle {
         String reason = abortReason == null ? cause.map(UndoneStep::reason).orElse(null)
                 : instance.getVariable(SagaModel.SAGA_DEADLINE_PASSED_VARIABLE) != null ? String.valueOf(abortReason)
                 : "aborted by an operator: " + abortReason;
-        ended(sagaId, SagaStatus.COMPENSATED, reason, cause.map(UndoneStep::activityId).orElse(null));
+        ended(instance, SagaStatus.COMPENSATED, reason, cause.map(UndoneStep::activityId).orElse(null));
     }
 
-    /** The registry's end and, for a sub-saga, the answer its parent waits for. */
-    private void ended(String sagaId, SagaStatus status, String reason, String reasonStep) {
+    /**
+     * The registry's end and, for a sub-saga (started with its parent's id as a variable, see
+     * Sagas#startSubSaga), the answer its parent waits for.
+     */
+    private void ended(ExecutionEntity instance, SagaStatus status, String reason, String reasonStep) {
+        String sagaId = instance.getProcessInstanceId();
         registry.get().ended(sagaId, status, reason, reasonStep);
-        subSagas.get().ended(sagaId, status, reason);
+        if (instance.getVariable(SagaModel.PARENT_SAGA_VARIABLE) != null) {
+            subSagas.get().ended(sagaId, status, reason);
+        }
     }
 
-    private record UndoneStep(String op, String status, String reason, String activityId) {
+    private record UndoneStep(String op, String status, String reason, String activityId, String command) {
+
+        boolean undone() {
+            return "COMPENSATION".equals(op) || List.of("REJECTED", "TIMED_OUT", "CANCELLED").contains(status);
+        }
     }
 
     private static String processKey(DelegateExecution execution) {

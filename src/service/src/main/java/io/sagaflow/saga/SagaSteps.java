@@ -118,23 +118,41 @@ class SagaSteps {
     }
 
     /**
-     * Records the final state of a waiting or overdue command (a reply, a deadline, an abort).
+     * Records the final state of a waiting or overdue command (a deadline, an abort, a notice).
      *
      * An UNDELIVERED command still takes its answer: an operator who fixed the route requeued it.
      *
-     * @return {@code false} if the command was no longer waiting (a stale or repeated reply)
+     * @return {@code false} if the command was no longer waiting
      */
     @Transactional(propagation = Propagation.MANDATORY)
     boolean recordAnswer(String commandId, StepStatus status, String reason) {
+        return recordAnswer(commandId, status, reason, 0);
+    }
+
+    /** {@link #recordAnswer} for the reply that answers the command: counted as received. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    boolean recordReply(String commandId, StepStatus status, String reason) {
+        return recordAnswer(commandId, status, reason, 1);
+    }
+
+    /** A reply that came after its command was answered (late or repeated): counted, nothing else. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void recordStaleReply(String commandId) {
+        jdbc.update("UPDATE sagaflow.saga_step SET replies_received = replies_received + 1 WHERE command_id = ?",
+                commandId);
+    }
+
+    private boolean recordAnswer(String commandId, StepStatus status, String reason, int replies) {
         return jdbc.update("""
                 UPDATE sagaflow.saga_step
-                SET status = ?, reason = ?, replied_at = ?,
+                SET status = ?, reason = ?, replied_at = ?, replies_received = replies_received + ?,
                     completion_seq = (SELECT COALESCE(MAX(s.completion_seq), 0) + 1
                                       FROM sagaflow.saga_step s
                                       WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
                                                          WHERE command_id = ?))
                 WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE', 'UNDELIVERED')
-                """, status.name(), truncate(reason), Timestamp.from(clock.instant()), commandId, commandId) == 1;
+                """, status.name(), truncate(reason), Timestamp.from(clock.instant()), replies, commandId,
+                commandId) == 1;
     }
 
     /**
