@@ -674,8 +674,8 @@ final class FaultHarness {
                         .headers(headers).build();
                 channel.basicPublish(row.get("exchange"), row.get("routing_key"), true, properties,
                         row.get("payload").getBytes(StandardCharsets.UTF_8));
-                // A participant's inbox records each command copy; the orchestrator keeps no inbox row for
-                // replies (the step row deduplicates them), so a reply copy is consumed once its queue is empty.
+                // Each command copy is answered (the barrier replays its first answer); replies keep no
+                // inbox row (the step row deduplicates them), so a reply copy is read once its queue is empty.
                 if (!copy.getValue().equals(row.get("message_id")) && !row.get("message_type").endsWith(".reply")) {
                     resentIds.add(copy.getValue());
                 }
@@ -762,21 +762,22 @@ final class FaultHarness {
         channel.basicPublish(exchange, type, true, properties, payload.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Every re-sent command copy reached an inbox, the queues are empty and no outbox row of ours is PENDING. */
+    /** Every re-sent command copy was answered, the queues are empty and no outbox row of ours is PENDING. */
     boolean awaitDuplicatesConsumed(Duration timeout) {
         try {
             await("injected duplicates consumed").atMost(timeout).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions()
-                    .until(() -> inboxCount(resentIds) == resentIds.size() && queuesEmpty() && pendingOutboxRows() == 0);
+                    .until(() -> answered(resentIds) == resentIds.size() && queuesEmpty() && pendingOutboxRows() == 0);
             return true;
         } catch (ConditionTimeoutException e) {
             return false;
         }
     }
 
-    private int inboxCount(Set<String> messageIds) throws SQLException {
+    /** Commands among these message ids that a participant answered: its reply is correlated to the id. */
+    private int answered(Set<String> messageIds) throws SQLException {
         try (Connection db = connect(); PreparedStatement query = db.prepareStatement(
-                "SELECT count(DISTINCT message_id) FROM sagaflow.inbox_message WHERE message_id = ANY (?)")) {
+                "SELECT count(DISTINCT correlation_id) FROM sagaflow.outbox_message WHERE correlation_id = ANY (?)")) {
             query.setArray(1, db.createArrayOf("varchar", messageIds.toArray()));
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();

@@ -24,6 +24,17 @@ final class CommandDispatcher implements TransactionalConsumer.Handler {
         this.objectMapper = objectMapper;
     }
 
+    /**
+     * The barrier, keyed by (participant, saga, step, op), already answers every repeat of a command
+     * with the first answer and no second effect, whatever its message id: a redelivered copy (same
+     * id) is answered again like a re-sent one (new id), so commands write no inbox row (one insert
+     * per command, docs/performance.md). Racing copies collide on the barrier's primary key.
+     */
+    @Override
+    public boolean deduplicatesItself() {
+        return true;
+    }
+
     @Override
     public void handle(InboundMessage message) {
         Command command = Command.from(message, objectMapper);

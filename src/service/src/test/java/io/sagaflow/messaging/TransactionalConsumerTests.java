@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import java.nio.charset.StandardCharsets;
@@ -71,6 +72,29 @@ class TransactionalConsumerTests {
 
         assertThatThrownBy(() -> consumer.onMessage(message())).isInstanceOf(IllegalStateException.class);
         assertThat(handled).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("a handler that deduplicates itself gets every copy, and no inbox row is written for it")
+    void handlerThatDeduplicatesItselfSkipsTheInbox() {
+        AtomicInteger handled = new AtomicInteger();
+        TransactionalConsumer consumer = consumer(new TransactionalConsumer.Handler() {
+            @Override
+            public void handle(InboundMessage message) {
+                handled.incrementAndGet();
+            }
+
+            @Override
+            public boolean deduplicatesItself() {
+                return true;
+            }
+        });
+
+        consumer.onMessage(message());
+        consumer.onMessage(message());
+
+        assertThat(handled).hasValue(2);
+        verifyNoInteractions(inbox);
     }
 
     private TransactionalConsumer consumer(TransactionalConsumer.Handler handler) {
