@@ -739,7 +739,7 @@ final class FaultHarness {
             channel.waitForConfirmsOrDie(30_000);
             Set<String> compensationIds = new HashSet<>(compensations);
             await("null compensations consumed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> inboxCount(compensationIds) == compensationIds.size());
+                    .until(() -> answered(compensationIds) == compensationIds.size());
             actions.forEach(Runnable::run);
             channel.waitForConfirmsOrDie(30_000);
         }
@@ -771,6 +771,19 @@ final class FaultHarness {
             return true;
         } catch (ConditionTimeoutException e) {
             return false;
+        }
+    }
+
+    /** Late actions answered with the barrier's refusal: their replies name the hanging action. */
+    private int refusedAsHanging(Set<String> messageIds) throws SQLException {
+        try (Connection db = connect(); PreparedStatement query = db.prepareStatement("""
+                SELECT count(DISTINCT correlation_id) FROM sagaflow.outbox_message
+                WHERE correlation_id = ANY (?) AND payload LIKE '%hanging action%'""")) {
+            query.setArray(1, db.createArrayOf("varchar", messageIds.toArray()));
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         }
     }
 
@@ -976,8 +989,8 @@ final class FaultHarness {
                     nullCompensations = rs.getInt(1);
                 }
             }
-            // Hanging actions: the late actions we sent after a null compensation that were consumed.
-            hanging = inboxCount(lateActionIds);
+            // Hanging actions: the late actions we sent after a null compensation, refused by the barrier.
+            hanging = refusedAsHanging(lateActionIds);
             timedOut = timedOutSteps(db, ids);
         }
 
