@@ -30,8 +30,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 final class SagaLifecycle {
 
-    /** Steps that say a saga undid its work: a compensation was sent, or a step was refused or stopped. */
-    /** The saga's steps that were undone or never done, and whether it started sub-sagas, in one read. */
+    /**
+     * Steps that say a saga undid its work (a compensation was sent, or a step was refused or
+     * stopped), and the steps that started sub-sagas: one read at the saga's end.
+     */
     private static final String UNDONE_STEPS = """
             SELECT op, status, reason, activity_id, command FROM sagaflow.saga_step
             WHERE saga_id = ? AND (op = 'COMPENSATION' OR status IN ('REJECTED', 'TIMED_OUT', 'CANCELLED')
