@@ -34,9 +34,11 @@ class OutboxStepCommands implements StepCommands {
     private final Clock clock;
     private final RuntimeService runtime;
     private final ObjectMapper objectMapper;
+    private final SagaInputs inputs;
 
     OutboxStepCommands(Outbox outbox, SagaSteps steps, SagaProperties properties, Clock clock,
-                       RuntimeService runtime, ObjectMapper objectMapper) {
+                       RuntimeService runtime, ObjectMapper objectMapper, SagaInputs inputs) {
+        this.inputs = inputs;
         this.objectMapper = objectMapper;
         this.outbox = outbox;
         this.steps = steps;
@@ -173,6 +175,9 @@ class OutboxStepCommands implements StepCommands {
         for (SagaProperties.CommandContextVariable context : properties.commandContext()) {
             // The engine's command context is reused: this sees the variables of this transaction too.
             Object value = runtime.getVariable(command.sagaId(), context.variable());
+            if (value == null) {
+                value = inputs.of(command.sagaId()).get(context.variable());
+            }
             if (value != null) {
                 headers.put(SagaHeaders.CONTEXT_PREFIX + context.variable(), value.toString());
             }

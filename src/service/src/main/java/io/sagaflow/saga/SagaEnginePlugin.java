@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.ApplicationContext;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -22,7 +23,8 @@ import org.springframework.util.function.SingletonSupplier;
  * Registers with the engine: Sagaflow's job handler (re-send a step after an incident), the parse
  * listener that keeps saga steps' input parameters out of the variables ({@link SagaStepInputs}),
  * the binding of {@code ${sagaStep}} to its bean ({@link SagaStepBinding}), the saga lifecycle hooks
- * that keep the saga registry and its end events ({@link SagaLifecycle}), and the history level {@code saga} ({@link SagaHistoryLevel}).
+ * that keep the saga registry and its end events ({@link SagaLifecycle}), the history level {@code saga}
+ * ({@link SagaHistoryLevel}) and the expression manager that resolves a saga's input fields ({@link SagaInputs}).
  */
 @Component
 class SagaEnginePlugin extends AbstractProcessEnginePlugin {
@@ -35,11 +37,18 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
     private final SagaStepBinding stepBinding;
     private final ModellingProperties modelling;
     private final boolean camundaActivityHistory;
+    private final ApplicationContext applicationContext;
+    private final ObjectProvider<SagaInputs> inputs;
+    private final boolean inputAsVariables;
 
     SagaEnginePlugin(ObjectProvider<SagaStepBehavior> behavior, ObjectProvider<SagaRegistry> registry,
                      ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<SubSagas> subSagas, BeanFactory beans,
-                     ModellingProperties modelling, SagaProperties saga) {
+                     ModellingProperties modelling, SagaProperties saga, ApplicationContext applicationContext,
+                     ObjectProvider<SagaInputs> inputs) {
         this.behavior = behavior;
+        this.applicationContext = applicationContext;
+        this.inputs = inputs;
+        this.inputAsVariables = saga.inputAsVariables();
         this.modelling = modelling;
         this.camundaActivityHistory = saga.camundaActivityHistory();
         // By name, as ${sagaStep} resolved it: the benchmark's naive baseline puts another bean there.
@@ -76,6 +85,11 @@ class SagaEnginePlugin extends AbstractProcessEnginePlugin {
         configuration.setCustomHistoryLevels(historyLevels);
         if (SagaHistoryLevel.NAME.equals(configuration.getHistory())) {
             recordHistoryLevelChange();
+        }
+        if (!inputAsVariables) {
+            // Expressions read a saga's input fields by name, as they read variables.
+            configuration.setExpressionManager(new SagaExpressionManager(applicationContext, configuration.getBeans(),
+                    inputs::getObject));
         }
     }
 

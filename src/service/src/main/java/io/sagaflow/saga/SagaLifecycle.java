@@ -1,6 +1,7 @@
 package io.sagaflow.saga;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -106,9 +107,12 @@ final class SagaLifecycle {
                     return;
                 }
                 try {
+                    // A start through Sagaflow hands the input over as one value; one through
+                    // engine-rest (Cockpit, Tasklist) sets variables, which are then its input.
+                    Map<String, Object> input = SagaInputs.handedOver(execution);
                     registry.get().started(execution.getProcessInstanceId(),
                             ((ExecutionEntity) execution).getProcessDefinition(), execution.getProcessBusinessKey(),
-                            execution.getVariables(), sagaDeadline(execution));
+                            input != null ? input : execution.getVariables(), input, sagaDeadline(execution));
                 } catch (DuplicateKeyException e) {
                     // A message an operator using engine-rest can act on, instead of the SQL error.
                     throw new BadUserRequestException("a saga of " + processKey(execution) + " with business key '"

@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.sagaflow.admission.Admission;
@@ -42,9 +43,12 @@ public class SagaMessages {
     /**
      * @param traceId the saga's W3C trace id, to look it up in the tracing backend
      * @param processDefinitionVersion the version of the saga's definition it runs on
+     * @param input the saga's input document ({@link SagaInputs}); empty for a saga whose input is in
+     *     its variables
      */
     public record Messages(String sagaId, String traceId, List<Step> steps, List<OutboxRow> outbox,
-                           List<Parked> parked, Integer processDefinitionVersion, List<NextTry> nextTries) {
+                           List<Parked> parked, Integer processDefinitionVersion, List<NextTry> nextTries,
+                           Map<String, Object> input) {
     }
 
     /** A step's next attempt under its retry policy: when its command is sent again. */
@@ -76,9 +80,11 @@ public class SagaMessages {
     private final Admission admission;
     private final SagaRegistry registry;
     private final RepositoryService repository;
+    private final SagaInputs inputs;
 
     SagaMessages(JdbcTemplate jdbc, Clock clock, Admission admission, SagaRegistry registry,
-                 RepositoryService repository) {
+                 RepositoryService repository, SagaInputs inputs) {
+        this.inputs = inputs;
         this.registry = registry;
         this.repository = repository;
         this.jdbc = jdbc;
@@ -122,7 +128,7 @@ public class SagaMessages {
                 """, (rs, n) -> new NextTry(rs.getString("act_id_"), rs.getTimestamp("duedate_").toInstant()), sagaId,
                 StepRetryJobs.TYPE);
         return new Messages(sagaId, saga.map(SagaRegistry.SagaRecord::traceId).orElse(null), steps, outbox, parked,
-                saga.map(SagaRegistry.SagaRecord::definitionVersion).orElse(null), nextTries);
+                saga.map(SagaRegistry.SagaRecord::definitionVersion).orElse(null), nextTries, inputs.of(sagaId));
     }
 
     @Transactional(readOnly = true)

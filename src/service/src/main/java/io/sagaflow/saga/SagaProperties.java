@@ -32,6 +32,8 @@ import org.springframework.validation.annotation.Validated;
  *     queue, where admission sees them ({@code sagaflow.admission.max-reply-wait})
  * @param camundaActivityHistory with history level {@code saga}, record Camunda's activity instances
  *     and variables too ({@link SagaHistoryLevel}): off, the saga tables are a saga's history
+ * @param inputAsVariables start sagas with their input as Camunda variables, one per field, as
+ *     before {@link SagaInputs}: for models whose scripts or decision tables read inputs directly
  */
 @Validated
 @ConfigurationProperties("sagaflow.saga")
@@ -44,7 +46,8 @@ record SagaProperties(
         @DefaultValue @Valid List<StartOnEvent> startOnEvents,
         @DefaultValue("PT20S") @NotNull Duration deadlineGrace,
         @DefaultValue("5") @Min(1) int replyPrefetch,
-        @DefaultValue("false") boolean camundaActivityHistory) {
+        @DefaultValue("false") boolean camundaActivityHistory,
+        @DefaultValue("false") boolean inputAsVariables) {
 
     /**
      * A saga variable every command of the saga carries (e.g. a demo's failure simulation). The

@@ -57,6 +57,7 @@ class SagaRegistry {
     private static final int MAX_REASON_LENGTH = 2000;
 
     private final JdbcTemplate jdbc;
+    private final SagaInputs inputs;
     private final Outbox outbox;
     private final SagaEvents events;
     private final Clock clock;
@@ -64,7 +65,8 @@ class SagaRegistry {
     private final SagaMetrics metrics;
 
     SagaRegistry(JdbcTemplate jdbc, Outbox outbox, SagaEvents events, Clock clock, SagaTracing tracing,
-                 SagaMetrics metrics) {
+                 SagaMetrics metrics, SagaInputs inputs) {
+        this.inputs = inputs;
         this.tracing = tracing;
         this.metrics = metrics;
         this.jdbc = jdbc;
@@ -115,20 +117,27 @@ class SagaRegistry {
     /**
      * Registers a starting saga. Throws the database's duplicate-key error if a saga of this process
      * with this business key exists (running or ended and not yet deleted by retention).
+     *
+     * @param variables what the input fingerprint is taken of
+     * @param input the input handed over as one document ({@link SagaInputs}), stored with the row;
+     *     {@code null} for a start that set variables
      */
     @Transactional(propagation = Propagation.MANDATORY)
     void started(String sagaId, ProcessDefinition definition, String businessKey, Map<String, Object> variables,
-                 SagaDeadline deadline) {
+                 Map<String, Object> input, SagaDeadline deadline) {
         String processKey = definition.getKey();
         Instant now = clock.instant();
         jdbc.update("""
                 INSERT INTO sagaflow.saga (saga_id, process_key, business_key, input_hash, status, started_at,
-                    started_by, traceparent, definition_id, definition_version, deadline_at, deadline_action)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)
+                    started_by, traceparent, definition_id, definition_version, deadline_at, deadline_action, input)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)
                 """, sagaId, processKey, businessKey, InputFingerprint.of(variables),
                 Timestamp.from(now), caller(), tracing.currentTraceparent(), definition.getId(),
                 definition.getVersion(), deadline == null ? null : Timestamp.from(now.plus(deadline.after())),
-                deadline == null ? null : deadline.action().name());
+                deadline == null ? null : deadline.action().name(), input == null ? null : inputs.json(input));
+        if (input != null) {
+            inputs.remember(sagaId, input);
+        }
         // Counted when the start commits: a start that rolls back (a lost race for its business key,
         // a failure later in its transaction) started nothing.
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {

@@ -50,11 +50,16 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
         throw new IllegalStateException("no participant pauses here");
     };
 
+    /** A saga variable a payload maps: the variable, or the saga's input field ({@link SagaInputs}). */
+    private java.util.function.BiFunction<ActivityExecution, String, Object> sagaVariable =
+            org.camunda.bpm.engine.delegate.VariableScope::getVariable;
+
     @Autowired
     SagaStepBehavior(StepCommands commands, ObjectMapper objectMapper, SagaTracing tracing, SagaRegistry registry,
-                     org.springframework.beans.factory.ObjectProvider<ParticipantPauses> pauses) {
+                     org.springframework.beans.factory.ObjectProvider<ParticipantPauses> pauses, SagaInputs inputs) {
         this(commands, objectMapper, tracing, registry::traceparentOf);
         this.participantPauses = (prefix, reason) -> pauses.getObject().pause(prefix, AutoPause.ACTOR, reason, true);
+        this.sagaVariable = inputs::variable;
     }
 
     /** For the Spring-free process tests: no tracing, no registry. */
@@ -307,7 +312,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     private String subSagaStart(ActivityExecution execution, String calledSaga, Object payloadVariables) {
         Map<String, Object> variables = new LinkedHashMap<>();
         for (PayloadMapping.Field field : PayloadMapping.parse(payloadVariables)) {
-            variables.put(field.field(), execution.getVariable(field.variable()));
+            variables.put(field.field(), sagaVariable.apply(execution, field.variable()));
         }
         try {
             return objectMapper.writeValueAsString(Map.of("processKey", calledSaga, "variables", variables));
@@ -320,7 +325,7 @@ class SagaStepBehavior extends AbstractBpmnActivityBehavior {
     private String payload(ActivityExecution execution, Object payloadVariables) {
         Map<String, Object> payload = new LinkedHashMap<>();
         for (PayloadMapping.Field field : PayloadMapping.parse(payloadVariables)) {
-            payload.put(field.field(), execution.getVariable(field.variable()));
+            payload.put(field.field(), sagaVariable.apply(execution, field.variable()));
         }
         try {
             return objectMapper.writeValueAsString(payload);

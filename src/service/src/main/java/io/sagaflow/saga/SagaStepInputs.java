@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.impl.bpmn.behavior.MultiInstanceActivityBehavior;
 import org.camunda.bpm.engine.impl.bpmn.behavior.ServiceTaskDelegateExpressionActivityBehavior;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParse;
@@ -141,7 +142,23 @@ public final class SagaStepInputs {
                     // Output parameters (if a modeller added any) stay with the engine.
                     mapping.setInputParameters(new ArrayList<>());
                 }
+                readCollectionThroughExpression(activity);
                 takeInputsOfSagaSteps(activity);
+            }
+        }
+
+        /**
+         * {@code camunda:collection="passengers"} names a variable, which the engine reads directly; as
+         * {@code ${passengers}} it is read the same way, and from the saga's input when the saga
+         * keeps it there ({@link SagaInputs}).
+         */
+        private static void readCollectionThroughExpression(ActivityImpl activity) {
+            if (activity.getActivityBehavior() instanceof MultiInstanceActivityBehavior multiInstance
+                    && multiInstance.getCollectionVariable() != null && multiInstance.getCollectionExpression() == null
+                    && javax.lang.model.SourceVersion.isIdentifier(multiInstance.getCollectionVariable())) {
+                multiInstance.setCollectionExpression(Context.getProcessEngineConfiguration().getExpressionManager()
+                        .createExpression("${" + multiInstance.getCollectionVariable() + "}"));
+                multiInstance.setCollectionVariable(null);
             }
         }
     }

@@ -58,6 +58,7 @@ public class Sagas {
     private final SagaRegistry registry;
     private final SagaTracing tracing;
     private final SubSagas subSagas;
+    private final SagaInputs inputs;
     /** NESTED: its own transaction, or a savepoint in the caller's. */
     private final TransactionTemplate startTransaction;
     private final Map<String, String> businessKeyVariableByDefinition = new ConcurrentHashMap<>();
@@ -69,8 +70,9 @@ public class Sagas {
           WaitingSteps waitingSteps, ObjectMapper objectMapper,
           SagaRegistry registry, PlatformTransactionManager transactionManager, SagaTracing tracing,
           SagaProperties properties, RolesProperties roles,
-          SubSagas subSagas) {
+          SubSagas subSagas, SagaInputs inputs) {
         this.subSagas = subSagas;
+        this.inputs = inputs;
         this.commandContext = properties.commandContext();
         this.orchestrator = roles.isOrchestrator();
         this.tracing = tracing;
@@ -133,7 +135,7 @@ public class Sagas {
                 String sagaId = tracing.inSpan("saga start " + processKey, Map.of("saga.process_key", processKey,
                         "saga.business_key", businessKey), null, () -> startTransaction.execute(status -> {
                     ProcessInstance instance = runtime.startProcessInstanceById(definition.getId(), businessKey,
-                            variables);
+                            inputs.startVariables(variables, Map.of()));
                     return instance.getId();
                 }));
                 return new StartResult(new StartedSaga(sagaId, businessKey, SagaStatus.RUNNING), true);
@@ -234,10 +236,11 @@ public class Sagas {
         if (keyVariable != null) {
             variables.putIfAbsent(keyVariable, businessKey);
         }
-        variables.put(SagaModel.PARENT_SAGA_VARIABLE, parentSagaId);
+        // The parent's id stays a variable: the sub-saga's end reads it in a later transaction.
+        Map<String, Object> parent = Map.of(SagaModel.PARENT_SAGA_VARIABLE, parentSagaId);
         try {
             return startTransaction.execute(status -> runtime.startProcessInstanceById(definition.getId(), businessKey,
-                    variables).getId());
+                    inputs.startVariables(variables, parent)).getId());
         } catch (RuntimeException e) {
             if (DuplicateKeys.isCause(e)) {
                 throw new ConflictException("a saga of " + processKey + " with business key '" + businessKey

@@ -115,6 +115,9 @@ async function renderTab(node, { api, processInstanceId }) {
       el("td", {}, step.step), el("td", {}, step.op), el("td", {}, step.command), el("td", {}, step.attempt),
       el("td", {}, status(step.status)), el("td", {}, time(step.deadlineAt)), el("td", { class: "saga-reason" }, step.reason),
       el("td", {}, time(step.sentAt)), el("td", {}, time(step.repliedAt))));
+    // The saga's input is one document, not Camunda variables: shown here, not in the Variables tab.
+    const input = Object.entries(messages.input || {}).map(([name, value]) => el("tr", { "data-input": name },
+      el("td", {}, name), el("td", { class: "saga-input-value" }, typeof value === "string" ? value : JSON.stringify(value))));
     const nextTries = (messages.nextTries || []).map((next) => el("p", { class: "saga-next-try", "data-activity-id": next.activityId },
       `Retry policy: ${next.activityId} sends its command again at ${time(next.at)}.`));
     const outbox = messages.outbox.map((row) => el("tr", { "data-message-id": row.messageId },
@@ -160,6 +163,8 @@ async function renderTab(node, { api, processInstanceId }) {
         messages.traceId ? el("span", { class: "saga-trace-id text-muted" }, `  Trace id: ${messages.traceId}`) : null),
       el("div", { class: "saga-confirm-slot" }),
       notice ? el("div", { class: `alert alert-${isError ? "danger" : "success"} saga-notice` }, notice) : null,
+      table("Input", ["Field", "Value"], input,
+        "No input document: this saga's input is in its variables (Variables tab)."),
       table("Steps", ["Step", "Op", "Command", "Attempt", "Status", "Deadline", "Reason", "Sent", "Replied"], steps,
         "No step has sent a command yet."),
       nextTries,

@@ -39,7 +39,7 @@ class DeadlineWatcherTests {
             mock(OutboxAdmin.class), transactions,
             new SimpleMeterRegistry(), null, null, clock,
             new SagaProperties(Duration.ofMinutes(5), Duration.ofSeconds(1), 65536, 5, List.of(), List.of(),
-                    Duration.ofSeconds(20), 5, false),
+                    Duration.ofSeconds(20), 5, false, false),
             new StaticListableBeanFactory().getBeanProvider(ConnectionFactory.class));
 
     @BeforeEach
@@ -145,7 +145,7 @@ class DeadlineWatcherTests {
             watcher = new DeadlineWatcher(steps, commands, outbox, inTransaction, new SimpleMeterRegistry(),
                     io.sagaflow.tracing.SagaTracing.noop(), mock(SagaRegistry.class), clock,
                     new SagaProperties(Duration.ofMinutes(5), Duration.ofSeconds(1), 65536, 5, List.of(), List.of(),
-                            Duration.ZERO, 5, false),
+                            Duration.ZERO, 5, false, false),
                     new StaticListableBeanFactory().getBeanProvider(ConnectionFactory.class));
             watcher.applicationReady();
         }

@@ -38,13 +38,13 @@ class SagaStartCountIntegrationTests {
         double before = started();
 
         inTransaction.executeWithoutResult(status -> {
-            registry.started(UUID.randomUUID().toString(), definition(), "rolled-back-" + UUID.randomUUID(), Map.of(), null);
+            registry.started(UUID.randomUUID().toString(), definition(), "rolled-back-" + UUID.randomUUID(), Map.of(), null, null);
             status.setRollbackOnly();
         });
         assertThat(started()).as("after a rolled-back start").isEqualTo(before);
 
         inTransaction.executeWithoutResult(status ->
-                registry.started(UUID.randomUUID().toString(), definition(), "committed-" + UUID.randomUUID(), Map.of(), null));
+                registry.started(UUID.randomUUID().toString(), definition(), "committed-" + UUID.randomUUID(), Map.of(), null, null));
         assertThat(started()).as("after a committed start").isEqualTo(before + 1);
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.contract.Topology;
+import io.sagaflow.saga.SagaInputs;
 import io.sagaflow.saga.SagaModel;
 import io.sagaflow.saga.SagaStepInputs;
 import org.camunda.bpm.engine.delegate.BpmnError;
@@ -37,8 +38,10 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
 
     private final RabbitTemplate rabbit;
     private final ObjectMapper objectMapper;
+    private final SagaInputs inputs;
 
-    NaiveSagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper) {
+    NaiveSagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper, SagaInputs inputs) {
+        this.inputs = inputs;
         this.rabbit = rabbit;
         this.objectMapper = objectMapper;
     }
@@ -50,7 +53,8 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
         String command = SagaStepInputs.value(execution, SagaModel.INPUT_COMMAND).toString();
         Map<String, Object> payload = new LinkedHashMap<>();
         for (String name : names(SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES))) {
-            payload.put(name, execution.getVariable(name));
+            // The same engine as the real step: the saga's input is one document, read by name.
+            payload.put(name, inputs.variable(execution, name));
         }
         MessageProperties properties = new MessageProperties();
         // A reply echoes the command's message id as its correlation id: carry the waiting execution in it.
