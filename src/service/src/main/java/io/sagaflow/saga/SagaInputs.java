@@ -98,7 +98,7 @@ public class SagaInputs {
      * The saga's variable {@code name} as the scope sees it: the variable if there is one, else the
      * saga's input field of that name, else {@code null}.
      */
-    public Object variable(VariableScope scope, String name) {
+    Object variable(VariableScope scope, String name) {
         if (scope.hasVariable(name)) {
             return scope.getVariable(name);
         }

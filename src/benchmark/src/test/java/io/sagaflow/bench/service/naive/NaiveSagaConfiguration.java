@@ -3,7 +3,6 @@ package io.sagaflow.bench.service.naive;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.contract.Topology;
-import io.sagaflow.saga.SagaInputs;
 import io.sagaflow.saga.SagaModel;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.amqp.core.Binding;
@@ -33,8 +32,8 @@ class NaiveSagaConfiguration {
     static final String ID_SEPARATOR = "~";
 
     @Bean(SagaModel.STEP_BEAN)
-    NaiveSagaStep sagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper, SagaInputs inputs) {
-        return new NaiveSagaStep(rabbit, objectMapper, inputs);
+    NaiveSagaStep sagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper) {
+        return new NaiveSagaStep(rabbit, objectMapper);
     }
 
     @Bean

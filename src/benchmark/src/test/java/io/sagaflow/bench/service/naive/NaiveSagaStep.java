@@ -6,15 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.contract.ReplyBody;
 import io.sagaflow.contract.SagaHeaders;
 import io.sagaflow.contract.Topology;
-import io.sagaflow.saga.SagaInputs;
 import io.sagaflow.saga.SagaModel;
 import io.sagaflow.saga.SagaStepInputs;
+import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.Expression;
+import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.bpmn.behavior.AbstractBpmnActivityBehavior;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.pvm.PvmActivity;
@@ -38,10 +41,9 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
 
     private final RabbitTemplate rabbit;
     private final ObjectMapper objectMapper;
-    private final SagaInputs inputs;
+    private final Map<String, Expression> expressions = new ConcurrentHashMap<>();
 
-    NaiveSagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper, SagaInputs inputs) {
-        this.inputs = inputs;
+    NaiveSagaStep(RabbitTemplate rabbit, ObjectMapper objectMapper) {
         this.rabbit = rabbit;
         this.objectMapper = objectMapper;
     }
@@ -53,8 +55,7 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
         String command = SagaStepInputs.value(execution, SagaModel.INPUT_COMMAND).toString();
         Map<String, Object> payload = new LinkedHashMap<>();
         for (String name : names(SagaStepInputs.value(execution, SagaModel.INPUT_PAYLOAD_VARIABLES))) {
-            // The same engine as the real step: the saga's input is one document, read by name.
-            payload.put(name, inputs.variable(execution, name));
+            payload.put(name, variable(execution, name));
         }
         MessageProperties properties = new MessageProperties();
         // A reply echoes the command's message id as its correlation id: carry the waiting execution in it.
@@ -115,5 +116,22 @@ class NaiveSagaStep extends AbstractBpmnActivityBehavior {
     private static List<String> names(Object commaSeparated) {
         return commaSeparated == null ? List.of() : Arrays.stream(commaSeparated.toString().split(","))
                 .map(String::trim).filter(name -> !name.isEmpty()).toList();
+    }
+
+    /**
+     * A payload variable as the engine's expressions see it: a saga's input field where the build
+     * keeps the input as one document (its expression manager resolves it), a variable otherwise. So
+     * the baseline reads payloads as the real step does, on builds before and after that change.
+     */
+    private Object variable(ActivityExecution execution, String name) {
+        if (execution.hasVariable(name)) {
+            return execution.getVariable(name);
+        }
+        try {
+            return expressions.computeIfAbsent(name, n -> Context.getProcessEngineConfiguration().getExpressionManager()
+                    .createExpression("${" + n + "}")).getValue(execution);
+        } catch (ProcessEngineException notResolvable) {
+            return null;
+        }
     }
 }
