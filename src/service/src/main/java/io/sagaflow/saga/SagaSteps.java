@@ -11,6 +11,7 @@ import java.util.Optional;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Topology;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -239,6 +240,20 @@ class SagaSteps {
                 WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED', 'UNDELIVERED')
                 ORDER BY sent_at DESC, attempt DESC
                 """, ROW, sagaId);
+    }
+
+    /**
+     * Locks the saga's open steps, as a reply locks the step it answers before it moves the engine:
+     * an abort that takes them first waits for a reply being correlated (or makes it stale) instead
+     * of racing it on the engine's rows (a deadlock, or an optimistic-locking failure).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void lockOpen(String sagaId) {
+        jdbc.query("""
+                SELECT command_id FROM sagaflow.saga_step
+                WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED', 'UNDELIVERED')
+                ORDER BY command_id FOR UPDATE
+                """, (RowCallbackHandler) row -> { }, sagaId);
     }
 
     boolean anyCompensation(String sagaId) {

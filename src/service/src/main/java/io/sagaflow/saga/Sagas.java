@@ -276,6 +276,8 @@ public class Sagas {
     }
 
     private void abort(String sagaId, String reason, boolean sagaDeadline) {
+        // The step rows before the engine's, in the order a reply takes them.
+        steps.lockOpen(sagaId);
         if (runtime.createProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
             if (history.createHistoricProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
                 throw new NotFoundException("no saga with id '" + sagaId + "'");
