@@ -104,6 +104,27 @@ class RepairIntegrationTests {
     }
 
     @Test
+    @DisplayName("the FAILED list narrows to one exchange and routing key, however many other rows failed")
+    void failedListNarrowsToOneRoute() throws Exception {
+        String routingKey = "nobody-" + UUID.randomUUID();
+        String otherKey = "nobody-" + UUID.randomUUID();
+        String mine = insertRow(Topology.REPLIES_EXCHANGE, routingKey, "FAILED", outbox.maxAttempts(), "unroutable");
+        String other = insertRow(Topology.REPLIES_EXCHANGE, otherKey, "FAILED", outbox.maxAttempts(), "unroutable");
+
+        assertThat(failedIds("routingKey={key}&exchange=" + Topology.REPLIES_EXCHANGE, routingKey))
+                .containsExactly(mine);
+        assertThat(failedIds("routingKey={key}", otherKey)).containsExactly(other);
+        assertThat(failedIds("routingKey={key}&exchange=another", routingKey)).isEmpty();
+    }
+
+    private List<String> failedIds(String query, String routingKey) throws Exception {
+        ResponseEntity<String> response = api.rest().getForEntity("/api/outbox/failed?" + query, String.class,
+                routingKey);
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        return api.readJson(response.getBody()).findValuesAsText("messageId");
+    }
+
+    @Test
     @DisplayName("re-queueing a row that is already SENT answers 409 problem+json and leaves it SENT")
     void requeueOfSentRowIsAConflict() throws Exception {
         String messageId = insertRow(Topology.REPLIES_EXCHANGE, "nobody-" + UUID.randomUUID(), "SENT", 1, null);
@@ -223,7 +244,9 @@ class RepairIntegrationTests {
 
     /** The row of GET /api/outbox/failed with this message id, or {@code null}. */
     private JsonNode listedFailed(String messageId) throws Exception {
-        ResponseEntity<String> response = api.rest().getForEntity("/api/outbox/failed?limit=1000", String.class);
+        ResponseEntity<String> response = api.rest().getForEntity("/api/outbox/failed?routingKey={key}", String.class,
+                jdbc.queryForObject("SELECT routing_key FROM sagaflow.outbox_message WHERE message_id = ?",
+                        String.class, messageId));
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         JsonNode list = api.readJson(response.getBody());
         assertThat(list.isArray()).isTrue();

@@ -117,12 +117,24 @@ public class OutboxAdmin {
     }
 
     public List<FailedMessage> failed(int limit) {
+        return failed(limit, null, null);
+    }
+
+    /**
+     * FAILED rows, oldest first; {@code exchange} and {@code routingKey} (each optional, exact) narrow
+     * them to the route an operator has just fixed, however many other rows failed.
+     */
+    public List<FailedMessage> failed(int limit, String exchange, String routingKey) {
         return jdbc.query("""
                 SELECT message_id, exchange, routing_key, message_type, attempts, last_error, created_at
-                FROM sagaflow.outbox_message WHERE status = 'FAILED' ORDER BY seq LIMIT ?
+                FROM sagaflow.outbox_message
+                WHERE status = 'FAILED' AND (CAST(? AS VARCHAR(255)) IS NULL OR exchange = ?)
+                  AND (CAST(? AS VARCHAR(255)) IS NULL OR routing_key = ?)
+                ORDER BY seq LIMIT ?
                 """, (rs, n) -> new FailedMessage(rs.getString("message_id"), rs.getString("exchange"),
                 rs.getString("routing_key"), rs.getString("message_type"), rs.getInt("attempts"),
-                rs.getString("last_error"), rs.getTimestamp("created_at").toInstant()), limit);
+                rs.getString("last_error"), rs.getTimestamp("created_at").toInstant()),
+                exchange, exchange, routingKey, routingKey, limit);
     }
 
     public boolean requeue(String messageId) {

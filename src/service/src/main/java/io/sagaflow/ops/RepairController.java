@@ -43,8 +43,9 @@ class RepairController {
 
     @GetMapping("/outbox/failed")
     List<OutboxAdmin.FailedMessage> failedOutboxMessages(
-            @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit) {
-        return outboxAdmin.failed(limit);
+            @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit,
+            @RequestParam(required = false) String exchange, @RequestParam(required = false) String routingKey) {
+        return outboxAdmin.failed(limit, exchange, routingKey);
     }
 
     /** Optional body of a repair: why the operator does it, for the audit trail. */

@@ -11,7 +11,6 @@ import java.util.Optional;
 import io.sagaflow.contract.Operation;
 import io.sagaflow.contract.Topology;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -246,14 +245,16 @@ class SagaSteps {
      * Locks the saga's open steps, as a reply locks the step it answers before it moves the engine:
      * an abort that takes them first waits for a reply being correlated (or makes it stale) instead
      * of racing it on the engine's rows (a deadlock, or an optimistic-locking failure).
+     *
+     * @return the command ids locked, in command id order
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    void lockOpen(String sagaId) {
-        jdbc.query("""
+    List<String> lockOpen(String sagaId) {
+        return jdbc.queryForList("""
                 SELECT command_id FROM sagaflow.saga_step
                 WHERE saga_id = ? AND status IN ('WAITING', 'OVERDUE', 'QUEUED', 'FAILED', 'UNDELIVERED')
                 ORDER BY command_id FOR UPDATE
-                """, (RowCallbackHandler) row -> { }, sagaId);
+                """, String.class, sagaId);
     }
 
     boolean anyCompensation(String sagaId) {

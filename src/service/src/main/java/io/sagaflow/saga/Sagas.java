@@ -276,8 +276,13 @@ public class Sagas {
     }
 
     private void abort(String sagaId, String reason, boolean sagaDeadline) {
-        // The step rows before the engine's, in the order a reply takes them.
-        steps.lockOpen(sagaId);
+        // The step rows before the engine's, in the order a reply takes them. A reply the lock waited
+        // for may have moved the saga on and sent the next step's command, whose reply would race the
+        // abort in turn: lock again until no open step is new (each statement sees what committed).
+        List<String> locked = steps.lockOpen(sagaId);
+        for (List<String> again = steps.lockOpen(sagaId); !again.equals(locked); again = steps.lockOpen(sagaId)) {
+            locked = again;
+        }
         if (runtime.createProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
             if (history.createHistoricProcessInstanceQuery().processInstanceId(sagaId).count() == 0) {
                 throw new NotFoundException("no saga with id '" + sagaId + "'");
