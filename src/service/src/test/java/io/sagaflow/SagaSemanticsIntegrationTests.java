@@ -413,6 +413,40 @@ class SagaSemanticsIntegrationTests {
     }
 
     @Test
+    @DisplayName("a reply to a step its execution no longer waits in is stale: the answer its statement wrote is taken back")
+    void replyToAStepItsExecutionNoLongerWaitsIn() {
+        StartedSaga started = api.startSaga(STANDARD, order("12.00", "DE", "payment.charge:delay=PT5S"));
+        String sagaId = started.sagaId();
+        StepRow charge = awaitSent(sagaId, CHARGE, "ACTION");
+        awaitReplyMessageId(charge.commandId(), "payment.charge");
+        double staleBefore = staleReplies();
+        // The engine's own listeners mark a step CANCELLED whenever its execution leaves it, so the
+        // row is made to name another activity: the reply finds its row WAITING and the execution elsewhere.
+        jdbc.update("UPDATE sagaflow.saga_step SET activity_id = 'Task_Elsewhere' WHERE command_id = ?",
+                charge.commandId());
+
+        clock.advance(Duration.ofSeconds(5));
+        await("late charge reply consumed by the orchestrator").atMost(LATE_REPLY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> staleReplies() > staleBefore);
+        // The reply answered the row in the statement that locked it, found nothing to signal and took
+        // the answer back: the row is as it was, with the reply counted; the saga still waits.
+        assertThat(jdbc.queryForMap("""
+                SELECT status, reason, replied_at, completion_seq, replies_received FROM sagaflow.saga_step
+                WHERE command_id = ?
+                """, charge.commandId())).containsEntry("status", "WAITING").containsEntry("reason", null)
+                .containsEntry("replied_at", null).containsEntry("completion_seq", null)
+                .hasEntrySatisfying("replies_received", received -> assertThat(((Number) received).intValue())
+                        .isEqualTo(1));
+        assertThat(api.saga(sagaId).status()).isEqualTo("RUNNING");
+
+        jdbc.update("UPDATE sagaflow.saga_step SET activity_id = ? WHERE command_id = ?", CHARGE, charge.commandId());
+        ResponseEntity<String> abort = api.postJson("/api/sagas/{id}/abort", "{\"reason\":\"test over\"}", sagaId);
+        assertThat(abort.getStatusCode().is2xxSuccessful()).as("abort: %s", abort.getBody()).isTrue();
+        assertThat(api.awaitFinished(sagaId).status()).isEqualTo("COMPENSATED");
+    }
+
+    @Test
     @DisplayName("compensation runs in reverse: the refund of the later step is answered before the stock release is sent")
     void compensationRunsInReverseOrder() {
         StockLevel before = api.stock(sku);

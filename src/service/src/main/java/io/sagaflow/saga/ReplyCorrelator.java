@@ -2,6 +2,7 @@ package io.sagaflow.saga;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,21 +87,31 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
             return;
         }
         ReplyBody body = parse(reply);
-        SagaSteps.SentCommand sent = sentCommand(commandId);
-        StepCommand command = sent.command();
-        // UNDELIVERED: the step waits in its incident, and an operator requeued the command once routable.
-        boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE
-                || sent.status() == StepStatus.UNDELIVERED;
-        boolean signalled = awaited
-                && waitingSteps.signal(command, body.outcome().name(), body,
-                        () -> steps.recordReply(commandId, statusOf(body), body.reason()));
-        if (!signalled) {
-            steps.recordStaleReply(commandId);
-            meters.counter("sagaflow.replies.stale").increment();
-            log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
-                    command.command(), command.sagaId(), command.step(), sent.attempt(), sent.status());
-            return;
+        Optional<SagaSteps.SentCommand> answered = steps.answerWaiting(commandId, statusOf(body), body.reason());
+        SagaSteps.SentCommand sent;
+        if (answered.isPresent()) {
+            sent = answered.get(); // the usual reply, to a WAITING step: answered in one statement
+            if (!waitingSteps.signal(sent.command(), body.outcome().name(), body, () -> true)) {
+                steps.takeBackAnswer(commandId);
+                ignoreStale(sent, body, StepStatus.WAITING);
+                return;
+            }
+        } else {
+            sent = sentCommand(commandId);
+            // OVERDUE: its deadline-passed notice is on its way and the reply was queued first.
+            // UNDELIVERED: the step waits in its incident, and an operator requeued the command once routable.
+            boolean awaited = sent.status() == StepStatus.WAITING || sent.status() == StepStatus.OVERDUE
+                    || sent.status() == StepStatus.UNDELIVERED;
+            boolean signalled = awaited
+                    && waitingSteps.signal(sent.command(), body.outcome().name(), body,
+                            () -> steps.recordReply(commandId, statusOf(body), body.reason()));
+            if (!signalled) {
+                steps.recordStaleReply(commandId);
+                ignoreStale(sent, body, sent.status());
+                return;
+            }
         }
+        StepCommand command = sent.command();
         recordLatency(sent, body);
         if (body.outcome() == Outcome.TECHNICAL_FAILURE) {
             autoPause.ifAvailable(counter -> counter.failed(command, "technical failure: " + body.reason()));
@@ -108,6 +119,13 @@ class ReplyCorrelator implements TransactionalConsumer.Handler {
         if (command.op() == Operation.COMPENSATION && body.outcome() == Outcome.SUCCESS) {
             commands.releaseQueuedCompensations(command.sagaId());
         }
+    }
+
+    private void ignoreStale(SagaSteps.SentCommand sent, ReplyBody body, StepStatus status) {
+        StepCommand command = sent.command();
+        meters.counter("sagaflow.replies.stale").increment();
+        log.info("Ignored stale {} reply to {} of saga {} (step {}, attempt {}, status {})", body.outcome(),
+                command.command(), command.sagaId(), command.step(), sent.attempt(), status);
     }
 
     private SagaSteps.SentCommand sentCommand(String commandId) {

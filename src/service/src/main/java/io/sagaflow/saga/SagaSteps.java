@@ -1,6 +1,7 @@
 package io.sagaflow.saga;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -133,6 +134,58 @@ class SagaSteps {
     @Transactional(propagation = Propagation.MANDATORY)
     boolean recordReply(String commandId, StepStatus status, String reason) {
         return recordAnswer(commandId, status, reason, 1);
+    }
+
+    /** What {@link #answerWaiting} reads back of the row it answered: the columns {@link #ROW} maps. */
+    private static final String[] ROW_COLUMNS = {"command_id", "saga_id", "business_key", "process_key",
+            "execution_id", "activity_id", "step", "op", "command", "payload", "deadline_millis", "compensable",
+            "attempt", "status", "reason", "deadline_at"};
+
+    /**
+     * The usual reply: answers a WAITING command and reads it back, in one statement that also takes
+     * the row's lock (a lock, a read and an answer were two statements, docs/performance.md). The row
+     * is locked before the engine is touched, the order an abort takes too.
+     *
+     * @return the answered command, or empty if it did not wait (OVERDUE, UNDELIVERED, answered,
+     *         cancelled, unknown): then {@link #lock} it and look
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    Optional<SentCommand> answerWaiting(String commandId, StepStatus status, String reason) {
+        return jdbc.execute(connection -> {
+            PreparedStatement update = connection.prepareStatement("""
+                    UPDATE sagaflow.saga_step
+                    SET status = ?, reason = ?, replied_at = ?, replies_received = replies_received + 1,
+                        completion_seq = (SELECT COALESCE(MAX(s.completion_seq), 0) + 1
+                                          FROM sagaflow.saga_step s
+                                          WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
+                                                             WHERE command_id = ?))
+                    WHERE command_id = ? AND status = 'WAITING'
+                    """, ROW_COLUMNS);
+            update.setString(1, status.name());
+            update.setString(2, truncate(reason));
+            update.setTimestamp(3, Timestamp.from(clock.instant()));
+            update.setString(4, commandId);
+            update.setString(5, commandId);
+            return update;
+        }, (PreparedStatement update) -> {
+            update.executeUpdate();
+            try (ResultSet answered = update.getGeneratedKeys()) {
+                return answered.next() ? Optional.of(ROW.mapRow(answered, 0)) : Optional.<SentCommand>empty();
+            }
+        });
+    }
+
+    /**
+     * Takes back {@link #answerWaiting}'s answer when the engine no longer waits for it (the
+     * execution is gone): the row waits as before, with the reply counted. A WAITING row has no
+     * reason, reply time or completion sequence, so nothing else is lost.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void takeBackAnswer(String commandId) {
+        jdbc.update("""
+                UPDATE sagaflow.saga_step SET status = 'WAITING', reason = NULL, replied_at = NULL, completion_seq = NULL
+                WHERE command_id = ?
+                """, commandId);
     }
 
     /** A reply that came after its command was answered (late or repeated): counted, nothing else. */
