@@ -19,8 +19,8 @@ import com.rabbitmq.client.ConnectionFactory;
 /**
  * The benchmark's own vhost (created anew with rabbitmqctl) and the exchange and queue the
  * relay and the Modulith peer publish to, drained by an auto-ack consumer as PerfTest's is. The
- * consumer counts a relay run's messages as they arrive, so a drain is timed by its last delivery
- * whether the relay keeps its rows (SENT, with a sent_at) or deletes them on their confirm.
+ * consumer notes when each message of a relay run arrives, so a drain is timed by its last delivery
+ * and a row's latency by its own, whether the relay keeps its rows (SENT) or deletes them on their confirm.
  */
 final class BenchBroker implements AutoCloseable {
 
@@ -42,11 +42,19 @@ final class BenchBroker implements AutoCloseable {
     private static final class Arrivals {
         private volatile int count;
         private volatile long lastMicros;
+        /** When each message first arrived, epoch microseconds: a redelivered copy keeps the first. */
+        private final Map<String, Long> micros = new ConcurrentHashMap<>();
 
-        void arrived() {
+        void arrived(String messageId) {
             lastMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+            micros.putIfAbsent(messageId, lastMicros);
             count++; // one writer: the channel's consumer thread
         }
+    }
+
+    /** When each message of the run first arrived here, by message id, in epoch microseconds. */
+    Map<String, Long> arrivalTimes(String runId) {
+        return Map.copyOf(arrivalsByRun.computeIfAbsent(runId, run -> new Arrivals()).micros);
     }
 
     /**
@@ -63,7 +71,7 @@ final class BenchBroker implements AutoCloseable {
 
     private void deliver(String messageId) {
         if (messageId != null && messageId.startsWith("bench-") && messageId.length() > RUN_ID_LENGTH) {
-            arrivalsByRun.computeIfAbsent(messageId.substring(0, RUN_ID_LENGTH), run -> new Arrivals()).arrived();
+            arrivalsByRun.computeIfAbsent(messageId.substring(0, RUN_ID_LENGTH), run -> new Arrivals()).arrived(messageId);
         }
     }
 

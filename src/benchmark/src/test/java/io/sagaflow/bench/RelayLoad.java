@@ -18,10 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Commits outbox rows through the service's own {@code Outbox.append} (so the after-commit wake-up
  * works as in production): the drain rate from the release of a backlog to its last delivery, and,
- * from each row's created_at / sent_at, throughput from the first write to the last confirm and
- * commit-to-confirm latency at a modest, paced rate. A relay that deletes rows on their confirm
- * ({@code sagaflow.outbox.retention=0}) leaves no sent_at: then the other two runs still publish
- * (the same work, so the service is as warm) but only the drain has figures.
+ * from each row's created_at and its delivery to the benchmark's consumer, throughput from the first
+ * write to the last delivery and commit-to-delivery latency at a modest, paced rate. A relay that
+ * deletes rows on their confirm ({@code sagaflow.outbox.retention=0}) leaves no created_at to read:
+ * then the other two runs still publish (the same work, so the service is as warm) but only the
+ * drain has figures.
  */
 final class RelayLoad {
 
@@ -39,7 +40,7 @@ final class RelayLoad {
                 .asBoolean();
     }
 
-    /** Whether rows keep a sent_at, which the write+publish and latency figures are read from. */
+    /** Whether rows are kept after their confirm: the write+publish and latency figures read their created_at. */
     boolean keepsSentRows() {
         return !deleteOnConfirm;
     }
@@ -112,7 +113,7 @@ final class RelayLoad {
     }
 
     /**
-     * Without sent_at the run still does its work, so the service is as warm as with it (the drains
+     * Without the rows the run still does its work, so the service is as warm as with it (the drains
      * after it would otherwise run on a JVM that compiled less), but has no figures.
      */
     private static RelayRun unmeasured(String label, int messages) {
@@ -129,15 +130,29 @@ final class RelayLoad {
         }
     }
 
-    private long[][] awaitConfirmed(String label, String runId, int expected) {
-        long[][][] rows = new long[1][][];
-        await(label + " confirmed").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> {
-                    rows[0] = json.readValue(service.post("/api/bench/outbox/timings?runId=" + runId, ""), long[][].class);
-                    long confirmed = java.util.Arrays.stream(rows[0]).filter(row -> row[1] > 0).count();
-                    System.out.printf("  %-28s confirmed %6d/%d%n", label, confirmed, expected);
-                    return rows[0].length == expected && confirmed == expected;
-                });
-        return rows[0];
+    /**
+     * [written, delivered] per row, epoch microseconds: the row's created_at, and when the benchmark's
+     * consumer received its message. The relay commits a row SENT only after the broker's confirm,
+     * but its sent_at is the claim's time (the claim marks it), so the delivery stands in for the
+     * confirm: an auto-acked delivery is confirmed as it is delivered.
+     */
+    private long[][] awaitConfirmed(String label, String runId, int expected) throws Exception {
+        broker.awaitArrivals(label, runId, expected);
+        Map<String, Long> delivered = broker.arrivalTimes(runId);
+        Map<String, Long> written = json.readValue(service.post("/api/bench/outbox/timings?runId=" + runId, ""),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Long>>() { });
+        long[][] rows = new long[written.size()][];
+        int i = 0;
+        for (Map.Entry<String, Long> row : written.entrySet()) {
+            Long arrived = delivered.get(row.getKey());
+            if (arrived == null) {
+                throw new IllegalStateException(label + ": row " + row.getKey() + " written but never delivered");
+            }
+            rows[i++] = new long[] {row.getValue(), arrived};
+        }
+        if (rows.length != expected) {
+            throw new IllegalStateException(label + ": " + rows.length + " rows of " + expected + " found");
+        }
+        return rows;
     }
 }

@@ -1,6 +1,8 @@
 package io.sagaflow.outbox;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,8 +39,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a writing transaction commits (wake-up) and at least every poll interval (sweep). Each round claims due rows with
  * {@code FOR UPDATE SKIP LOCKED}, so instances sharing a database never publish the same row at
  * the same time, publishes them all with correlated publisher confirms in flight together, and
- * marks a row SENT only when the broker acked exactly that message (or, with a retention of zero,
- * deletes it in the claiming transaction). A nack, a return (unroutable)
+ * commits a row SENT only when the broker acked exactly that message: the claim marks the rows SENT
+ * (one statement) and the round sets back, before it commits, every row whose confirm did not come
+ * (with a retention of zero the claim locks them and confirmed rows are deleted instead). A nack, a return (unroutable)
  * or a confirm timeout schedules a retry with exponential backoff and jitter; the last allowed
  * attempt makes the row FAILED. A broker that cannot be reached when publishing costs no attempt:
  * the rows just wait. A message handed to the broker whose confirm never comes does count: the relay
@@ -70,10 +73,8 @@ public class OutboxRelay implements SmartLifecycle {
      */
     static final String NOT_HELD = "(NOT EXISTS (SELECT 1 FROM sagaflow.outbox_hold) OR NOT " + HELD + ")";
 
-    /** Package-visible so a test can check its plan on PostgreSQL with a million old rows. */
-    static final String CLAIM_DUE_ROWS = """
-            SELECT o.seq, o.message_id, o.ordering_key, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.reply_to,
-                   o.headers, o.payload, o.attempts, o.created_at, o.broadcast
+    /** The due rows a round claims, oldest due first, skipping rows another relay holds. */
+    private static final String DUE_ROWS = """
             FROM sagaflow.outbox_message o
             WHERE o.status = 'PENDING' AND o.next_attempt_at <= ? AND %s
               AND (o.ordering_key IS NULL OR NOT EXISTS (
@@ -84,6 +85,30 @@ public class OutboxRelay implements SmartLifecycle {
             LIMIT ?
             FOR UPDATE SKIP LOCKED
             """.formatted(NOT_HELD);
+
+    /** What a round reads of a claimed row. */
+    private static final String[] CLAIMED_COLUMNS = {"seq", "message_id", "ordering_key", "exchange", "routing_key",
+            "message_type", "correlation_id", "reply_to", "headers", "payload", "attempts", "created_at", "broadcast"};
+
+    /**
+     * Claims due rows by locking them (parameters: now, batch size); the relay that deletes rows on
+     * their confirm uses it. Package-visible so a test can check its plan on PostgreSQL with a million
+     * old rows, as {@link #CLAIM_DUE_ROWS_AS_SENT}'s.
+     */
+    static final String CLAIM_DUE_ROWS = "SELECT " + String.join(", ", java.util.Arrays.stream(CLAIMED_COLUMNS)
+            .map(column -> "o." + column).toList()) + "\n" + DUE_ROWS;
+
+    /**
+     * Claims due rows by marking them SENT (parameters: sent_at, now, batch size), read back through
+     * the driver's generated keys ({@code RETURNING} on PostgreSQL). The mark is seen by nobody until
+     * the round's transaction commits, after the broker confirmed every row it keeps SENT: a row whose
+     * publish failed is set back in the same transaction, and a crash rolls them all back to PENDING.
+     * One statement where a lock and a mark after the confirms were two (docs/performance.md).
+     */
+    static final String CLAIM_DUE_ROWS_AS_SENT = """
+            UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ?
+            WHERE seq IN (SELECT o.seq
+            """ + DUE_ROWS + ")";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
@@ -154,16 +179,42 @@ public class OutboxRelay implements SmartLifecycle {
 
     private Round relayRound() {
         Round round = transactions.execute(status -> {
-            List<ClaimedRow> rows = jdbc.query(CLAIM_DUE_ROWS, (rs, n) -> new ClaimedRow(
-                    rs.getLong("seq"), rs.getString("message_id"), rs.getString("ordering_key"), rs.getString("exchange"),
-                    rs.getString("routing_key"), rs.getString("message_type"), rs.getString("correlation_id"),
-                    rs.getString("reply_to"), rs.getString("headers"), rs.getString("payload"),
-                    rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant(), rs.getBoolean("broadcast")),
-                    Timestamp.from(clock.instant()), properties.batchSize());
+            Instant now = clock.instant();
+            List<ClaimedRow> rows = deleteOnConfirm ? jdbc.query(CLAIM_DUE_ROWS, (rs, n) -> claimedRow(rs),
+                    Timestamp.from(now), properties.batchSize()) : claimAsSent(now);
             boolean reachable = rows.isEmpty() || publishAndRecord(rows);
             return new Round(rows.size(), !reachable);
         });
         return round == null ? new Round(0, false) : round;
+    }
+
+    /** @return the claimed rows in the order they were written (a saga has at most one among them) */
+    private List<ClaimedRow> claimAsSent(Instant now) {
+        return jdbc.execute(connection -> {
+            PreparedStatement claim = connection.prepareStatement(CLAIM_DUE_ROWS_AS_SENT, CLAIMED_COLUMNS);
+            claim.setTimestamp(1, Timestamp.from(now));
+            claim.setTimestamp(2, Timestamp.from(now));
+            claim.setInt(3, properties.batchSize());
+            return claim;
+        }, (PreparedStatement claim) -> {
+            claim.executeUpdate();
+            List<ClaimedRow> rows = new ArrayList<>();
+            try (ResultSet claimed = claim.getGeneratedKeys()) {
+                while (claimed.next()) {
+                    rows.add(claimedRow(claimed));
+                }
+            }
+            rows.sort(java.util.Comparator.comparingLong(ClaimedRow::seq));
+            return rows;
+        });
+    }
+
+    private static ClaimedRow claimedRow(ResultSet rs) throws SQLException {
+        return new ClaimedRow(rs.getLong("seq"), rs.getString("message_id"), rs.getString("ordering_key"),
+                rs.getString("exchange"), rs.getString("routing_key"), rs.getString("message_type"),
+                rs.getString("correlation_id"), rs.getString("reply_to"), rs.getString("headers"),
+                rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("created_at").toInstant(),
+                rs.getBoolean("broadcast"));
     }
 
     /** @return {@code false} if the broker could not be reached for some of the rows */
@@ -177,9 +228,11 @@ public class OutboxRelay implements SmartLifecycle {
             // flight are still confirmed below.
             log.warn("Broker unreachable, {} outbox rows wait: {}", batch.notPublished().size(),
                     batch.unreachable().getMessage());
+            if (!deleteOnConfirm) {
+                setBackToPending(batch.notPublished());
+            }
         }
         List<Long> sent = new ArrayList<>(rows.size());
-        Instant[] lastConfirm = {null};
         batch.awaitConfirms(properties.confirmTimeout(), confirmation -> {
             // Read the clock after this confirm arrived: the commit-to-confirm timer measures up
             // to the ack, not up to the moment the batch was handed to the broker.
@@ -187,7 +240,6 @@ public class OutboxRelay implements SmartLifecycle {
             ClaimedRow row = confirmation.subject();
             if (confirmation.confirmed()) {
                 sent.add(row.seq());
-                lastConfirm[0] = now;
                 commitToConfirm.record(Duration.between(row.createdAt(), now));
             } else if (confirmation.outcome() == ConfirmedPublisher.Outcome.RETURNED && row.replyTo() != null) {
                 recordUndeliverable(row, confirmation.detail(), now);
@@ -196,33 +248,38 @@ public class OutboxRelay implements SmartLifecycle {
             }
         });
         if (!sent.isEmpty()) {
-            recordSent(sent, lastConfirm[0]);
+            if (deleteOnConfirm) {
+                deleteSent(sent);
+            }
             sentCounter.increment(sent.size());
         }
         return batch.unreachable() == null;
     }
 
-    /**
-     * One statement for the whole batch: a statement per row cost the database more than the
-     * rows' own writes (profile in docs/performance.md). sent_at is when the batch's last confirm
-     * arrived, so no row's sent_at is earlier than its ack.
-     *
-     * <p>With a retention of zero the rows are deleted instead, still in the transaction that claimed
-     * them: a row is then written once after its insert instead of twice (SENT, later the retention
-     * delete), and a crash before the commit leaves it PENDING to be published again, as with SENT.
-     */
-    private void recordSent(List<Long> seqs, Instant lastConfirm) {
+    /** Rows the claim marked SENT that never reached the broker: PENDING again, no attempt lost. */
+    private void setBackToPending(List<ClaimedRow> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
         jdbc.update(connection -> {
-            PreparedStatement statement;
-            if (deleteOnConfirm) {
-                statement = connection.prepareStatement("DELETE FROM sagaflow.outbox_message WHERE seq = ANY (?)");
-                statement.setArray(1, connection.createArrayOf("BIGINT", seqs.toArray()));
-            } else {
-                statement = connection.prepareStatement(
-                        "UPDATE sagaflow.outbox_message SET status = 'SENT', sent_at = ? WHERE seq = ANY (?)");
-                statement.setTimestamp(1, Timestamp.from(lastConfirm));
-                statement.setArray(2, connection.createArrayOf("BIGINT", seqs.toArray()));
-            }
+            PreparedStatement statement = connection.prepareStatement(
+                    "UPDATE sagaflow.outbox_message SET status = 'PENDING', sent_at = NULL WHERE seq = ANY (?)");
+            statement.setArray(1, connection.createArrayOf("BIGINT", rows.stream().map(ClaimedRow::seq).toArray()));
+            return statement;
+        });
+    }
+
+    /**
+     * With a retention of zero ({@code sagaflow.outbox.retention=0}) confirmed rows are deleted, one
+     * statement for the batch, still in the transaction that claimed them: a row is then written once
+     * after its insert instead of twice (SENT, later the retention delete), and a crash before the
+     * commit leaves it PENDING to be published again.
+     */
+    private void deleteSent(List<Long> seqs) {
+        jdbc.update(connection -> {
+            PreparedStatement statement = connection.prepareStatement(
+                    "DELETE FROM sagaflow.outbox_message WHERE seq = ANY (?)");
+            statement.setArray(1, connection.createArrayOf("BIGINT", seqs.toArray()));
             return statement;
         });
     }
@@ -233,7 +290,7 @@ public class OutboxRelay implements SmartLifecycle {
         String bounded = bounded(error);
         jdbc.update("""
                 UPDATE sagaflow.outbox_message
-                SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
+                SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?, sent_at = NULL
                 WHERE seq = ?
                 """, attempts, bounded, Timestamp.from(now.plus(backoff(attempts))),
                 (lastAttempt ? OutboxStatus.FAILED : OutboxStatus.PENDING).name(), row.seq());
@@ -258,7 +315,8 @@ public class OutboxRelay implements SmartLifecycle {
                 + ": the broker returned the command as unroutable (" + returned + "). Check the command name in "
                 + "the model, and that its participant runs";
         jdbc.update("""
-                UPDATE sagaflow.outbox_message SET attempts = ?, last_error = ?, status = 'FAILED' WHERE seq = ?
+                UPDATE sagaflow.outbox_message SET attempts = ?, last_error = ?, status = 'FAILED', sent_at = NULL
+                WHERE seq = ?
                 """, row.attempts() + 1, bounded(reason), row.seq());
         Map<String, String> headers = new java.util.LinkedHashMap<>(readHeaders(row));
         jdbc.update(Outbox.INSERT, OutboxMessage.newMessageId(), row.orderingKey(), Topology.REPLIES_EXCHANGE,

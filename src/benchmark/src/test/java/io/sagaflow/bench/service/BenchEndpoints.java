@@ -127,11 +127,14 @@ class BenchEndpoints {
                 .withId(id).correlatedWith(id).withHeaders(headers);
     }
 
-    /** Rows of a run: [created_at, sent_at] in epoch microseconds; sent_at 0 while not SENT. */
+    /** When the rows of a run were written (created_at, epoch microseconds), by message id. */
     @PostMapping("/api/bench/outbox/timings")
-    List<long[]> outboxTimings(@RequestParam String runId) {
-        return jdbc.query("SELECT created_at, sent_at FROM sagaflow.outbox_message WHERE message_id LIKE ?",
-                (rs, n) -> new long[] {micros(rs.getTimestamp(1)), micros(rs.getTimestamp(2))}, runId + "-%");
+    Map<String, Long> outboxTimings(@RequestParam String runId) {
+        Map<String, Long> created = new java.util.HashMap<>();
+        jdbc.query("SELECT message_id, created_at FROM sagaflow.outbox_message WHERE message_id LIKE ?",
+                (org.springframework.jdbc.core.RowCallbackHandler) rs -> created.put(rs.getString(1),
+                        micros(rs.getTimestamp(2))), runId + "-%");
+        return created;
     }
 
     record SagaTiming(String sagaId, long startMillis, long endMillis, Map<String, Long> stepMillis, String status) {
