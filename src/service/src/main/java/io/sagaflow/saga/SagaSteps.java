@@ -136,6 +136,19 @@ class SagaSteps {
         return recordAnswer(commandId, status, reason, 1);
     }
 
+    /**
+     * Answers a command (status, reason, replied_at, replies counted, command id twice) with the next
+     * completion sequence of its saga, if its status is one of the list appended to it.
+     */
+    private static final String ANSWER = """
+            UPDATE sagaflow.saga_step
+            SET status = ?, reason = ?, replied_at = ?, replies_received = replies_received + ?,
+                completion_seq = (SELECT COALESCE(MAX(s.completion_seq), 0) + 1
+                                  FROM sagaflow.saga_step s
+                                  WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
+                                                     WHERE command_id = ?))
+            WHERE command_id = ? AND status IN """;
+
     /** What {@link #answerWaiting} reads back of the row it answered: the columns {@link #ROW} maps. */
     private static final String[] ROW_COLUMNS = {"command_id", "saga_id", "business_key", "process_key",
             "execution_id", "activity_id", "step", "op", "command", "payload", "deadline_millis", "compensable",
@@ -152,20 +165,13 @@ class SagaSteps {
     @Transactional(propagation = Propagation.MANDATORY)
     Optional<SentCommand> answerWaiting(String commandId, StepStatus status, String reason) {
         return jdbc.execute(connection -> {
-            PreparedStatement update = connection.prepareStatement("""
-                    UPDATE sagaflow.saga_step
-                    SET status = ?, reason = ?, replied_at = ?, replies_received = replies_received + 1,
-                        completion_seq = (SELECT COALESCE(MAX(s.completion_seq), 0) + 1
-                                          FROM sagaflow.saga_step s
-                                          WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
-                                                             WHERE command_id = ?))
-                    WHERE command_id = ? AND status = 'WAITING'
-                    """, ROW_COLUMNS);
+            PreparedStatement update = connection.prepareStatement(ANSWER + "('WAITING')", ROW_COLUMNS);
             update.setString(1, status.name());
             update.setString(2, truncate(reason));
             update.setTimestamp(3, Timestamp.from(clock.instant()));
-            update.setString(4, commandId);
+            update.setInt(4, 1);
             update.setString(5, commandId);
+            update.setString(6, commandId);
             return update;
         }, (PreparedStatement update) -> {
             update.executeUpdate();
@@ -196,16 +202,8 @@ class SagaSteps {
     }
 
     private boolean recordAnswer(String commandId, StepStatus status, String reason, int replies) {
-        return jdbc.update("""
-                UPDATE sagaflow.saga_step
-                SET status = ?, reason = ?, replied_at = ?, replies_received = replies_received + ?,
-                    completion_seq = (SELECT COALESCE(MAX(s.completion_seq), 0) + 1
-                                      FROM sagaflow.saga_step s
-                                      WHERE s.saga_id = (SELECT saga_id FROM sagaflow.saga_step
-                                                         WHERE command_id = ?))
-                WHERE command_id = ? AND status IN ('WAITING', 'OVERDUE', 'UNDELIVERED')
-                """, status.name(), truncate(reason), Timestamp.from(clock.instant()), replies, commandId,
-                commandId) == 1;
+        return jdbc.update(ANSWER + "('WAITING', 'OVERDUE', 'UNDELIVERED')", status.name(), truncate(reason),
+                Timestamp.from(clock.instant()), replies, commandId, commandId) == 1;
     }
 
     /**
