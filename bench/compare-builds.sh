@@ -10,8 +10,9 @@
 # BENCH_ARGS adds benchmark properties to every run, e.g. BENCH_ARGS="-Dsagaflow.bench.full-speed-sagas=1500"
 # (more sagas per run: less spread between runs, longer runs). HEAD_BENCH_ARGS adds them to the
 # working tree's runs only: with HEAD as the baseline, that compares two configurations of one build.
-# BENCH_ONLY picks the phases (default "sagas"; "relay,perftest" measures the relay's drain, its CPU
-# per message with the removal of sent rows, and PerfTest beside it).
+# BENCH_ONLY picks the phases, in order, repeats allowed (default "sagas"; "relay,perftest" measures
+# the relay's drain, its CPU per message with the removal of sent rows, and PerfTest beside it;
+# "naive,sagas,sagas,naive" Sagaflow's saga against the naive dual write, each side first once).
 #
 #   HEAD_BENCH_ARGS=-Dsagaflow.bench.service-arguments=--sagaflow.outbox.retention=PT0S \
 #     BENCH_ONLY=relay,perftest bench/compare-builds.sh HEAD 3
@@ -70,6 +71,25 @@ def compare(title, prefix, unit_scale, rate_keys):
           f"head/baseline {medians['head'] / medians['baseline']:.3f}")
 
 compare("CPU per completed outbox saga, ms", "outboxSagaCpuMicros.", 1000, ["outboxSagasPerSecond"])
+
+# Machine CPU of Sagaflow's saga against the naive dual-write saga (BENCH_ONLY with naive; give
+# naive,sagas,sagas,naive so neither side always runs first): per run, in the same build and the
+# working tree's saga against the baseline build's naive saga.
+def machine(h, saga):
+    return h.get(saga + "SagaCpuMicros.machine", float("nan")) / 1000
+if not all(math.isnan(machine(h, "naive")) for h in runs["baseline"]):
+    print("Machine CPU per completed saga, ms: outbox, naive, outbox/naive (same build)")
+    ratios = {"baseline": [], "head": [], "cross": []}
+    for build, headlines in runs.items():
+        for run, h in enumerate(headlines, 1):
+            ratio = machine(h, "outbox") / machine(h, "naive")
+            ratios[build].append(ratio)
+            print(f"  {build:8} run {run}: {machine(h, 'outbox'):6.1f} {machine(h, 'naive'):6.1f} {ratio:6.3f}")
+    for h, b in zip(runs["head"], runs["baseline"]):
+        ratios["cross"].append(machine(h, "outbox") / machine(b, "naive"))
+    print(f"  median outbox/naive: baseline {statistics.median(ratios['baseline']):.3f}, "
+          f"head {statistics.median(ratios['head']):.3f}; head's outbox / baseline's naive, run by run: "
+          + ", ".join(f"{r:.3f}" for r in ratios["cross"]) + f" (median {statistics.median(ratios['cross']):.3f})")
 
 # PostgreSQL's work per completed saga (DatabaseWork in the benchmark): the statements and rows need
 # pg_stat_statements in shared_preload_libraries, else they are NaN and only WAL and CPU compare.

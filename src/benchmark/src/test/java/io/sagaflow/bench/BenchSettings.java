@@ -87,9 +87,44 @@ record BenchSettings(
                 Integer.getInteger("sagaflow.bench.step-latency-rate", 10));
     }
 
+    /** The phase that measures Sagaflow on PostgreSQL + RabbitMQ: its sagas, its relay, or both. */
+    static final String OUTBOX_PHASE = "outbox";
+
+    /** The phases in the order a full run takes them ({@link #phaseOrder()}). */
+    static final List<String> PHASES = List.of(OUTBOX_PHASE, "shapes", "perftest", "modulith", "naive", "polling",
+            "embedded");
+
     /** Whether a phase runs: all of them unless {@code sagaflow.bench.only} names some (development). */
     boolean runs(String phase) {
-        return only.isBlank() || Arrays.asList(only.split(",")).contains(phase);
+        return only.isBlank() || listed().contains(phase);
+    }
+
+    /**
+     * The phases to run, in order. {@code sagaflow.bench.only} gives the order and may repeat a
+     * phase: {@code naive,sagas,sagas,naive} measures the naive saga and Sagaflow's twice each, in
+     * an order that cancels a drift of the machine's speed and the first phase's colder benchmark
+     * JVM (which cost the phase that ran first about a sixth more CPU per saga). {@code sagas} and
+     * {@code relay} both name the outbox phase; {@code relay} adds it only where no {@code sagas}
+     * is listed, since each outbox phase measures both.
+     */
+    List<String> phaseOrder() {
+        if (only.isBlank()) {
+            return PHASES;
+        }
+        boolean sagasListed = listed().contains("sagas");
+        List<String> order = new java.util.ArrayList<>();
+        for (String phase : listed()) {
+            if (phase.equals("sagas") || (phase.equals("relay") && !sagasListed)) {
+                order.add(OUTBOX_PHASE);
+            } else if (PHASES.contains(phase) && !phase.equals(OUTBOX_PHASE)) {
+                order.add(phase);
+            }
+        }
+        return order;
+    }
+
+    private List<String> listed() {
+        return Arrays.stream(only.split(",")).map(String::trim).toList();
     }
 
     String amqpUri() {

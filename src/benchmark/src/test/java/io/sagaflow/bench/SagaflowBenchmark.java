@@ -35,30 +35,22 @@ class SagaflowBenchmark {
         BenchDatabase.recreate(settings);
         try (BenchBroker broker = BenchBroker.open(settings);
              BenchDatabase.Autovacuum autovacuum = BenchDatabase.autovacuumAsInProduction(settings)) {
-            if (settings.runs("sagas") || settings.runs("relay")) {
-                attempt(results, "outbox", () -> outboxOnPostgres(settings, results, broker), results.outboxFixed,
-                        results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
-            }
-            if (settings.runs("shapes")) {
-                attempt(results, "shapes", () -> shapes(settings, results), results.tripStraightFull,
-                        results.tripParallelFull, results.tripStraightLowRate, results.tripParallelLowRate);
-            }
-            if (settings.runs("perftest")) {
-                attempt(results, "perftest", () -> perfTest(settings, results), results.perfTest);
-            }
-            if (settings.runs("modulith")) {
-                attempt(results, "modulith", () -> modulith(settings, results), results.modulith);
-            }
-            if (settings.runs("naive")) {
-                attempt(results, "naive", () -> naiveSaga(settings, results), results.naiveFull);
-            }
-            if (settings.runs("polling")) {
-                attempt(results, "polling", () -> pollingRelay(settings, results), results.pollingFixed,
-                        results.pollingStepRate);
-            }
-            if (settings.runs("embedded")) {
-                attempt(results, "embedded", () -> embedded(settings, results), results.embeddedFixed,
-                        results.embeddedFull);
+            for (String phase : settings.phaseOrder()) {
+                switch (phase) {
+                    case BenchSettings.OUTBOX_PHASE -> attempt(results, "outbox",
+                            () -> outboxOnPostgres(settings, results, broker), results.outboxFixed,
+                            results.outboxStepRate, results.outboxFull, results.relayThroughput, results.relayLatency);
+                    case "shapes" -> attempt(results, "shapes", () -> shapes(settings, results), results.tripStraightFull,
+                            results.tripParallelFull, results.tripStraightLowRate, results.tripParallelLowRate);
+                    case "perftest" -> attempt(results, "perftest", () -> perfTest(settings, results), results.perfTest);
+                    case "modulith" -> attempt(results, "modulith", () -> modulith(settings, results), results.modulith);
+                    case "naive" -> attempt(results, "naive", () -> naiveSaga(settings, results), results.naiveFull);
+                    case "polling" -> attempt(results, "polling", () -> pollingRelay(settings, results),
+                            results.pollingFixed, results.pollingStepRate);
+                    case "embedded" -> attempt(results, "embedded", () -> embedded(settings, results),
+                            results.embeddedFixed, results.embeddedFull);
+                    default -> throw new IllegalStateException("no phase " + phase);
+                }
             }
         }
         results.durationSeconds = (System.nanoTime() - started) / 1e9;
@@ -76,14 +68,16 @@ class SagaflowBenchmark {
      * the other phases still run so the report shows what could be measured.
      */
     private static void attempt(BenchResults results, String name, Phase phase, List<?>... figures) {
+        // A phase may run more than once (BenchSettings.phaseOrder): a failed attempt drops only its own figures.
+        int[] before = java.util.Arrays.stream(figures).mapToInt(List::size).toArray();
         for (int attempt = 1; attempt <= 2; attempt++) {
             try {
                 phase.run();
                 return;
             } catch (Exception | AssertionError e) {
                 System.out.println("  phase " + name + " failed (attempt " + attempt + "): " + e);
-                for (List<?> figure : figures) {
-                    figure.clear();
+                for (int i = 0; i < figures.length; i++) {
+                    figures[i].subList(before[i], figures[i].size()).clear();
                 }
                 if (attempt == 2) {
                     results.failedPhases.add(name + ": " + e.getMessage());
