@@ -92,11 +92,15 @@ class SagaDeadlines {
     private void act(SagaRegistry.OverdueSaga saga) {
         String reason = "the saga deadline passed at " + saga.deadlineAt();
         if (saga.action() == SagaModel.OnSagaDeadline.INCIDENT) {
-            // An incident belongs to an execution in an activity: the one the saga waits in.
+            // An incident belongs to an execution in an activity: the one the saga waits in. Not
+            // simply the first active activity: a branch that reached a parallel join waits there
+            // in an inactive execution, which the query by activity does not return, and the
+            // process instance itself is in no activity (the engine refuses the incident).
             RuntimeService engine = runtime.getObject();
-            String executionId = engine.getActiveActivityIds(saga.sagaId()).stream().findFirst()
+            String executionId = engine.getActiveActivityIds(saga.sagaId()).stream()
                     .flatMap(activityId -> engine.createExecutionQuery().processInstanceId(saga.sagaId())
-                            .activityId(activityId).list().stream().findFirst())
+                            .activityId(activityId).list().stream())
+                    .findFirst()
                     .map(org.camunda.bpm.engine.runtime.Execution::getId).orElse(saga.sagaId());
             engine.createIncident(SagaLifecycle.SAGA_DEADLINE_INCIDENT, executionId, saga.sagaId(),
                     reason + ": compensate it (Abort saga in its Saga messages tab) or let it run (resolve this incident)");
